@@ -1,0 +1,40 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "weblog-miner",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "weblog-miner", targets: ["weblog-miner"]),
+        .library(name: "WeblogMiner", targets: ["WeblogMiner"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
+    ],
+    targets: [
+        // C libraries from Debian: zlib1g-dev (gzip) and libpcre2-dev (user-supplied patterns).
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(
+            name: "CPCRE2", pkgConfig: "libpcre2-8",
+            providers: [.apt(["libpcre2-dev"]), .brew(["pcre2"])]),
+        .target(
+            name: "WeblogMiner",
+            dependencies: ["CZlib", "CPCRE2"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .executableTarget(
+            name: "weblog-miner",
+            dependencies: [
+                "WeblogMiner",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .testTarget(
+            name: "WeblogMinerTests",
+            dependencies: [
+                "WeblogMiner",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]),
+    ]
+)

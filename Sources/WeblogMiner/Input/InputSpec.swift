@@ -1,0 +1,81 @@
+/// One input named on the command line: a file path, or standard input (`-`).
+public struct InputSpec: Sendable, Hashable {
+    public let path: String
+
+    public init(_ path: String) { self.path = path }
+
+    public static let standardInput = InputSpec("-")
+
+    public var isStandardInput: Bool { path == "-" }
+
+    /// The name used in messages and in each record's `source` field.
+    public var displayName: String { isStandardInput ? "<stdin>" : path }
+
+    /// Opens the input for reading. Throws `InputError.cannotOpen` with errno.
+    func open() throws(InputError) -> Int32 {
+        if isStandardInput { return 0 }
+        let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw .cannotOpen(path: displayName, errno: errno) }
+        var info = stat()
+        if fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+            close(fd)
+            throw .cannotOpen(path: displayName, errno: EISDIR)
+        }
+        return fd
+    }
+
+    /// Size in bytes for regular files (used for progress), nil otherwise.
+    var regularFileSize: Int64? {
+        if isStandardInput { return nil }
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return Int64(info.st_size)
+    }
+}
+
+public enum InputError: Error, Sendable {
+    case cannotOpen(path: String, errno: Int32)
+
+    public var message: String {
+        switch self {
+        case .cannotOpen(let path, let code): "cannot open \(path): \(errnoDescription(code))"
+        }
+    }
+}
+
+/// How reading one input ended.
+public enum InputOutcome: Sendable, Equatable {
+    case complete
+    /// The gzip stream ended before its end marker (file cut short, e.g. copied while being written).
+    case truncated(compressedOffset: Int64)
+    /// The compressed data is damaged; nothing after the offset could be read.
+    case corrupt(compressedOffset: Int64, reason: String)
+    /// Bytes after the last gzip member that are not another gzip member.
+    case trailingGarbage(compressedOffset: Int64)
+    case readFailed(errno: Int32)
+
+    public var isComplete: Bool { self == .complete }
+
+    /// The warning to print for an incomplete input, or nil.
+    public func warning(for name: String) -> String? {
+        switch self {
+        case .complete: nil
+        case .truncated(let offset):
+            "\(name): truncated gzip stream at compressed byte offset \(offset); kept every complete line before it"
+        case .corrupt(let offset, let reason):
+            "\(name): corrupt gzip data at compressed byte offset \(offset) (\(reason)); kept every complete line before it"
+        case .trailingGarbage(let offset):
+            "\(name): ignored trailing bytes after the last gzip member at compressed byte offset \(offset)"
+        case .readFailed(let code):
+            "\(name): read error: \(errnoDescription(code)); kept what was read before it"
+        }
+    }
+
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .complete: .ok
+        case .truncated, .corrupt, .trailingGarbage: .dataError
+        case .readFailed: .ioError
+        }
+    }
+}

@@ -1,0 +1,115 @@
+/// Writes bytes at a raw pointer. Formatters reserve a worst-case size in the output buffer first,
+/// then fill it with these non-throwing, non-allocating calls (no per-byte function boundaries).
+struct ByteCursor {
+    let base: UnsafeMutablePointer<UInt8>
+    var position = 0
+
+    init(_ base: UnsafeMutablePointer<UInt8>) { self.base = base }
+
+    @inline(__always) mutating func put(_ b: UInt8) {
+        base[position] = b
+        position += 1
+    }
+
+    @inline(__always) mutating func put(_ p: UnsafePointer<UInt8>, _ count: Int) {
+        (base + position).update(from: p, count: count)
+        position += count
+    }
+
+    @inline(__always) mutating func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        if let b = bytes.baseAddress, bytes.count > 0 { put(b, bytes.count) }
+    }
+
+    @inline(__always) mutating func put(_ s: StaticString) {
+        put(s.utf8Start, s.utf8CodeUnitCount)
+    }
+
+    /// Decimal integer.
+    @inline(__always) mutating func putInt(_ value: Int64) {
+        if value < 0 { put(UInt8(ascii: "-")) }
+        var v = value.magnitude
+        var digits = 1
+        var t = v
+        while t >= 10 {
+            t /= 10
+            digits += 1
+        }
+        var k = position + digits - 1
+        repeat {
+            base[k] = UInt8(48 + v % 10)
+            v /= 10
+            k -= 1
+        } while v > 0
+        position += digits
+    }
+
+    /// Three-digit millisecond fraction `.123`.
+    @inline(__always) mutating func putMillis(_ millis: Int) {
+        put(UInt8(ascii: "."))
+        put(UInt8(48 + millis / 100))
+        put(UInt8(48 + millis / 10 % 10))
+        put(UInt8(48 + millis % 10))
+    }
+
+    /// A TSV field: tab, newline, carriage return, backslash and NUL escaped. Needs 2x the input.
+    @inline(__always) mutating func putTSV(_ p: UnsafePointer<UInt8>, _ count: Int) {
+        var i = 0
+        while i < count {
+            let b = p[i]
+            if b > 92 || (b != 92 && b > 13) {
+                base[position] = b
+                position += 1
+            } else {
+                switch b {
+                case 9: put(92); put(UInt8(ascii: "t"))
+                case 10: put(92); put(UInt8(ascii: "n"))
+                case 13: put(92); put(UInt8(ascii: "r"))
+                case 92: put(92); put(92)
+                case 0: put(92); put(UInt8(ascii: "0"))
+                default: put(b)
+                }
+            }
+            i += 1
+        }
+    }
+
+    /// A JSON string with its quotes; invalid UTF-8 becomes U+FFFD. Needs 6x the input plus 2.
+    mutating func putJSONString(_ p: UnsafePointer<UInt8>, _ count: Int) {
+        put(34)
+        let bytes = UnsafeBufferPointer(start: p, count: count)
+        var i = 0
+        while i < count {
+            let b = p[i]
+            if b >= 0x20 && b < 0x80 && b != 34 && b != 92 {
+                base[position] = b
+                position += 1
+                i += 1
+                continue
+            }
+            if b < 0x80 {
+                switch b {
+                case 34: put(92); put(34)
+                case 92: put(92); put(92)
+                case 10: put(92); put(UInt8(ascii: "n"))
+                case 9: put(92); put(UInt8(ascii: "t"))
+                case 13: put(92); put(UInt8(ascii: "r"))
+                default:
+                    put("\\u00")
+                    put(TextEncoding.hexDigit(b >> 4))
+                    put(TextEncoding.hexDigit(b & 15))
+                }
+                i += 1
+                continue
+            }
+            let length = TextEncoding.validUTF8Length(bytes, i)
+            if length == 0 {
+                put(0xEF); put(0xBF); put(0xBD)
+                i += 1
+            } else {
+                put(p + i, length)
+                i += length
+            }
+        }
+        put(34)
+    }
+}

@@ -1,0 +1,256 @@
+/// What one placeholder of a server log format fills in the record.
+public enum FormatSlot: Sendable, Equatable {
+    case ignore
+    /// Server port (`%p`): read and checked as digits, so a misdetected layout fails early.
+    case port
+    case client, user, method, path, query, proto, referrer, userAgent, vhost, visitor, session
+    /// Full request line `GET /x?y HTTP/1.1`.
+    case request
+    /// Path with optional `?query` (nginx `$request_uri`, Apache `%U%q`).
+    case uri
+    case timeCLF, timeISO, timeEpoch, timeAny
+    case status, bytes
+    case durationMicros, durationMillis, durationSeconds
+}
+
+/// A log format compiled once into literal text and placeholders, then matched against each line by a
+/// byte scanner (no regex). Apache `LogFormat` and nginx `log_format` strings both compile to this.
+public struct LogFormatProgram: Sendable, Equatable {
+    public struct Step: Sendable, Equatable {
+        public var slot: FormatSlot
+        /// The literal text that follows the placeholder (empty for a placeholder that ends the line).
+        public var literal: [UInt8]
+    }
+
+    public var prefix: [UInt8]
+    public var steps: [Step]
+
+    public init(prefix: [UInt8], steps: [Step]) {
+        self.prefix = prefix
+        self.steps = steps
+    }
+}
+
+public struct FormatCompileError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// Builds a program from alternating literals and placeholders, checking that adjacent
+/// placeholders can be told apart.
+struct LogFormatBuilder {
+    private var prefix: [UInt8] = []
+    private var steps: [LogFormatProgram.Step] = []
+
+    mutating func literal(_ bytes: [UInt8]) {
+        if steps.isEmpty { prefix += bytes } else { steps[steps.count - 1].literal += bytes }
+    }
+
+    mutating func placeholder(_ slot: FormatSlot, name: String) throws(FormatCompileError) {
+        if let last = steps.last, last.literal.isEmpty {
+            // `%U%q`: path immediately followed by query is the one adjacency with a known boundary.
+            if last.slot == .path && slot == .query {
+                steps[steps.count - 1].slot = .uri
+                return
+            }
+            throw FormatCompileError(message: "placeholder \(name) follows another placeholder without separating text, so their boundary cannot be found")
+        }
+        steps.append(.init(slot: slot, literal: []))
+    }
+
+    func build() throws(FormatCompileError) -> LogFormatProgram {
+        guard !steps.isEmpty else { throw FormatCompileError(message: "format has no placeholders") }
+        return LogFormatProgram(prefix: prefix, steps: steps)
+    }
+}
+
+/// Parses lines with a compiled `LogFormatProgram`.
+public final class LogFormatParser: LineParser {
+    public let formatName: String
+    public let program: LogFormatProgram
+    // The program flattened into raw storage: the per-line loop then touches no reference-counted arrays.
+    private let stepCount: Int
+    private let slots: UnsafeMutablePointer<FormatSlot>
+    private let quoted: UnsafeMutablePointer<Bool>
+    private let literalStart: UnsafeMutablePointer<Int>
+    private let literalCount: UnsafeMutablePointer<Int>
+    private let literalBytes: UnsafeMutablePointer<UInt8>
+    private let prefixCount: Int
+    /// Set by the last `parse`: whether the whole line was used (auto-detection prefers formats that do).
+    public private(set) var consumedWholeLine = false
+
+    public init(program: LogFormatProgram, name: String) {
+        self.program = program
+        formatName = name
+        stepCount = program.steps.count
+        slots = .allocate(capacity: stepCount)
+        quoted = .allocate(capacity: stepCount)
+        literalStart = .allocate(capacity: stepCount)
+        literalCount = .allocate(capacity: stepCount)
+        let allLiterals = program.prefix + program.steps.flatMap(\.literal)
+        literalBytes = .allocate(capacity: max(1, allLiterals.count))
+        literalBytes.initialize(from: allLiterals, count: allLiterals.count)
+        prefixCount = program.prefix.count
+        var offset = prefixCount
+        var before = program.prefix
+        for (k, step) in program.steps.enumerated() {
+            (slots + k).initialize(to: step.slot)
+            // A placeholder between `"` and `"` is a quoted field: it may contain spaces and escaped quotes.
+            (quoted + k).initialize(to: before.last == FieldDecoding.quote && step.literal.first == FieldDecoding.quote)
+            (literalStart + k).initialize(to: offset)
+            (literalCount + k).initialize(to: step.literal.count)
+            offset += step.literal.count
+            before = step.literal
+        }
+    }
+
+    deinit {
+        slots.deallocate()
+        quoted.deallocate()
+        literalStart.deallocate()
+        literalCount.deallocate()
+        literalBytes.deallocate()
+    }
+
+    public func parse(_ line: LineBuffer, into record: inout LogRecord) -> LineVerdict {
+        guard let p = line.baseAddress else { return .reject(.formatMismatch) }
+        let end = line.count
+        var i = 0
+        consumedWholeLine = false
+        if prefixCount > 0 {
+            guard end >= prefixCount, memcmp(p, literalBytes, prefixCount) == 0 else {
+                return .reject(.formatMismatch)
+            }
+            i = prefixCount
+        }
+        var timeField = FieldRef.absent
+        var timeSlot = FormatSlot.ignore
+        for k in 0 ..< stepCount {
+            let fieldStart = i
+            var fieldEnd: Int
+            let literal = literalBytes + literalStart[k]
+            let literalCount = self.literalCount[k]
+            if quoted[k] {
+                guard let close = closingQuote(p, from: i, end: end, literal: literal, count: literalCount, isLast: k == stepCount - 1) else {
+                    return .reject(.badQuoting)
+                }
+                fieldEnd = close
+                i = min(close + literalCount, end)
+                fieldEnd = FieldDecoding.unescapeQuoted(p, fieldStart, fieldEnd)
+            } else if literalCount == 0 {
+                // Last placeholder: up to the next space, so extra trailing fields are tolerated.
+                if let sp = memchr(p + i, Int32(FieldDecoding.space), end - i) {
+                    fieldEnd = UnsafeMutablePointer<UInt8>(sp.assumingMemoryBound(to: UInt8.self)) - p
+                } else {
+                    fieldEnd = end
+                }
+                i = fieldEnd
+            } else {
+                guard let at = find(literal, literalCount, in: p, from: i, end: end) else { return .reject(.formatMismatch) }
+                fieldEnd = at
+                i = at + literalCount
+            }
+            switch slots[k] {
+            case .ignore: break
+            case .port:
+                guard FieldDecoding.integer(p, fieldStart, fieldEnd) != nil else { return .reject(.formatMismatch) }
+            case .client: record.client = FieldDecoding.text(p, fieldStart, fieldEnd)
+            case .user: record.user = FieldDecoding.text(p, fieldStart, fieldEnd)
+            case .method: record.method = FieldDecoding.text(p, fieldStart, fieldEnd)
+            case .path: record.path = FieldDecoding.text(p, fieldStart, fieldEnd)
+            case .query:
+                var s = fieldStart
+                if s < fieldEnd && p[s] == FieldDecoding.questionMark { s += 1 }
+                if s < fieldEnd { record.query = FieldDecoding.text(p, s, fieldEnd) }
+            case .proto: record.proto = FieldDecoding.text(p, fieldStart, fieldEnd)
+            case .referrer: record.referrer = FieldDecoding.text(p, fieldStart, fieldEnd)
+            case .userAgent: record.userAgent = FieldDecoding.text(p, fieldStart, fieldEnd)
+            case .vhost: record.vhost = FieldDecoding.text(p, fieldStart, fieldEnd)
+            case .visitor: record.visitor = FieldDecoding.text(p, fieldStart, fieldEnd)
+            case .session: record.session = FieldDecoding.text(p, fieldStart, fieldEnd)
+            case .request: FieldDecoding.splitRequest(p, fieldStart, fieldEnd, into: &record)
+            case .uri:
+                if !(fieldEnd - fieldStart == 1 && p[fieldStart] == FieldDecoding.dash) {
+                    FieldDecoding.splitURI(p, fieldStart, fieldEnd, into: &record)
+                }
+            case .timeCLF, .timeISO, .timeEpoch, .timeAny:
+                timeField = FieldRef(fieldStart, fieldEnd)
+                timeSlot = slots[k]
+            case .status:
+                if fieldEnd - fieldStart == 1 && p[fieldStart] == FieldDecoding.dash { break }
+                guard let status = FieldDecoding.integer(p, fieldStart, fieldEnd), status < 1000 else { return .reject(.badStatus) }
+                record.status = Int32(status)
+            case .bytes:
+                // Apache's %b writes `-` for "no body": that is zero bytes.
+                if fieldEnd - fieldStart == 1 && p[fieldStart] == FieldDecoding.dash {
+                    record.bytes = 0
+                } else {
+                    guard let bytes = FieldDecoding.integer(p, fieldStart, fieldEnd) else { return .reject(.badNumber) }
+                    record.bytes = bytes
+                }
+            case .durationMicros, .durationMillis, .durationSeconds:
+                if fieldEnd - fieldStart == 1 && p[fieldStart] == FieldDecoding.dash { break }
+                let scale: Int64 = slots[k] == .durationMicros ? 1 : slots[k] == .durationMillis ? 1000 : 1_000_000
+                guard let micros = FieldDecoding.scaledDecimal(p, fieldStart, fieldEnd, scale: scale) else { return .reject(.badNumber) }
+                record.durationMicros = micros
+            }
+        }
+        guard timeField.isPresent else { return .reject(.missingTime) }
+        let ts = Int(timeField.start)
+        let te = ts + Int(timeField.count)
+        let time: Int64?
+        switch timeSlot {
+        case .timeCLF: time = Timestamps.parseCLF(p, ts, te)
+        case .timeISO: time = Timestamps.parseISO(p, ts, te)
+        case .timeEpoch: time = Timestamps.parseEpoch(p, ts, te)
+        default: time = Timestamps.parseAny(p, ts, te)
+        }
+        guard let time else { return .reject(.badTime) }
+        record.epochMillis = time
+        // Anything after the format must be extra fields (starting with a space), not a different layout.
+        if i < end && p[i] != FieldDecoding.space { return .reject(.formatMismatch) }
+        consumedWholeLine = i >= end
+        return .record
+    }
+
+    /// First occurrence of `literal` at or after `from`.
+    @inline(__always)
+    private func find(_ literal: UnsafeMutablePointer<UInt8>, _ count: Int, in p: UnsafeMutablePointer<UInt8>, from: Int, end: Int) -> Int? {
+        let first = Int32(literal[0])
+        var i = from
+        while i < end {
+            guard let hit = memchr(p + i, first, end - i) else { return nil }
+            let at = UnsafeMutablePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - p
+            if count == 1 { return at }
+            if at + count <= end && memcmp(p + at, literal, count) == 0 { return at }
+            i = at + 1
+        }
+        return nil
+    }
+
+    /// The quote that closes a quoted field: not escaped by a backslash, and followed by the rest of
+    /// the literal (or, for the last field, by the end of the line or a space).
+    @inline(__always)
+    private func closingQuote(_ p: UnsafeMutablePointer<UInt8>, from: Int, end: Int, literal: UnsafeMutablePointer<UInt8>, count: Int, isLast: Bool) -> Int? {
+        var i = from
+        while i < end {
+            guard let hit = memchr(p + i, Int32(FieldDecoding.quote), end - i) else { return nil }
+            let at = UnsafeMutablePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - p
+            var backslashes = 0
+            var b = at - 1
+            while b >= from && p[b] == FieldDecoding.backslash {
+                backslashes += 1
+                b -= 1
+            }
+            if backslashes % 2 == 0 {
+                if count == 1 {
+                    if !isLast || at + 1 == end || p[at + 1] == FieldDecoding.space { return at }
+                } else if at + count <= end && memcmp(p + at, literal, count) == 0 {
+                    return at
+                }
+            }
+            i = at + 1
+        }
+        return nil
+    }
+}

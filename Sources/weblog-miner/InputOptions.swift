@@ -1,0 +1,101 @@
+import ArgumentParser
+import WeblogMiner
+
+/// Options shared by every subcommand that reads logs.
+struct InputOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp("Log files, gzip or plain (detected by content). '-' or none: standard input.", valueName: "file"))
+    var files: [String] = []
+
+    @Option(help: ArgumentHelp(
+        "Log format: auto (default), common, combined, vhost_combined, w3c, jsonl, csv, tsv, an Apache LogFormat string ('%h %l %u %t \"%r\" %>s %b') or an nginx log_format string ('$remote_addr - ...').",
+        valueName: "format"))
+    var format = "auto"
+
+    @Option(name: .customLong("field"), help: ArgumentHelp(
+        "For JSON/CSV/TSV click logs: which column or key holds a field, as ROLE=NAME (repeatable), e.g. --field time=ts --field visitor=cookie_id --field url=page. Roles: \(FieldRole.allCases.map(\.rawValue).joined(separator: ", ")). Without a header, NAME is a 1-based column number. Common names (timestamp, ip, referer, ...) are recognised without this.",
+        valueName: "role=name"))
+    var fields: [String] = []
+
+    @Option(help: ArgumentHelp("Column delimiter for delimited click logs (a single character, or 'tab').", valueName: "char"))
+    var delimiter: String?
+
+    @Flag(help: "Delimited click logs have no header row (use --field ROLE=N).")
+    var noHeader = false
+
+    @Option(help: ArgumentHelp("Write every rejected line (file, line, reason, text) to this TSV file.", valueName: "file"))
+    var rejects: String?
+
+    @Option(help: ArgumentHelp("Fail with exit status 65 when more than this share of lines is rejected.", valueName: "ratio"))
+    var maxRejectRatio = 0.05
+
+    @Flag(name: .shortAndLong, help: "No progress display and no notes on stderr (warnings and errors still print).")
+    var quiet = false
+
+    func validate() throws {
+        guard maxRejectRatio >= 0 && maxRejectRatio <= 1 else {
+            throw ValidationError("--max-reject-ratio must be between 0 and 1")
+        }
+        _ = try ingestOptions()
+    }
+
+    var inputs: [InputSpec] { files.map(InputSpec.init) }
+
+    func ingestOptions() throws -> IngestOptions {
+        var options = IngestOptions()
+        do {
+            options.parser.format = try LogFormat.parse(format)
+            options.parser.mapping = try FieldMapping(specs: fields)
+        } catch {
+            throw ValidationError(error.message)
+        }
+        if let delimiter {
+            let value = delimiter.lowercased() == "tab" || delimiter == "\\t" ? "\t" : delimiter
+            guard value.utf8.count == 1, let byte = value.utf8.first else {
+                throw ValidationError("--delimiter must be a single character (or 'tab')")
+            }
+            options.parser.delimiter = byte
+            if case .auto = options.parser.format { options.parser.format = .delimited(byte) }
+        }
+        options.parser.hasHeader = !noHeader
+        options.maxRejectRatio = maxRejectRatio
+        options.quiet = quiet
+        return options
+    }
+}
+
+/// Opens outputs, turning failures into the documented exit statuses.
+enum CommandSupport {
+    static func openOutput(_ path: String?) throws -> OutputStream {
+        do {
+            return try OutputStream.open(path)
+        } catch {
+            Diagnostics.error(error.message)
+            throw ExitCode(error.exitStatus.rawValue)
+        }
+    }
+
+    /// Runs `body`; a closed pipe ends the command quietly with status 0, other output errors
+    /// exit with their status.
+    static func guardingOutput(_ body: () throws -> ExitStatus) throws {
+        let status: ExitStatus
+        do {
+            status = try body()
+        } catch let error as OutputError {
+            if case .closed = error { throw ExitCode.success }
+            Diagnostics.error(error.message)
+            throw ExitCode(error.exitStatus.rawValue)
+        }
+        if status != .ok { throw ExitCode(status.rawValue) }
+    }
+}
+
+extension FormatCompileError {
+    var messageText: String { message }
+}
+
+extension Error {
+    var message: String {
+        if let e = self as? FormatCompileError { return e.message }
+        return "\(self)"
+    }
+}

@@ -1,0 +1,23 @@
+import ArgumentParser
+import WeblogMiner
+
+@main
+struct WeblogMinerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "weblog-miner",
+        abstract: "Web usage mining from raw access and click logs (.gz or plain).",
+        discussion: """
+            Reads Apache/nginx access logs, W3C/IIS logs and JSON/CSV click logs, gzip-compressed or not,
+            from files or standard input ('-'), and turns them into records, statistics and (in later
+            stages) sessions, patterns, link structure and customer predictions.
+
+            EXAMPLES
+              weblog-miner stats access.log.gz
+              weblog-miner parse access.log-*.gz -o hits.tsv
+              zcat big.gz | weblog-miner parse - --output jsonl | head
+
+            \(ExitStatus.helpText)
+            """,
+        subcommands: [ParseCommand.self, StatsCommand.self, CatCommand.self]
+    )
+}

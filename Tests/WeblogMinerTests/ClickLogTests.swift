@@ -1,0 +1,108 @@
+import Testing
+@testable import WeblogMiner
+
+@Suite struct ClickLogTests {
+    @Test func w3cFieldsChangeMidFile() throws {
+        let (sink, report, _) = try ingest([Paths.fixture("formats/iis-w3c.log")])
+        #expect(report.files[0].format == "w3c")
+        #expect(report.rejected == 0)
+        #expect(sink.records.count == 3)
+        let first = sink.records[0]
+        #expect(first.record.epochMillis == utcMillis(2026, 3, 2, 0, 0, 1))
+        #expect(first.fields[.userAgent] == "Mozilla/5.0 (Windows NT 10.0; Win64; x64)")
+        #expect(first.fields[.query] == nil)
+        #expect(first.record.durationMicros == 15_000)
+        let second = sink.records[1]
+        #expect(second.fields[.user] == "alice")
+        #expect(second.fields[.query] == "cat=4&page=2")
+        #expect(second.fields[.referrer] == "https://shop.example.com/index.html")
+        // After the second #Fields: directive the columns are different.
+        let third = sink.records[2]
+        #expect(third.fields[.client] == "2001:db8::1")
+        #expect(third.fields[.method] == "POST")
+        #expect(third.fields[.vhost] == "shop.example.com")
+        #expect(third.record.status == 302)
+        #expect(third.line == 11)
+    }
+
+    @Test func jsonLinesWithSynonymsAndEscapes() throws {
+        let (sink, report, _) = try ingest([Paths.fixture("formats/clicks.jsonl")])
+        #expect(report.files[0].format == "jsonl")
+        #expect(report.rejected == 0)
+        #expect(sink.records.count == 3)
+        #expect(sink.records[0].record.epochMillis == 1_772_409_600_123)
+        #expect(sink.records[0].fields[.visitor] == "c-1")
+        #expect(sink.records[0].fields[.path] == "/home")
+        #expect(sink.records[1].record.epochMillis == utcMillis(2026, 3, 1, 23, 0, 5, ms: 500))
+        #expect(sink.records[1].fields[.vhost] == "shop.example.com")
+        #expect(sink.records[1].fields[.path] == "/p/10")
+        #expect(sink.records[1].fields[.query] == "color=red")
+        #expect(sink.records[2].fields[.path] == "/café/😀")
+        #expect(sink.records[2].fields[.userAgent] == #"Bot "quoted""#)
+    }
+
+    @Test func jsonExplicitMappingAndRejects() throws {
+        let parser = JSONLinesParser(mapping: try FieldMapping(specs: ["time=when", "visitor=vid", "url=u"]))
+        let p = parse(parser, #"{"when":"2026-03-02T10:00:00Z","vid":"x","u":"/a","time":"garbage"}"#)
+        #expect(p.verdict == .record)
+        #expect(p[.visitor] == "x")
+        #expect(parse(parser, #"{"vid":"x"}"#).verdict == .reject(.missingTime))
+        #expect(parse(parser, #"{"when": 12"#).verdict == .reject(.invalidJSON))
+        #expect(parse(parser, #"not json"#).verdict == .reject(.invalidJSON))
+        #expect(parse(parser, #"{"when":"yesterday"}"#).verdict == .reject(.badTime))
+        #expect(throws: FormatCompileError.self) { try FieldMapping(specs: ["colour=x"]) }
+        #expect(throws: FormatCompileError.self) { try FieldMapping(specs: ["time"]) }
+    }
+
+    @Test func csvWithQuotesAndSynonyms() throws {
+        let (sink, report, _) = try ingest([Paths.fixture("formats/clicks.csv")])
+        #expect(report.files[0].format == "csv")
+        #expect(report.rejected == 0)
+        #expect(sink.records.count == 3)
+        #expect(sink.records[0].fields[.visitor] == "v1")
+        #expect(sink.records[0].fields[.userAgent] == "Mozilla/5.0 (X11; Linux x86_64)")
+        #expect(sink.records[1].fields[.userAgent] == #"Agent with "quotes", and comma"#)
+        #expect(sink.records[1].fields[.query] == "q=a%2Cb")
+        #expect(sink.records[2].record.status == 404)
+        #expect(sink.records[2].fields[.userAgent] == nil)
+        #expect(sink.records[0].line == 2)
+    }
+
+    @Test func headerWithoutTimeIsNotGuessed() throws {
+        // DIGINETICA's layout has no timestamp column: detection must not pretend it does.
+        let (sink, report, _) = try ingest([Paths.fixture("formats/diginetica-style.csv")])
+        #expect(sink.records.isEmpty)
+        #expect(report.files[0].format == "unknown")
+        // With an explicit mapping the date column serves as time.
+        let (mapped, mappedReport, _) = try ingest([Paths.fixture("formats/diginetica-style.csv")]) {
+            $0.parser.mapping = try! FieldMapping(specs: ["time=eventdate", "url=item_id"])
+            $0.parser.format = .delimited(UInt8(ascii: ";"))
+        }
+        #expect(mappedReport.rejected == 0)
+        #expect(mapped.records.count == 1)
+        #expect(mapped.records[0].record.epochMillis == utcMillis(2016, 5, 9))
+        #expect(mapped.records[0].fields[.session] == "1")
+        #expect(mapped.records[0].fields[.user] == "NA")
+        #expect(mapped.records[0].fields[.path] == "81766")
+    }
+
+    @Test func csvWithoutHeaderByColumnNumber() throws {
+        let parser = DelimitedParser(delimiter: UInt8(ascii: ","), hasHeader: false,
+                                     mapping: try FieldMapping(specs: ["client=1", "time=2", "request=3", "status=4"]))
+        let p = parse(parser, "10.128.2.1,[29/Nov/2017:06:58:55,GET /login.php HTTP/1.1,200,,,,")
+        #expect(p.verdict == .record)
+        #expect(p[.client] == "10.128.2.1")
+        #expect(p[.path] == "/login.php")
+        #expect(p.time == utcMillis(2017, 11, 29, 6, 58, 55))
+        #expect(parse(parser, "chmod:,cannot,'a.out':,No,directory,,").verdict == .reject(.badTime))
+        #expect(parse(parser, "a,\"unclosed").verdict == .reject(.badQuoting))
+    }
+
+    @Test func tsvEscapesAreDecoded() {
+        let parser = DelimitedParser(delimiter: 9, mapping: FieldMapping())
+        _ = parse(parser, "time\tpath\tuser_agent")
+        let p = parse(parser, "2026-03-02T10:00:00Z\t/a\\tb\tx\\\\y\\nz")
+        #expect(p[.path] == "/a\tb")
+        #expect(p[.userAgent] == "x\\y\nz")
+    }
+}
