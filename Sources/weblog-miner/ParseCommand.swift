@@ -36,22 +36,14 @@ struct ParseCommand: ParsableCommand {
         try CommandSupport.guardingOutput {
             var rejects = try RejectLog(writer: rejectsFile)
             let pipeline = IngestPipeline(inputs: input.inputs, options: options)
-            var sink = HitSink(writer: HitWriter(format: outputFormat, to: out, sourceNames: pipeline.inputs.map(\.displayName)))
-            try sink.writer.writeHeader()
-            let report = try pipeline.run(into: &sink, rejects: &rejects)
+            let writer = HitWriter(format: outputFormat, sourceNames: pipeline.inputs.map(\.displayName))
+            try writer.writeHeader(to: out)
+            let report = try pipeline.run(formatting: writer, to: out, rejects: &rejects)
             if report.outputClosed { return .ok }
             try out.commit()
             try rejects.commit()
             return report.status
         }
-    }
-}
-
-/// Feeds records to a `HitWriter`.
-struct HitSink: RecordSink {
-    var writer: HitWriter
-    mutating func accept(_ record: LogRecord, line: LineBuffer, fileIndex: Int, lineNumber: Int) throws(OutputError) {
-        try writer.write(record, line: line, fileIndex: fileIndex, lineNumber: lineNumber)
     }
 }
 

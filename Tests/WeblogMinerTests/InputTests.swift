@@ -141,9 +141,38 @@ import Testing
         let file = dir.write("x.gz", gzip(text))
         let (sink, _, _) = try ingest([file]) {
             $0.batchSize = 1024
-            $0.batchesInFlight = 2
+            $0.parseThreads = 1
         }
         #expect(sink.records.count == 3000)
         #expect(sink.records.map(\.fields[.path]) == (0 ..< 3000).map { "/page/\($0)" })
+    }
+
+    @Test func parallelParsingKeepsInputOrderAcrossFilesAndFormats() throws {
+        // Several parse threads, tiny batches, and files of different formats (W3C is parsed in order,
+        // CSV needs its header in every thread's copy): records must come out exactly in input order.
+        let dir = TemporaryDirectory()
+        let clf = dir.write("a.log.gz", gzip(Array(Self.logLines(0 ..< 2000).utf8)))
+        var csv = "time,url,visitor\n"
+        for i in 0 ..< 2000 { csv += "2026-03-02T10:00:00Z,/csv/\(i),v\(i % 7)\n" }
+        let csvFile = dir.write("b.csv", csv)
+        var w3c = "#Fields: date time c-ip cs-uri-stem sc-status\n"
+        for i in 0 ..< 2000 {
+            if i == 1000 { w3c += "#Fields: date time cs-uri-stem c-ip sc-status\n2026-03-02 10:00:00 /w3c/\(i) 1.1.1.1 200\n"; continue }
+            w3c += i < 1000 ? "2026-03-02 10:00:00 1.1.1.1 /w3c/\(i) 200\n" : "2026-03-02 10:00:00 /w3c/\(i) 1.1.1.1 200\n"
+        }
+        let w3cFile = dir.write("c.log", w3c)
+        let (sink, report, _) = try ingest([clf, csvFile, w3cFile]) {
+            $0.batchSize = 2048
+            $0.parseThreads = 3
+        }
+        #expect(report.rejected == 0)
+        #expect(report.files.map(\.format) == ["combined", "csv", "w3c"])
+        let paths = sink.records.compactMap { $0.fields[.path] }
+        let expected = (0 ..< 2000).map { "/page/\($0)" } + (0 ..< 2000).map { "/csv/\($0)" } + (0 ..< 2000).map { "/w3c/\($0)" }
+        #expect(paths == expected)
+        #expect(sink.records[1999].line == 2000)
+        #expect(sink.records[2000].line == 2)  // after the CSV header
+        #expect(sink.records.last?.line == 2002)  // two #Fields lines in the W3C file
+        #expect(sink.records.filter { $0.file == 2 }.allSatisfy { $0.fields[.client] == "1.1.1.1" })
     }
 }

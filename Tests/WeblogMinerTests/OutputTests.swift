@@ -8,15 +8,17 @@ import Testing
         let dir = TemporaryDirectory()
         let path = dir.path + "/out"
         let out = try OutputStream.open(path)
-        var writer = HitWriter(format: format, to: out, sourceNames: ["in\tput.log"])
-        try writer.writeHeader()
+        var writer = HitWriter(format: format, sourceNames: ["in\tput.log"])
+        try writer.writeHeader(to: out)
+        let buffer = ByteBuffer()
         var copy = line
         let parser = try apache(ApacheLogFormat.combined)
         var record = LogRecord()
         try copy.withUnsafeMutableBufferPointer { buf in
             #expect(parser.parse(buf, into: &record) == .record)
-            try writer.write(record, line: buf, fileIndex: 0, lineNumber: 7)
+            writer.format(record, line: buf, fileIndex: 0, lineNumber: 7, into: buffer)
         }
+        try out.write(buffer.bytes)
         try out.commit()
         return String(decoding: FileManager.default.contents(atPath: path)!, as: UTF8.self)
     }
@@ -74,13 +76,13 @@ import Testing
         let (original, _, _) = try ingest([input])
         let tsv = dir.path + "/hits.tsv"
         let out = try OutputStream.open(tsv)
-        var sink = HitSinkForTest(writer: HitWriter(format: .tsv, to: out, sourceNames: [input]))
-        try sink.writer.writeHeader()
+        let writer = HitWriter(format: .tsv, sourceNames: [input])
+        try writer.writeHeader(to: out)
         var rejects = try RejectLog()
         var options = IngestOptions()
         options.quiet = true
         options.showProgress = false
-        _ = try IngestPipeline(inputs: [InputSpec(input)], options: options).run(into: &sink, rejects: &rejects)
+        _ = try IngestPipeline(inputs: [InputSpec(input)], options: options).run(formatting: writer, to: out, rejects: &rejects)
         try out.commit()
         let (reread, report, _) = try ingest([tsv])
         #expect(report.files[0].format == "tsv")
@@ -94,12 +96,5 @@ import Testing
             #expect(b.record.status == a.record.status)
             #expect(b.record.bytes == a.record.bytes)
         }
-    }
-}
-
-struct HitSinkForTest: RecordSink {
-    var writer: HitWriter
-    mutating func accept(_ record: LogRecord, line: LineBuffer, fileIndex: Int, lineNumber: Int) throws(OutputError) {
-        try writer.write(record, line: line, fileIndex: fileIndex, lineNumber: lineNumber)
     }
 }

@@ -1,18 +1,23 @@
 /// The reading side of ingest: opens each input in turn, decompresses it and cuts the stream into
-/// batches of whole lines, on its own thread, so that inflate and parsing use both cores.
+/// batches of whole lines on its own thread, numbering lines and choosing each file's parser, so that
+/// inflate, parsing and output overlap on separate cores.
 final class BatchProducer: @unchecked Sendable {
     let inputs: [InputSpec]
-    let events: BlockingQueue<IngestEvent>
+    let send: @Sendable (IngestEvent) -> Void
     let pool: BlockingQueue<LineBatch>
     let maxLineLength: Int
+    /// Picks the parser of a file from its first batch.
+    let chooseParser: @Sendable (LineBatch) -> FileParser?
     /// Total compressed bytes read so far, for progress display (read racily; only informative).
     nonisolated(unsafe) var bytesRead: Int64 = 0
 
-    init(inputs: [InputSpec], events: BlockingQueue<IngestEvent>, pool: BlockingQueue<LineBatch>, maxLineLength: Int) {
+    init(inputs: [InputSpec], pool: BlockingQueue<LineBatch>, maxLineLength: Int,
+         chooseParser: @escaping @Sendable (LineBatch) -> FileParser?, send: @escaping @Sendable (IngestEvent) -> Void) {
         self.inputs = inputs
-        self.events = events
         self.pool = pool
         self.maxLineLength = maxLineLength
+        self.chooseParser = chooseParser
+        self.send = send
     }
 
     func run() {
@@ -21,95 +26,137 @@ final class BatchProducer: @unchecked Sendable {
             do {
                 fd = try input.open()
             } catch {
-                events.push(.cannotOpen(index: index, error))
+                send(.cannotOpen(index: index, error))
                 continue
             }
-            events.push(.beginFile(index: index))
-            readFile(index: index, fd: fd)
+            var reader = FileReader(producer: self, index: index)
+            reader.read(fd: fd)
             if !input.isStandardInput { close(fd) }
         }
-        events.push(.finished)
+        send(.finished)
     }
 
-    private func readFile(index: Int, fd: Int32) {
-        let reader = DecompressingReader(fd: fd)
-        var batch = pool.pop()
-        batch.count = 0
-        var skippingOverlong = false
-        let minRead = 16 * 1024
-        let base = bytesRead
-        while true {
-            if batch.freeSpace < minRead {
-                if let last = lastNewline(in: batch) {
-                    batch = ship(batch, upTo: last + 1, index: index)
-                } else if batch.capacity < maxLineLength {
-                    batch.grow(to: min(batch.capacity * 2, maxLineLength))
+    /// State while reading one file.
+    private struct FileReader {
+        let producer: BatchProducer
+        let index: Int
+        var nextLineNumber = 1
+        var parser: FileParser? = nil
+        var started = false
+
+        init(producer: BatchProducer, index: Int) {
+            self.producer = producer
+            self.index = index
+        }
+
+        mutating func read(fd: Int32) {
+            let reader = DecompressingReader(fd: fd)
+            var batch = takeBatch()
+            var skippingOverlong = false
+            let minRead = 16 * 1024
+            let base = producer.bytesRead
+            while true {
+                if batch.freeSpace < minRead {
+                    if let last = lastNewline(in: batch) {
+                        batch = ship(batch, upTo: last + 1)
+                    } else if batch.capacity < producer.maxLineLength {
+                        batch.grow(to: min(batch.capacity * 2, producer.maxLineLength))
+                    } else {
+                        // One line fills the largest buffer we allow: reject it and skip to its end.
+                        rejectLine(.lineTooLong)
+                        batch.count = 0
+                        skippingOverlong = true
+                    }
+                }
+                let start = batch.count
+                let n = reader.read(into: batch.buffer + start, capacity: batch.freeSpace)
+                if n == 0 { break }
+                producer.bytesRead = base + reader.compressedBytesRead
+                if skippingOverlong {
+                    guard let nl = memchr(batch.buffer + start, 0x0A, n) else { continue }
+                    let after = nl.assumingMemoryBound(to: UInt8.self) + 1 - batch.buffer
+                    let keep = start + n - after
+                    memmove(batch.buffer, batch.buffer + after, keep)
+                    batch.count = keep
+                    skippingOverlong = false
                 } else {
-                    // One line fills the largest buffer we allow: drop it and skip to its end.
-                    events.push(.overlongLine(index: index))
-                    batch.count = 0
-                    skippingOverlong = true
+                    batch.count = start + n
                 }
             }
-            let start = batch.count
-            let n = reader.read(into: batch.buffer + start, capacity: batch.freeSpace)
-            if n == 0 { break }
-            bytesRead = base + reader.compressedBytesRead
-            if skippingOverlong {
-                guard let nl = memchr(batch.buffer + start, 0x0A, n) else { continue }
-                let after = nl.assumingMemoryBound(to: UInt8.self) + 1 - batch.buffer
-                let keep = start + n - after
-                memmove(batch.buffer, batch.buffer + after, keep)
-                batch.count = keep
-                skippingOverlong = false
-            } else {
-                batch.count = start + n
-            }
-        }
-        bytesRead = base + reader.compressedBytesRead
-        let outcome = reader.outcome
-        if batch.count > 0 && !skippingOverlong {
-            let endsInsideLine = batch.buffer[batch.count - 1] != 0x0A
-            if endsInsideLine && !outcome.isComplete {
-                // The final fragment of a damaged stream is not a real line: count it, do not parse it.
-                let complete = lastNewline(in: batch).map { $0 + 1 } ?? 0
-                let fragment = batch.count - complete
-                batch.count = complete
-                if complete > 0 {
-                    events.push(.batch(index: index, batch))
+            producer.bytesRead = base + reader.compressedBytesRead
+            let outcome = reader.outcome
+            if batch.count > 0 && !skippingOverlong {
+                let endsInsideLine = batch.buffer[batch.count - 1] != 0x0A
+                if endsInsideLine && !outcome.isComplete {
+                    // The final fragment of a damaged stream is not a real line: count it, do not parse it.
+                    let complete = lastNewline(in: batch).map { $0 + 1 } ?? 0
+                    batch.count = complete
+                    if complete > 0 { emit(batch) } else { producer.pool.push(batch) }
+                    rejectLine(.truncatedLine)
                 } else {
-                    pool.push(batch)
+                    emit(batch)
                 }
-                events.push(.partialLine(index: index, byteCount: fragment))
             } else {
-                events.push(.batch(index: index, batch))
+                producer.pool.push(batch)
             }
-        } else {
-            pool.push(batch)
+            producer.send(.endFile(index: index, outcome: outcome, compressedBytes: reader.compressedBytesRead, wasGzip: reader.isGzip))
         }
-        events.push(.endFile(index: index, outcome: outcome, compressedBytes: reader.compressedBytesRead, wasGzip: reader.isGzip))
-    }
 
-    private func lastNewline(in batch: LineBatch) -> Int? {
-        // Lines are short, so the last newline is near the end: a backward scan beats a forward memchr.
-        var i = batch.count - 1
-        while i >= 0 {
-            if batch.buffer[i] == 0x0A { return i }
-            i -= 1
+        private func takeBatch() -> LineBatch {
+            let batch = producer.pool.pop()
+            batch.count = 0
+            return batch
         }
-        return nil
-    }
 
-    /// Sends bytes [0, cut) on and returns a fresh batch holding the rest.
-    private func ship(_ batch: LineBatch, upTo cut: Int, index: Int) -> LineBatch {
-        let next = pool.pop()
-        let rest = batch.count - cut
-        next.count = 0
-        if next.capacity < rest { next.grow(to: batch.capacity) }
-        if rest > 0 { (next.buffer).update(from: batch.buffer + cut, count: rest) }
-        next.count = rest
-        batch.count = cut
-        events.push(.batch(index: index, batch))
-        return next
+        private mutating func rejectLine(_ reason: RejectReason) {
+            producer.send(.rejectLine(index: index, lineNumber: nextLineNumber, reason: reason))
+            nextLineNumber += 1
+        }
+
+        private func lastNewline(in batch: LineBatch) -> Int? {
+            // Lines are short, so the last newline is near the end: a backward scan beats a forward memchr.
+            var i = batch.count - 1
+            while i >= 0 {
+                if batch.buffer[i] == 0x0A { return i }
+                i -= 1
+            }
+            return nil
+        }
+
+        /// Sends bytes [0, cut) on and returns a fresh batch holding the rest.
+        private mutating func ship(_ batch: LineBatch, upTo cut: Int) -> LineBatch {
+            let next = takeBatch()
+            let rest = batch.count - cut
+            if next.capacity < rest { next.grow(to: batch.capacity) }
+            if rest > 0 { next.buffer.update(from: batch.buffer + cut, count: rest) }
+            next.count = rest
+            batch.count = cut
+            emit(batch)
+            return next
+        }
+
+        /// Numbers the batch's lines, picks the file's parser on its first batch, and sends it.
+        private mutating func emit(_ batch: LineBatch) {
+            var lines = 0
+            var p = batch.buffer
+            let end = batch.buffer + batch.count
+            while p < end, let nl = memchr(p, 0x0A, end - p) {
+                lines += 1
+                p = nl.assumingMemoryBound(to: UInt8.self) + 1
+            }
+            if p < end { lines += 1 }  // last line of a file without a final newline
+            batch.fileIndex = index
+            batch.firstLineNumber = nextLineNumber
+            batch.lineCount = lines
+            batch.resetResults()
+            nextLineNumber += lines
+            if !started {
+                started = true
+                parser = producer.chooseParser(batch)
+                producer.send(.beginFile(index: index, parser: parser))
+            }
+            batch.fileParser = parser
+            producer.send(.batch(batch))
+        }
     }
 }

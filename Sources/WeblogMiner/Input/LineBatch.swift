@@ -1,9 +1,28 @@
-/// A block of decompressed bytes holding only whole lines (the last one may lack its newline
-/// at the end of a file). Batches are recycled through a pool so steady-state ingest allocates nothing.
+/// A block of decompressed bytes holding only whole lines (the last one may lack its newline at the
+/// end of a file), plus what parsing made of it. Batches are recycled through a pool, so steady-state
+/// ingest allocates nothing.
 final class LineBatch: @unchecked Sendable {
     private(set) var buffer: UnsafeMutablePointer<UInt8>
     private(set) var capacity: Int
     var count = 0
+
+    // Set by the reader.
+    var fileIndex = 0
+    /// Line number (1-based, within its file) of the first line in the batch.
+    var firstLineNumber = 1
+    var lineCount = 0
+    /// The parser for this file (nil: format unknown, every line is rejected).
+    var fileParser: FileParser?
+
+    // Set by whoever parses the batch (a parse worker, or the ordered stage for sequential formats).
+    var isParsed = false
+    var entries: [ParsedLine] = []
+    var rejects: [RejectedLine] = []
+    var blankLines = 0
+    var skippedLines = 0
+    var recordCount = 0
+    /// Formatted output of the batch, when the pipeline formats in parallel.
+    let output = ByteBuffer()
 
     init(capacity: Int) {
         self.capacity = capacity
@@ -12,7 +31,7 @@ final class LineBatch: @unchecked Sendable {
 
     deinit { buffer.deallocate() }
 
-    /// Doubles the buffer, keeping its content (for lines longer than a batch).
+    /// Grows the buffer, keeping its content (for lines longer than a batch).
     func grow(to newCapacity: Int) {
         let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
         bigger.update(from: buffer, count: count)
@@ -22,16 +41,94 @@ final class LineBatch: @unchecked Sendable {
     }
 
     var freeSpace: Int { capacity - count }
+
+    func resetResults() {
+        isParsed = false
+        entries.removeAll(keepingCapacity: true)
+        rejects.removeAll(keepingCapacity: true)
+        blankLines = 0
+        skippedLines = 0
+        recordCount = 0
+        output.removeAll()
+    }
+
+    /// Splits the lines and parses them; with a formatter, formats records instead of keeping them.
+    func parse<F: RecordFormatter>(with parser: (any LineParser)?, formatter: inout F, formatting: Bool) {
+        var p = buffer
+        let end = buffer + count
+        var lineNumber = firstLineNumber
+        var record = LogRecord()
+        while p < end {
+            let nl = memchr(p, 0x0A, end - p).map { $0.assumingMemoryBound(to: UInt8.self) } ?? end
+            var length = nl - p
+            if length > 0 && p[length - 1] == 13 { length -= 1 }
+            let start = Int32(truncatingIfNeeded: p - buffer)
+            let line = LineBuffer(start: p, count: length)
+            p = nl + 1
+            defer { lineNumber += 1 }
+            if length == 0 {
+                blankLines += 1
+                continue
+            }
+            guard let parser else {
+                rejects.append(RejectedLine(lineNumber: lineNumber, reason: .unknownFormat, start: start, length: Int32(length)))
+                continue
+            }
+            record = LogRecord()
+            switch parser.parse(line, into: &record) {
+            case .record:
+                recordCount += 1
+                if formatting {
+                    formatter.format(record, line: line, fileIndex: fileIndex, lineNumber: lineNumber, into: output)
+                } else {
+                    entries.append(ParsedLine(record: record, start: start, length: Int32(length), lineNumber: lineNumber))
+                }
+            case .skip:
+                skippedLines += 1
+            case .reject(let reason):
+                rejects.append(RejectedLine(lineNumber: lineNumber, reason: reason, start: start, length: Int32(length)))
+            }
+        }
+        isParsed = true
+    }
 }
 
-/// What the reading thread tells the parsing thread, in input order.
+/// A record with the place of its line in the batch.
+struct ParsedLine {
+    var record: LogRecord
+    var start: Int32
+    var length: Int32
+    var lineNumber: Int
+}
+
+struct RejectedLine {
+    var lineNumber: Int
+    var reason: RejectReason
+    var start: Int32
+    var length: Int32
+}
+
+/// The parser chosen for one input, shared by the threads that parse it.
+final class FileParser: @unchecked Sendable {
+    let prototype: any LineParser
+    let detected: Bool
+    /// False for formats whose lines must be parsed in order by one parser (W3C).
+    let parallel: Bool
+
+    init(_ parser: any LineParser, detected: Bool) {
+        prototype = parser
+        self.detected = detected
+        parallel = parser.copyForWorker() != nil
+    }
+}
+
+/// What the reading thread tells the rest of the pipeline, in input order.
 enum IngestEvent: @unchecked Sendable {
-    case beginFile(index: Int)
-    case batch(index: Int, LineBatch)
-    /// A line longer than the limit was skipped (counted as one rejected line).
-    case overlongLine(index: Int)
-    /// The input ended inside a line because the stream was truncated or corrupt.
-    case partialLine(index: Int, byteCount: Int)
+    /// Sent with (before) the file's first batch, once its format is known.
+    case beginFile(index: Int, parser: FileParser?)
+    case batch(LineBatch)
+    /// A line that could not be handed over whole (too long, or cut off by a damaged stream).
+    case rejectLine(index: Int, lineNumber: Int, reason: RejectReason)
     case endFile(index: Int, outcome: InputOutcome, compressedBytes: Int64, wasGzip: Bool)
     case cannotOpen(index: Int, InputError)
     case finished

@@ -1,5 +1,6 @@
-/// Writes normalised hits (the output of `parse`) as TSV or JSON lines.
-public struct HitWriter {
+/// Formats normalised hits (the output of `parse`) as TSV or JSON lines. Runs on the parse workers,
+/// one copy each, formatting into per-batch buffers.
+public struct HitWriter: RecordFormatter {
     /// Output columns, in order. Documented in `parse --help`.
     public static let columns: [(name: String, meaning: String)] = [
         ("time", "request time, ISO 8601 in UTC (milliseconds when the log has them)"),
@@ -22,34 +23,31 @@ public struct HitWriter {
     ]
 
     private let json: Bool
-    private let out: OutputStream
     private let sourceNames: [[UInt8]]
     /// `YYYY-MM-DDTHH:MM:SS` of the last second written (consecutive lines share it).
     private var cachedSecond = Int64.min
     private var cachedTime: (UInt64, UInt64, UInt64) = (0, 0, 0)
 
-    public init(format: RecordOutputFormat, to out: OutputStream, sourceNames: [String]) {
+    public init(format: RecordOutputFormat, sourceNames: [String]) {
         json = format == .jsonl
-        self.out = out
         // Names are written raw into TSV and JSON strings: make them safe once here.
         self.sourceNames = sourceNames.map { Array(String($0.map { $0 == "\t" || $0 == "\n" || $0 == "\"" || $0 == "\\" ? "_" : $0 }).utf8) }
     }
 
-    public func writeHeader() throws(OutputError) {
+    public func writeHeader(to out: OutputStream) throws(OutputError) {
         guard !json else { return }
         try out.write(Self.columns.map(\.name).joined(separator: "\t") + "\n")
     }
 
-    public mutating func write(_ r: LogRecord, line: LineBuffer, fileIndex: Int, lineNumber: Int) throws(OutputError) {
+    public mutating func format(_ r: LogRecord, line: LineBuffer, fileIndex: Int, lineNumber: Int, into out: ByteBuffer) {
         let name = sourceNames[fileIndex]
         // Worst case: every byte escaped (6x in JSON), plus keys, numbers and the source name.
         let bound = line.count * (json ? 6 : 2) + name.count + 512
         if r.epochMillis != LogRecord.noTime { updateTimeCache(r.epochMillis) }
         let json = self.json
         let cachedTime = self.cachedTime
-        do {
-          try name.withUnsafeBufferPointer { nameBytes in
-            try out.reserve(bound) { start in
+        name.withUnsafeBufferPointer { nameBytes in
+            out.reserve(bound) { start in
                 var c = ByteCursor(start)
                 let p = UnsafePointer(line.baseAddress ?? UnsafeMutablePointer(mutating: emptyBytePointer))
                 @inline(__always) func key(_ k: StaticString) {
@@ -112,9 +110,6 @@ public struct HitWriter {
                 c.put(10)
                 return c.position
             }
-          }
-        } catch {
-            throw error as! OutputError
         }
     }
 

@@ -13,6 +13,8 @@ public final class DelimitedParser: LineParser {
     private var sawHeader = false
     private var starts: [Int] = []
     private var ends: [Int] = []
+    /// The header line as read, so that copies (and concatenated files) skip it wherever it appears.
+    private var headerLine: [UInt8]? = nil
 
     public init(delimiter: UInt8, hasHeader: Bool = true, mapping: FieldMapping) {
         self.delimiter = delimiter
@@ -28,12 +30,25 @@ public final class DelimitedParser: LineParser {
     /// The role of each column, known after the header (or the first line without one).
     public var columnRoles: [FieldRole?] { columns }
 
+    public func copyForWorker() -> (any LineParser)? {
+        let copy = DelimitedParser(delimiter: delimiter, hasHeader: hasHeader, mapping: mapping)
+        copy.columns = columns
+        copy.sawHeader = sawHeader
+        copy.headerLine = headerLine
+        return copy
+    }
+
     public func parse(_ line: LineBuffer, into record: inout LogRecord) -> LineVerdict {
         guard let p = line.baseAddress else { return .reject(.formatMismatch) }
+        if let headerLine, headerLine.count == line.count, headerLine.withUnsafeBufferPointer({ memcmp($0.baseAddress!, p, line.count) == 0 }) {
+            return .skip
+        }
+        let original = sawHeader || !hasHeader ? nil : Array(line)
         guard split(p, line.count) else { return .reject(.badQuoting) }
         if !sawHeader {
             sawHeader = true
             if hasHeader {
+                headerLine = original
                 let names = zip(starts, ends).map { String(decoding: UnsafeBufferPointer(start: p + $0, count: $1 - $0), as: UTF8.self) }
                 columns = mapping.resolve(header: names.map { $0.trimmingCharacters(in: " ") })
                 return .skip

@@ -7,9 +7,14 @@ public final class JSONLinesParser: LineParser {
     private var bestRank = [Int](repeating: Int.max, count: FieldRole.allCases.count)
     private var pending: [(role: FieldRole, start: Int, end: Int)] = []
 
+    private let mapping: FieldMapping
+
     public init(mapping: FieldMapping) {
+        self.mapping = mapping
         keys = mapping.keyTable()
     }
+
+    public func copyForWorker() -> (any LineParser)? { JSONLinesParser(mapping: mapping) }
 
     public func parse(_ line: LineBuffer, into record: inout LogRecord) -> LineVerdict {
         guard let p = line.baseAddress else { return .reject(.invalidJSON) }

@@ -104,6 +104,8 @@ public final class LogFormatParser: LineParser {
         }
     }
 
+    public func copyForWorker() -> (any LineParser)? { LogFormatParser(program: program, name: formatName) }
+
     deinit {
         slots.deallocate()
         quoted.deallocate()

@@ -147,4 +147,7 @@ public protocol LineParser: AnyObject {
     var formatName: String { get }
     /// Fills `record` (which arrives reset) from `line`.
     func parse(_ line: LineBuffer, into record: inout LogRecord) -> LineVerdict
+    /// An independent parser in the same state, for another thread; nil when lines must be parsed in
+    /// order by one parser (W3C: a `#Fields:` line changes how the following lines read).
+    func copyForWorker() -> (any LineParser)?
 }

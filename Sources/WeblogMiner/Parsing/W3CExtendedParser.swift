@@ -16,6 +16,8 @@ public final class W3CExtendedParser: LineParser {
 
     public init() {}
 
+    public func copyForWorker() -> (any LineParser)? { nil }
+
     public func parse(_ line: LineBuffer, into record: inout LogRecord) -> LineVerdict {
         guard let p = line.baseAddress, line.count > 0 else { return .reject(.formatMismatch) }
         if p[0] == UInt8(ascii: "#") {

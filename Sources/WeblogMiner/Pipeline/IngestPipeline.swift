@@ -8,15 +8,20 @@ public struct IngestOptions: Sendable {
     /// Progress line on stderr; by default only when stderr is a terminal.
     public var showProgress = Diagnostics.stderrIsTerminal
     public var batchSize = 1 << 20
-    public var batchesInFlight = 4
+    /// Threads parsing batches besides the reader; defaults to the number of cores.
+    public var parseThreads = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     /// Longer lines are rejected as `line_too_long` instead of growing memory without bound.
     public var maxLineLength = 16 << 20
 
     public init() {}
+
+    /// Batches alive at once (reading, parsing, waiting to be consumed): this bounds memory.
+    var batchesInFlight: Int { 2 * parseThreads + 2 }
 }
 
-/// Streams inputs through decompression (reader thread) and parsing (calling thread) into a sink.
-/// Memory is bounded by `batchesInFlight x batchSize` plus what the sink keeps.
+/// Streams inputs through decompression (reader thread), parsing (worker threads) and an ordered
+/// final stage on the calling thread, which feeds a sink or writes formatted output in input order.
+/// Memory is bounded by the batches in flight plus what the sink keeps.
 public final class IngestPipeline {
     public let inputs: [InputSpec]
     public let options: IngestOptions
@@ -26,44 +31,79 @@ public final class IngestPipeline {
         self.options = options
     }
 
-    /// Runs the whole ingest. Output errors other than a closed pipe are thrown.
+    /// Feeds every record, in input order, to `sink`.
     public func run<S: RecordSink>(into sink: inout S, rejects: inout RejectLog) throws(OutputError) -> IngestReport {
-        let events = BlockingQueue<IngestEvent>(capacity: options.batchesInFlight + 16)
+        try run(formatter: NoFormatter(), formatting: false, rejects: &rejects) { (batch: LineBatch) throws(OutputError) in
+            for entry in batch.entries {
+                let line = LineBuffer(start: batch.buffer + Int(entry.start), count: Int(entry.length))
+                try sink.accept(entry.record, line: line, fileIndex: batch.fileIndex, lineNumber: entry.lineNumber)
+            }
+        }
+    }
+
+    /// Formats every record with copies of `formatter` on the parse threads and writes the result to
+    /// `out` in input order.
+    public func run<F: RecordFormatter>(formatting formatter: F, to out: OutputStream, rejects: inout RejectLog) throws(OutputError) -> IngestReport {
+        try run(formatter: formatter, formatting: true, rejects: &rejects) { (batch: LineBatch) throws(OutputError) in
+            try out.write(batch.output.bytes)
+        }
+    }
+
+    private func run<F: RecordFormatter>(formatter: F, formatting: Bool, rejects: inout RejectLog,
+                                         consume: (LineBatch) throws(OutputError) -> Void) throws(OutputError) -> IngestReport {
+        let work = BlockingQueue<(Int, IngestEvent)?>(capacity: options.batchesInFlight + 16)
         let pool = BlockingQueue<LineBatch>(capacity: options.batchesInFlight + 1)
         for _ in 0 ..< options.batchesInFlight { pool.push(LineBatch(capacity: options.batchSize)) }
-        let producer = BatchProducer(inputs: inputs, events: events, pool: pool, maxLineLength: options.maxLineLength)
+        let done = ReorderBuffer()
+        let workers = ParseWorkers(count: options.parseThreads, queue: work, done: done, formatter: formatter, formatting: formatting)
+        let sequencer = Sequencer(queue: work)
+        let configuration = options.parser
+        let producer = BatchProducer(inputs: inputs, pool: pool, maxLineLength: options.maxLineLength,
+                                     chooseParser: { Self.chooseParser(batch: $0, configuration: configuration) },
+                                     send: { sequencer.send($0) })
+        workers.start()
         startThread { producer.run() }
 
         var report = IngestReport(files: inputs.map { IngestReport.FileReport(name: $0.displayName) })
         var progress = options.showProgress && !options.quiet ? ProgressDisplay(totalBytes: inputs.compactMap(\.regularFileSize).reduce(0, +)) : nil
-        var parser: (any LineParser)? = nil
-        var lineNumber = 0
-        var record = LogRecord()
+        var sequentialFormatter = formatter
+        defer { workers.stop() }
         do {
             loop: while true {
-                switch events.pop() {
-                case .beginFile(let index):
-                    lineNumber = 0
-                    parser = options.parser.makeParser()
-                    if let parser { report.files[index].format = parser.formatName }
-                case .batch(let index, let batch):
-                    defer { pool.push(batch) }
-                    if parser == nil && report.files[index].format == nil {
-                        parser = detectFormat(batch: batch, file: &report.files[index])
+                switch done.takeNext() {
+                case .beginFile(let index, let parser):
+                    report.files[index].format = parser?.prototype.formatName ?? "unknown"
+                    report.files[index].formatWasDetected = parser?.detected ?? false
+                    progress?.clear()
+                    if let parser, parser.detected, !options.quiet {
+                        Diagnostics.note("\(inputs[index].displayName): format \(parser.prototype.formatName) (detected; use --format to override)")
+                    } else if parser == nil {
+                        Diagnostics.error("\(inputs[index].displayName): cannot detect the log format; give --format (\(LogFormat.namedFormats), or a LogFormat string)")
                     }
-                    try consume(batch: batch, index: index, parser: parser, lineNumber: &lineNumber, record: &record,
-                                sink: &sink, rejects: &rejects, report: &report)
+                case .batch(let batch):
+                    defer { pool.push(batch) }
+                    if !batch.isParsed {
+                        // Formats that must be read in order (W3C) are parsed here, by one parser.
+                        batch.parse(with: batch.fileParser?.prototype, formatter: &sequentialFormatter, formatting: formatting)
+                    }
+                    let name = inputs[batch.fileIndex].displayName
+                    for reject in batch.rejects {
+                        let text = UnsafeBufferPointer(start: batch.buffer + Int(reject.start), count: Int(reject.length))
+                        try rejects.add(reject.reason, file: name, line: reject.lineNumber, text: text)
+                    }
+                    try consume(batch)
+                    var file = report.files[batch.fileIndex]
+                    file.lines += batch.lineCount
+                    file.records += batch.recordCount
+                    file.rejected += batch.rejects.count
+                    file.skipped += batch.skippedLines
+                    file.blank += batch.blankLines
+                    report.files[batch.fileIndex] = file
                     progress?.update(bytes: producer.bytesRead, lines: report.lines)
-                case .overlongLine(let index):
-                    lineNumber += 1
+                case .rejectLine(let index, let lineNumber, let reason):
                     report.files[index].lines += 1
                     report.files[index].rejected += 1
-                    try rejects.add(.lineTooLong, file: inputs[index].displayName, line: lineNumber, text: UnsafeBufferPointer(start: emptyBytePointer, count: 0))
-                case .partialLine(let index, _):
-                    lineNumber += 1
-                    report.files[index].lines += 1
-                    report.files[index].rejected += 1
-                    try rejects.add(.truncatedLine, file: inputs[index].displayName, line: lineNumber, text: UnsafeBufferPointer(start: emptyBytePointer, count: 0))
+                    try rejects.add(reason, file: inputs[index].displayName, line: lineNumber, text: UnsafeBufferPointer(start: emptyBytePointer, count: 0))
                 case .endFile(let index, let outcome, let compressedBytes, let wasGzip):
                     report.files[index].outcome = outcome
                     report.files[index].compressedBytes = compressedBytes
@@ -83,7 +123,7 @@ public final class IngestPipeline {
                 }
             }
         } catch .closed {
-            // `| head` closed the pipe: stop reading quietly. The reader thread ends with the process.
+            // `| head` closed the pipe: stop quietly. The other threads end with the process.
             progress?.clear()
             report.outputClosed = true
             return report
@@ -95,7 +135,8 @@ public final class IngestPipeline {
         return report
     }
 
-    private func detectFormat(batch: LineBatch, file: inout IngestReport.FileReport) -> (any LineParser)? {
+    /// The configured parser, or one detected from the first lines of the batch.
+    static func chooseParser(batch: LineBatch, configuration: ParserConfiguration) -> FileParser? {
         var sample: [[UInt8]] = []
         var p = batch.buffer
         let end = batch.buffer + batch.count
@@ -106,63 +147,15 @@ public final class IngestPipeline {
             sample.append(Array(UnsafeBufferPointer(start: p, count: length)))
             p = nl + 1
         }
-        let parser = FormatDetector.detect(sample: sample, configuration: options.parser)
-        if let parser {
-            file.format = parser.formatName
-            file.formatWasDetected = true
-            if !options.quiet { Diagnostics.note("\(file.name): format \(parser.formatName) (detected; use --format to override)") }
-        } else {
-            file.format = "unknown"
-            Diagnostics.error("\(file.name): cannot detect the log format; give --format (\(LogFormat.namedFormats), or a LogFormat string)")
+        let explicit = configuration.makeParser()
+        guard let parser = explicit ?? FormatDetector.detect(sample: sample, configuration: configuration) else { return nil }
+        // Let stateful parsers see the first lines (CSV header) before copies are made for the workers.
+        if parser.copyForWorker() != nil, let first = sample.first(where: { !$0.isEmpty }) {
+            var header = first
+            var record = LogRecord()
+            _ = header.withUnsafeMutableBufferPointer { parser.parse($0, into: &record) }
         }
-        return parser
-    }
-
-    @inline(__always)
-    private func consume<S: RecordSink>(batch: LineBatch, index: Int, parser: (any LineParser)?, lineNumber: inout Int,
-                                        record: inout LogRecord, sink: inout S, rejects: inout RejectLog,
-                                        report: inout IngestReport) throws(OutputError) {
-        var p = batch.buffer
-        let end = batch.buffer + batch.count
-        var lines = 0, records = 0, rejected = 0, skipped = 0, blank = 0
-        defer {
-            report.files[index].lines += lines
-            report.files[index].records += records
-            report.files[index].rejected += rejected
-            report.files[index].skipped += skipped
-            report.files[index].blank += blank
-        }
-        while p < end {
-            let nl = memchr(p, 0x0A, end - p).map { $0.assumingMemoryBound(to: UInt8.self) } ?? end
-            var length = nl - p
-            lineNumber += 1
-            lines += 1
-            if length > 0 && p[length - 1] == 13 { length -= 1 }
-            let line = LineBuffer(start: p, count: length)
-            p = nl + 1
-            if length == 0 {
-                blank += 1
-                continue
-            }
-            guard let parser else {
-                rejected += 1
-                try rejects.add(.unknownFormat, file: inputs[index].displayName, line: lineNumber, text: UnsafeBufferPointer(line))
-                continue
-            }
-            record = LogRecord()
-            switch parser.parse(line, into: &record) {
-            case .record:
-                records += 1
-                try sink.accept(record, line: line, fileIndex: index, lineNumber: lineNumber)
-            case .skip:
-                skipped += 1
-            case .reject(let reason):
-                rejected += 1
-                // Re-read the original bytes? Parsers may have decoded escapes in place; the excerpt
-                // is still the line as far as a reader is concerned.
-                try rejects.add(reason, file: inputs[index].displayName, line: lineNumber, text: UnsafeBufferPointer(line))
-            }
-        }
+        return FileParser(parser, detected: explicit == nil)
     }
 
     private func summarizeRejects(_ report: inout IngestReport) {
@@ -210,6 +203,6 @@ func startThread(_ body: @escaping @Sendable () -> Void) {
         box.body()
         return nil
     }, box)
-    precondition(rc == 0, "cannot start reader thread")
+    precondition(rc == 0, "cannot start a thread")
     pthread_detach(thread)
 }

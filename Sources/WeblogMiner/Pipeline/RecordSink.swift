@@ -12,3 +12,15 @@ public struct CountingSink: RecordSink {
         count += 1
     }
 }
+
+/// Turns records into output bytes without shared state, so parse workers can run it in parallel
+/// (each on its own copy); the pipeline then writes the per-batch buffers in input order.
+public protocol RecordFormatter: Sendable {
+    mutating func format(_ record: LogRecord, line: LineBuffer, fileIndex: Int, lineNumber: Int, into out: ByteBuffer)
+}
+
+/// The formatter of pipelines that only feed a sink.
+public struct NoFormatter: RecordFormatter {
+    public init() {}
+    public func format(_ record: LogRecord, line: LineBuffer, fileIndex: Int, lineNumber: Int, into out: ByteBuffer) {}
+}
