@@ -19,6 +19,7 @@ import bisect
 import gzip
 import heapq
 import math
+import os
 import queue
 import random
 import shutil
@@ -308,8 +309,9 @@ def generate(n_lines, seed, start, rate, sink):
     rand = rng.random
 
     def randrange(a, b=None):
-        # much faster than Random.randrange; plenty uniform for this purpose
+        # much faster than Random.randrange; uniform enough for this purpose
         return int(rand() * a) if b is None else a + int(rand() * (b - a))
+
     lognorm = rng.lognormvariate
     expo = rng.expovariate
     bisect_right = bisect.bisect_right
@@ -370,7 +372,7 @@ def generate(n_lines, seed, start, rate, sink):
     pv_weights = [k ** -1.5 for k in range(1, 31)]
     pv_cw = cumulative(pv_weights)
     mean_pv = sum(k * w for k, w in zip(range(1, 31), pv_weights)) / pv_cw[-1]
-    mean_human = mean_pv * 4.0 + 3.0     # calibrated: ~8% bot lines at 1M+ lines
+    mean_human = mean_pv * 3.4 + 2.5     # calibrated: ~8% bot lines at 1M+ lines
     p_bot = BOT_LINE_SHARE * mean_human / (BOT_LINE_SHARE * mean_human + (1 - BOT_LINE_SHARE) * mean_bot)
     session_rate = rate / ((1 - p_bot) * mean_human + p_bot * mean_bot)
 
@@ -648,8 +650,8 @@ def main():
     try:
         n = generate(args.lines, args.seed, parse_start(args.start), args.rate, sink) if args.lines else 0
         sink.close()
-    except BrokenPipeError:
-        sys.stderr.close()
+    except BrokenPipeError:                  # e.g. `... --out - | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     dt = time.perf_counter() - t0
     print(f"gen_access_log: wrote {n} lines to {args.out} in {dt:.1f} s "

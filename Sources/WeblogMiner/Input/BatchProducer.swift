@@ -6,16 +6,19 @@ final class BatchProducer: @unchecked Sendable {
     let send: @Sendable (IngestEvent) -> Void
     let pool: BlockingQueue<LineBatch>
     let maxLineLength: Int
+    /// Number lines here (only needed when formatters write line numbers on the worker threads).
+    let numberLines: Bool
     /// Picks the parser of a file from its first batch.
     let chooseParser: @Sendable (LineBatch) -> FileParser?
     /// Total compressed bytes read so far, for progress display (read racily; only informative).
     nonisolated(unsafe) var bytesRead: Int64 = 0
 
-    init(inputs: [InputSpec], pool: BlockingQueue<LineBatch>, maxLineLength: Int,
+    init(inputs: [InputSpec], pool: BlockingQueue<LineBatch>, maxLineLength: Int, numberLines: Bool,
          chooseParser: @escaping @Sendable (LineBatch) -> FileParser?, send: @escaping @Sendable (IngestEvent) -> Void) {
         self.inputs = inputs
         self.pool = pool
         self.maxLineLength = maxLineLength
+        self.numberLines = numberLines
         self.chooseParser = chooseParser
         self.send = send
     }
@@ -109,7 +112,7 @@ final class BatchProducer: @unchecked Sendable {
         }
 
         private mutating func rejectLine(_ reason: RejectReason) {
-            producer.send(.rejectLine(index: index, lineNumber: nextLineNumber, reason: reason))
+            producer.send(.rejectLine(index: index, reason: reason))
             nextLineNumber += 1
         }
 
@@ -135,21 +138,16 @@ final class BatchProducer: @unchecked Sendable {
             return next
         }
 
-        /// Numbers the batch's lines, picks the file's parser on its first batch, and sends it.
+        /// Numbers the batch's lines if asked, picks the file's parser on its first batch, and sends it.
         private mutating func emit(_ batch: LineBatch) {
-            var lines = 0
-            var p = batch.buffer
-            let end = batch.buffer + batch.count
-            while p < end, let nl = memchr(p, 0x0A, end - p) {
-                lines += 1
-                p = nl.assumingMemoryBound(to: UInt8.self) + 1
-            }
-            if p < end { lines += 1 }  // last line of a file without a final newline
             batch.fileIndex = index
-            batch.firstLineNumber = nextLineNumber
-            batch.lineCount = lines
             batch.resetResults()
-            nextLineNumber += lines
+            if producer.numberLines {
+                var lines = ByteSearch.count(0x0A, in: batch.buffer, batch.count)
+                if batch.count > 0 && batch.buffer[batch.count - 1] != 0x0A { lines += 1 }  // no final newline
+                batch.firstLineNumber = nextLineNumber
+                nextLineNumber += lines
+            }
             if !started {
                 started = true
                 parser = producer.chooseParser(batch)

@@ -8,8 +8,10 @@ final class LineBatch: @unchecked Sendable {
 
     // Set by the reader.
     var fileIndex = 0
-    /// Line number (1-based, within its file) of the first line in the batch.
+    /// Line number (1-based, within its file) of the first line; set by the reader only when the
+    /// formatter needs line numbers before the ordered stage (the `source` column of `parse`).
     var firstLineNumber = 1
+    /// Lines in the batch, counted while parsing.
     var lineCount = 0
     /// The parser for this file (nil: format unknown, every line is rejected).
     var fileParser: FileParser?
@@ -56,7 +58,7 @@ final class LineBatch: @unchecked Sendable {
     func parse<F: RecordFormatter>(with parser: (any LineParser)?, formatter: inout F, formatting: Bool) {
         var p = buffer
         let end = buffer + count
-        var lineNumber = firstLineNumber
+        var lineIndex: Int32 = 0
         var record = LogRecord()
         while p < end {
             let nl = memchr(p, 0x0A, end - p).map { $0.assumingMemoryBound(to: UInt8.self) } ?? end
@@ -65,13 +67,13 @@ final class LineBatch: @unchecked Sendable {
             let start = Int32(truncatingIfNeeded: p - buffer)
             let line = LineBuffer(start: p, count: length)
             p = nl + 1
-            defer { lineNumber += 1 }
+            defer { lineIndex += 1 }
             if length == 0 {
                 blankLines += 1
                 continue
             }
             guard let parser else {
-                rejects.append(RejectedLine(lineNumber: lineNumber, reason: .unknownFormat, start: start, length: Int32(length)))
+                rejects.append(RejectedLine(lineIndex: lineIndex, reason: .unknownFormat, start: start, length: Int32(length)))
                 continue
             }
             record = LogRecord()
@@ -79,16 +81,17 @@ final class LineBatch: @unchecked Sendable {
             case .record:
                 recordCount += 1
                 if formatting {
-                    formatter.format(record, line: line, fileIndex: fileIndex, lineNumber: lineNumber, into: output)
+                    formatter.format(record, line: line, fileIndex: fileIndex, lineNumber: firstLineNumber + Int(lineIndex), into: output)
                 } else {
-                    entries.append(ParsedLine(record: record, start: start, length: Int32(length), lineNumber: lineNumber))
+                    entries.append(ParsedLine(record: record, start: start, length: Int32(length), lineIndex: lineIndex))
                 }
             case .skip:
                 skippedLines += 1
             case .reject(let reason):
-                rejects.append(RejectedLine(lineNumber: lineNumber, reason: reason, start: start, length: Int32(length)))
+                rejects.append(RejectedLine(lineIndex: lineIndex, reason: reason, start: start, length: Int32(length)))
             }
         }
+        lineCount = Int(lineIndex)
         isParsed = true
     }
 }
@@ -98,11 +101,12 @@ struct ParsedLine {
     var record: LogRecord
     var start: Int32
     var length: Int32
-    var lineNumber: Int
+    /// 0-based index of the line within its batch.
+    var lineIndex: Int32
 }
 
 struct RejectedLine {
-    var lineNumber: Int
+    var lineIndex: Int32
     var reason: RejectReason
     var start: Int32
     var length: Int32
@@ -128,7 +132,7 @@ enum IngestEvent: @unchecked Sendable {
     case beginFile(index: Int, parser: FileParser?)
     case batch(LineBatch)
     /// A line that could not be handed over whole (too long, or cut off by a damaged stream).
-    case rejectLine(index: Int, lineNumber: Int, reason: RejectReason)
+    case rejectLine(index: Int, reason: RejectReason)
     case endFile(index: Int, outcome: InputOutcome, compressedBytes: Int64, wasGzip: Bool)
     case cannotOpen(index: Int, InputError)
     case finished

@@ -51,9 +51,32 @@ struct ByteCursor {
         put(UInt8(48 + millis % 10))
     }
 
+    /// Length of the prefix of p[0..<count] that needs no escaping, 8 bytes at a time: for TSV no byte
+    /// below 0x0E and no backslash; for JSON also no quote, no byte below 0x20 and nothing non-ASCII.
+    @inline(__always) static func plainPrefix(_ p: UnsafePointer<UInt8>, _ count: Int, json: Bool) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let below: UInt64 = json ? 0x20 : 0x0E
+        let raw = UnsafeRawPointer(p)
+        var i = 0
+        while i + 8 <= count {
+            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let b = w ^ (ones &* 92)
+            var special = ((w &- ones &* below) & ~w) | ((b &- ones) & ~b)
+            if json {
+                let q = w ^ (ones &* 34)
+                special |= ((q &- ones) & ~q) | w
+            }
+            if special & high != 0 { break }
+            i += 8
+        }
+        return i
+    }
+
     /// A TSV field: tab, newline, carriage return, backslash and NUL escaped. Needs 2x the input.
     @inline(__always) mutating func putTSV(_ p: UnsafePointer<UInt8>, _ count: Int) {
-        var i = 0
+        var i = Self.plainPrefix(p, count, json: false)
+        if i > 0 { put(p, i) }
         while i < count {
             let b = p[i]
             if b > 92 || (b != 92 && b > 13) {
@@ -77,7 +100,8 @@ struct ByteCursor {
     mutating func putJSONString(_ p: UnsafePointer<UInt8>, _ count: Int) {
         put(34)
         let bytes = UnsafeBufferPointer(start: p, count: count)
-        var i = 0
+        var i = Self.plainPrefix(p, count, json: true)
+        if i > 0 { put(p, i) }
         while i < count {
             let b = p[i]
             if b >= 0x20 && b < 0x80 && b != 34 && b != 92 {

@@ -23,7 +23,8 @@ public struct HitWriter: RecordFormatter {
     ]
 
     private let json: Bool
-    private let sourceNames: [[UInt8]]
+    /// Input names as raw bytes, made safe for TSV and JSON once; never freed (a handful, process-long).
+    private let sourceNames: [RawBytes]
     /// `YYYY-MM-DDTHH:MM:SS` of the last second written (consecutive lines share it).
     private var cachedSecond = Int64.min
     private var cachedTime: (UInt64, UInt64, UInt64) = (0, 0, 0)
@@ -31,7 +32,12 @@ public struct HitWriter: RecordFormatter {
     public init(format: RecordOutputFormat, sourceNames: [String]) {
         json = format == .jsonl
         // Names are written raw into TSV and JSON strings: make them safe once here.
-        self.sourceNames = sourceNames.map { Array(String($0.map { $0 == "\t" || $0 == "\n" || $0 == "\"" || $0 == "\\" ? "_" : $0 }).utf8) }
+        self.sourceNames = sourceNames.map { name in
+            let bytes = Array(String(name.map { $0 == "\t" || $0 == "\n" || $0 == "\"" || $0 == "\\" ? "_" : $0 }).utf8)
+            let base = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, bytes.count))
+            base.initialize(from: bytes, count: bytes.count)
+            return RawBytes(base: base, count: bytes.count)
+        }
     }
 
     public func writeHeader(to out: OutputStream) throws(OutputError) {
@@ -46,7 +52,7 @@ public struct HitWriter: RecordFormatter {
         if r.epochMillis != LogRecord.noTime { updateTimeCache(r.epochMillis) }
         let json = self.json
         let cachedTime = self.cachedTime
-        name.withUnsafeBufferPointer { nameBytes in
+        do {
             out.reserve(bound) { start in
                 var c = ByteCursor(start)
                 let p = UnsafePointer(line.baseAddress ?? UnsafeMutablePointer(mutating: emptyBytePointer))
@@ -101,7 +107,7 @@ public struct HitWriter: RecordFormatter {
                 } else {
                     key(",\"source\":")
                     if json { c.put(34) }
-                    c.put(nameBytes)
+                    c.put(name.base, name.count)
                     c.put(UInt8(ascii: ":"))
                     c.putInt(Int64(lineNumber))
                     if json { c.put(34) }
@@ -141,4 +147,10 @@ public struct HitWriter: RecordFormatter {
             put(secOfDay % 60, 17, 2)
         }
     }
+}
+
+/// Immutable bytes at a fixed address, shared read-only between threads.
+struct RawBytes: @unchecked Sendable {
+    let base: UnsafeMutablePointer<UInt8>
+    let count: Int
 }

@@ -103,12 +103,7 @@ public final class DelimitedParser: LineParser {
                 i = r + 1
                 continue
             }
-            let fieldEnd: Int
-            if let hit = memchr(p + i, Int32(delimiter), count - i) {
-                fieldEnd = UnsafeMutablePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - p
-            } else {
-                fieldEnd = count
-            }
+            let fieldEnd = ByteSearch.find(delimiter, in: p, from: i, end: count) ?? count
             starts.append(i)
             ends.append(delimiter == 9 ? Self.unescapeTSV(p, i, fieldEnd) : fieldEnd)
             if fieldEnd >= count { return true }
@@ -118,7 +113,7 @@ public final class DelimitedParser: LineParser {
 
     /// Decodes `\t \n \r \\ \0` in place; returns the new end.
     static func unescapeTSV(_ p: UnsafeMutablePointer<UInt8>, _ start: Int, _ end: Int) -> Int {
-        guard end > start, memchr(p + start, Int32(FieldDecoding.backslash), end - start) != nil else { return end }
+        guard end > start, ByteSearch.find(FieldDecoding.backslash, in: p, from: start, end: end) != nil else { return end }
         var r = start
         var w = start
         while r < end {

@@ -17,7 +17,7 @@ enum FieldDecoding {
     /// in place; returns the new end. Other `\xhh` sequences stay as written (they stand for
     /// control bytes the server refused to log raw).
     static func unescapeQuoted(_ p: UnsafeMutablePointer<UInt8>, _ start: Int, _ end: Int) -> Int {
-        guard memchr(p + start, Int32(backslash), end - start) != nil else { return end }
+        guard ByteSearch.find(backslash, in: p, from: start, end: end) != nil else { return end }
         var r = start
         var w = start
         while r < end {
@@ -100,11 +100,10 @@ enum FieldDecoding {
     @inline(__always)
     static func splitRequest(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, into record: inout LogRecord) {
         guard end > start, !(end - start == 1 && p[start] == dash) else { return }
-        guard let sp = memchr(p + start, Int32(space), end - start) else {
+        guard let methodEnd = ByteSearch.find(space, in: p, from: start, end: end) else {
             record.method = FieldRef(start, end)
             return
         }
-        let methodEnd = UnsafePointer<UInt8>(sp.assumingMemoryBound(to: UInt8.self)) - p
         record.method = FieldRef(start, methodEnd)
         var uriStart = methodEnd + 1
         while uriStart < end && p[uriStart] == space { uriStart += 1 }
@@ -124,8 +123,7 @@ enum FieldDecoding {
     @inline(__always)
     static func splitURI(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, into record: inout LogRecord) {
         guard end > start else { return }
-        if let q = memchr(p + start, Int32(questionMark), end - start) {
-            let at = UnsafePointer<UInt8>(q.assumingMemoryBound(to: UInt8.self)) - p
+        if let at = ByteSearch.find(questionMark, in: p, from: start, end: end) {
             record.path = FieldRef(start, at)
             record.query = FieldRef(at + 1, end)
         } else {

@@ -120,7 +120,7 @@ public final class LogFormatParser: LineParser {
         var i = 0
         consumedWholeLine = false
         if prefixCount > 0 {
-            guard end >= prefixCount, memcmp(p, literalBytes, prefixCount) == 0 else {
+            guard end >= prefixCount, Self.same(p, literalBytes, prefixCount) else {
                 return .reject(.formatMismatch)
             }
             i = prefixCount
@@ -133,19 +133,16 @@ public final class LogFormatParser: LineParser {
             let literal = literalBytes + literalStart[k]
             let literalCount = self.literalCount[k]
             if quoted[k] {
-                guard let close = closingQuote(p, from: i, end: end, literal: literal, count: literalCount, isLast: k == stepCount - 1) else {
+                var escaped = false
+                guard let close = closingQuote(p, from: i, end: end, literal: literal, count: literalCount, isLast: k == stepCount - 1, escaped: &escaped) else {
                     return .reject(.badQuoting)
                 }
                 fieldEnd = close
                 i = min(close + literalCount, end)
-                fieldEnd = FieldDecoding.unescapeQuoted(p, fieldStart, fieldEnd)
+                if escaped { fieldEnd = FieldDecoding.unescapeQuoted(p, fieldStart, fieldEnd) }
             } else if literalCount == 0 {
                 // Last placeholder: up to the next space, so extra trailing fields are tolerated.
-                if let sp = memchr(p + i, Int32(FieldDecoding.space), end - i) {
-                    fieldEnd = UnsafeMutablePointer<UInt8>(sp.assumingMemoryBound(to: UInt8.self)) - p
-                } else {
-                    fieldEnd = end
-                }
+                fieldEnd = ByteSearch.find(FieldDecoding.space, in: p, from: i, end: end) ?? end
                 i = fieldEnd
             } else {
                 guard let at = find(literal, literalCount, in: p, from: i, end: end) else { return .reject(.formatMismatch) }
@@ -215,16 +212,22 @@ public final class LogFormatParser: LineParser {
         return .record
     }
 
+    /// Literals are a few bytes: compare inline rather than calling memcmp.
+    @inline(__always)
+    private static func same(_ a: UnsafeMutablePointer<UInt8>, _ b: UnsafeMutablePointer<UInt8>, _ count: Int) -> Bool {
+        for k in 0 ..< count where a[k] != b[k] { return false }
+        return true
+    }
+
     /// First occurrence of `literal` at or after `from`.
     @inline(__always)
     private func find(_ literal: UnsafeMutablePointer<UInt8>, _ count: Int, in p: UnsafeMutablePointer<UInt8>, from: Int, end: Int) -> Int? {
-        let first = Int32(literal[0])
+        let first = literal[0]
         var i = from
         while i < end {
-            guard let hit = memchr(p + i, first, end - i) else { return nil }
-            let at = UnsafeMutablePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - p
+            guard let at = ByteSearch.find(first, in: p, from: i, end: end) else { return nil }
             if count == 1 { return at }
-            if at + count <= end && memcmp(p + at, literal, count) == 0 { return at }
+            if at + count <= end && Self.same(p + at, literal, count) { return at }
             i = at + 1
         }
         return nil
@@ -233,23 +236,21 @@ public final class LogFormatParser: LineParser {
     /// The quote that closes a quoted field: not escaped by a backslash, and followed by the rest of
     /// the literal (or, for the last field, by the end of the line or a space).
     @inline(__always)
-    private func closingQuote(_ p: UnsafeMutablePointer<UInt8>, from: Int, end: Int, literal: UnsafeMutablePointer<UInt8>, count: Int, isLast: Bool) -> Int? {
+    private func closingQuote(_ p: UnsafeMutablePointer<UInt8>, from: Int, end: Int, literal: UnsafeMutablePointer<UInt8>, count: Int,
+                              isLast: Bool, escaped: inout Bool) -> Int? {
         var i = from
         while i < end {
-            guard let hit = memchr(p + i, Int32(FieldDecoding.quote), end - i) else { return nil }
-            let at = UnsafeMutablePointer<UInt8>(hit.assumingMemoryBound(to: UInt8.self)) - p
-            var backslashes = 0
-            var b = at - 1
-            while b >= from && p[b] == FieldDecoding.backslash {
-                backslashes += 1
-                b -= 1
+            guard let at = ByteSearch.find(FieldDecoding.quote, or: FieldDecoding.backslash, in: p, from: i, end: end) else { return nil }
+            if p[at] == FieldDecoding.backslash {
+                // An escape: the next byte is never a closing quote.
+                escaped = true
+                i = at + 2
+                continue
             }
-            if backslashes % 2 == 0 {
-                if count == 1 {
-                    if !isLast || at + 1 == end || p[at + 1] == FieldDecoding.space { return at }
-                } else if at + count <= end && memcmp(p + at, literal, count) == 0 {
-                    return at
-                }
+            if count == 1 {
+                if !isLast || at + 1 == end || p[at + 1] == FieldDecoding.space { return at }
+            } else if at + count <= end && Self.same(p + at, literal, count) {
+                return at
             }
             i = at + 1
         }

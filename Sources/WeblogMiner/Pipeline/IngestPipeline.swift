@@ -9,7 +9,13 @@ public struct IngestOptions: Sendable {
     public var showProgress = Diagnostics.stderrIsTerminal
     public var batchSize = 1 << 20
     /// Threads parsing batches besides the reader; defaults to the number of cores.
-    public var parseThreads = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    public var parseThreads = IngestOptions.defaultParseThreads
+
+    /// The number of cores, or WEBLOG_MINER_THREADS when set.
+    public static var defaultParseThreads: Int {
+        if let text = getenv("WEBLOG_MINER_THREADS"), let n = Int(String(cString: text)), n > 0 { return n }
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
     /// Longer lines are rejected as `line_too_long` instead of growing memory without bound.
     public var maxLineLength = 16 << 20
 
@@ -34,9 +40,10 @@ public final class IngestPipeline {
     /// Feeds every record, in input order, to `sink`.
     public func run<S: RecordSink>(into sink: inout S, rejects: inout RejectLog) throws(OutputError) -> IngestReport {
         try run(formatter: NoFormatter(), formatting: false, rejects: &rejects) { (batch: LineBatch) throws(OutputError) in
+            let base = batch.firstLineNumber
             for entry in batch.entries {
                 let line = LineBuffer(start: batch.buffer + Int(entry.start), count: Int(entry.length))
-                try sink.accept(entry.record, line: line, fileIndex: batch.fileIndex, lineNumber: entry.lineNumber)
+                try sink.accept(entry.record, line: line, fileIndex: batch.fileIndex, lineNumber: base + Int(entry.lineIndex))
             }
         }
     }
@@ -58,7 +65,7 @@ public final class IngestPipeline {
         let workers = ParseWorkers(count: options.parseThreads, queue: work, done: done, formatter: formatter, formatting: formatting)
         let sequencer = Sequencer(queue: work)
         let configuration = options.parser
-        let producer = BatchProducer(inputs: inputs, pool: pool, maxLineLength: options.maxLineLength,
+        let producer = BatchProducer(inputs: inputs, pool: pool, maxLineLength: options.maxLineLength, numberLines: formatting,
                                      chooseParser: { Self.chooseParser(batch: $0, configuration: configuration) },
                                      send: { sequencer.send($0) })
         workers.start()
@@ -67,6 +74,8 @@ public final class IngestPipeline {
         var report = IngestReport(files: inputs.map { IngestReport.FileReport(name: $0.displayName) })
         var progress = options.showProgress && !options.quiet ? ProgressDisplay(totalBytes: inputs.compactMap(\.regularFileSize).reduce(0, +)) : nil
         var sequentialFormatter = formatter
+        // Lines seen so far per file: the ordered stage numbers lines (the reader only does when formatting).
+        var linesSeen = [Int](repeating: 0, count: inputs.count)
         defer { workers.stop() }
         do {
             loop: while true {
@@ -82,14 +91,16 @@ public final class IngestPipeline {
                     }
                 case .batch(let batch):
                     defer { pool.push(batch) }
+                    batch.firstLineNumber = linesSeen[batch.fileIndex] + 1
                     if !batch.isParsed {
                         // Formats that must be read in order (W3C) are parsed here, by one parser.
                         batch.parse(with: batch.fileParser?.prototype, formatter: &sequentialFormatter, formatting: formatting)
                     }
                     let name = inputs[batch.fileIndex].displayName
+                    linesSeen[batch.fileIndex] += batch.lineCount
                     for reject in batch.rejects {
                         let text = UnsafeBufferPointer(start: batch.buffer + Int(reject.start), count: Int(reject.length))
-                        try rejects.add(reject.reason, file: name, line: reject.lineNumber, text: text)
+                        try rejects.add(reject.reason, file: name, line: batch.firstLineNumber + Int(reject.lineIndex), text: text)
                     }
                     try consume(batch)
                     var file = report.files[batch.fileIndex]
@@ -100,10 +111,11 @@ public final class IngestPipeline {
                     file.blank += batch.blankLines
                     report.files[batch.fileIndex] = file
                     progress?.update(bytes: producer.bytesRead, lines: report.lines)
-                case .rejectLine(let index, let lineNumber, let reason):
+                case .rejectLine(let index, let reason):
+                    linesSeen[index] += 1
                     report.files[index].lines += 1
                     report.files[index].rejected += 1
-                    try rejects.add(reason, file: inputs[index].displayName, line: lineNumber, text: UnsafeBufferPointer(start: emptyBytePointer, count: 0))
+                    try rejects.add(reason, file: inputs[index].displayName, line: linesSeen[index], text: UnsafeBufferPointer(start: emptyBytePointer, count: 0))
                 case .endFile(let index, let outcome, let compressedBytes, let wasGzip):
                     report.files[index].outcome = outcome
                     report.files[index].compressedBytes = compressedBytes

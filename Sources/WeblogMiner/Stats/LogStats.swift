@@ -1,19 +1,20 @@
 /// The `stats` summary of a log: volume, time span, clients, statuses, methods.
-/// Distinct clients are counted exactly (memory grows with distinct clients, not with lines).
+/// Distinct clients are counted by 64-bit hash (exact but for hash collisions, see `HashSet64`);
+/// memory grows with distinct clients, not with lines.
 public struct LogStats: RecordSink {
     public private(set) var records = 0
     public private(set) var firstTime = Int64.max
     public private(set) var lastTime = Int64.min
     public private(set) var totalBytes: Int64 = 0
     private var statusCounts = [Int](repeating: 0, count: 1000)
-    private var clients = ByteStringInterner(capacity: 1 << 14)
+    private var clients = HashSet64(capacity: 1 << 14)
+    private var previousClientHash: UInt64 = 0
     private var methods = ByteStringInterner(capacity: 16)
     private var methodCounts: [Int] = []
     public private(set) var recordsWithoutClient = 0
     /// Lines that stepped back in time relative to the previous record (logs are often not sorted).
     public private(set) var backwardSteps = 0
     private var previousTime = Int64.min
-    private var previousClient: [UInt8] = []
 
     public init() {}
 
@@ -27,13 +28,11 @@ public struct LogStats: RecordSink {
         if r.status >= 0 && r.status < 1000 { statusCounts[Int(r.status)] += 1 }
         if r.bytes > 0 { totalBytes += r.bytes }
         if r.client.count > 0 {
-            // Consecutive hits often come from the same client: skip the hash lookup then.
-            let client = line.baseAddress! + Int(r.client.start)
-            let length = Int(r.client.count)
-            if length != previousClient.count || !previousClient.withUnsafeBufferPointer({ memcmp($0.baseAddress!, client, length) == 0 }) {
-                clients.intern(client, length)
-                previousClient.removeAll(keepingCapacity: true)
-                previousClient.append(contentsOf: UnsafeBufferPointer(start: client, count: length))
+            let h = hashBytes(line.baseAddress! + Int(r.client.start), Int(r.client.count))
+            // Consecutive hits often come from the same client: skip the table probe then.
+            if h != previousClientHash {
+                clients.insert(h)
+                previousClientHash = h
             }
         } else {
             recordsWithoutClient += 1
