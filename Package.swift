@@ -23,6 +23,7 @@ let package = Package(
         .target(
             name: "WeblogMiner",
             dependencies: ["CZlib", "CPCRE2"],
+            resources: [.embedInCode("Cleaning/robot-patterns.txt")],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .executableTarget(
             name: "weblog-miner",

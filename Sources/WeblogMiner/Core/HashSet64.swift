@@ -37,6 +37,17 @@ public struct HashSet64 {
         return true
     }
 
+    public func contains(_ h: UInt64) -> Bool {
+        if h == 0 { return hasZero }
+        var slot = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let entry = slots[slot]
+            if entry == h { return true }
+            if entry == 0 { return false }
+            slot = (slot + 1) & mask
+        }
+    }
+
     private mutating func grow() {
         let old = slots
         slots = Array(repeating: 0, count: old.count * 2)

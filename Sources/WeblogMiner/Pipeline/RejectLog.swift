@@ -13,11 +13,24 @@ public struct RejectLog {
     public var samplesPerReason = 3
     /// Longest excerpt kept of a rejected line.
     public var excerptLength = 300
-    private let writer: OutputStream?
+    private let writer: LockedOutput?
 
     public init(writer: OutputStream? = nil) throws(OutputError) {
-        self.writer = writer
+        self.writer = writer.map { LockedOutput($0) }
         try writer?.write("file\tline\treason\ttext\n")
+    }
+
+    /// For several files read at once: each thread has its own log, all writing to one file.
+    init(sharedWriter: LockedOutput?) throws(OutputError) {
+        writer = sharedWriter
+    }
+
+    /// Adds another log's counts and samples (the writer has already received its lines).
+    public mutating func merge(_ other: RejectLog) {
+        for (reason, n) in other.counts { counts[reason, default: 0] += n }
+        for sample in other.samples where samples.filter({ $0.reason == sample.reason }).count < samplesPerReason {
+            samples.append(sample)
+        }
     }
 
     public var total: Int { counts.values.reduce(0, +) }
@@ -30,13 +43,16 @@ public struct RejectLog {
             samples.append(Sample(file: file, line: line, reason: reason, text: String(decoding: excerpt, as: UTF8.self)))
         }
         if let writer {
-            try writer.write(file.replacingTabs() + "\t" + String(line) + "\t" + reason.rawValue + "\t")
-            try TextEncoding.writeTSV(text, to: writer)
-            try writer.write(byte: 10)
+            let prefix = file.replacingTabs() + "\t" + String(line) + "\t" + reason.rawValue + "\t"
+            try writer.locked { (out: OutputStream) throws(OutputError) in
+                try out.write(prefix)
+                try TextEncoding.writeTSV(text, to: out)
+                try out.write(byte: 10)
+            }
         }
     }
 
-    public func commit() throws(OutputError) { try writer?.commit() }
+    public func commit() throws(OutputError) { try writer?.stream.commit() }
 
     /// `bad_time 3, format_mismatch 1`, largest first.
     public var breakdown: String {
@@ -47,4 +63,20 @@ public struct RejectLog {
 
 extension String {
     func replacingTabs() -> String { String(map { $0 == "\t" || $0 == "\n" ? " " : $0 }) }
+}
+
+/// An output stream shared by threads, one writer at a time.
+final class LockedOutput: @unchecked Sendable {
+    let stream: OutputStream
+    private let monitor = Monitor()
+
+    init(_ stream: OutputStream) { self.stream = stream }
+
+    func locked(_ body: (OutputStream) throws(OutputError) -> Void) throws(OutputError) {
+        var failure: OutputError? = nil
+        monitor.locked {
+            do { try body(stream) } catch { failure = error }
+        }
+        if let failure { throw failure }
+    }
 }

@@ -1,0 +1,36 @@
+/// User-agent robot detection by case-insensitive substrings (the shipped list is
+/// `Cleaning/robot-patterns.txt`, embedded in the binary).
+public enum RobotPatterns {
+    public static let builtIn: [String] = parse(String(decoding: PackageResources.robot_patterns_txt, as: UTF8.self))
+
+    /// One pattern per line; `#` starts a comment line.
+    public static func parse(_ text: String) -> [String] {
+        text.split(separator: "\n").map { $0.trimmingCharacters(in: " \t\r").lowercased() }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+    }
+}
+
+/// Matches user agents against the patterns, remembering the verdict per distinct agent
+/// (a site sees few distinct agents, so each is checked once).
+struct RobotMatcher {
+    private let patterns: [[UInt8]]
+    private var verdicts: [UInt64: Bool] = [:]
+
+    init(patterns: [String]) { self.patterns = patterns.map { Array($0.utf8) } }
+
+    mutating func isRobot(_ ua: UnsafeBufferPointer<UInt8>) -> Bool {
+        let h = hashBytes(ua.baseAddress ?? emptyBytePointer, ua.count)
+        if let known = verdicts[h] { return known }
+        let lower = ua.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
+        var robot = false
+        for pattern in patterns where pattern.count <= lower.count {
+            if lower.firstRange(of: pattern) != nil {
+                robot = true
+                break
+            }
+        }
+        if verdicts.count > 1_000_000 { verdicts.removeAll() }  // bound memory on hostile logs
+        verdicts[h] = robot
+        return robot
+    }
+}

@@ -1,0 +1,52 @@
+/// A cleaned page view (or a robot marker) on its way from a file's parser to the sessionizer.
+/// Text lives in the chunk's arena, so hits cross threads in blocks without per-hit allocation.
+struct Hit {
+    enum Kind: UInt8 { case pageView, robotAgent, robotsTxt }
+    enum ReferrerKind: UInt8 { case none, internalPage, external }
+
+    var time: Int64
+    var kind: Kind
+    var referrerKind: ReferrerKind
+    var visitorHash: UInt64
+    var visitor: Range<Int32>
+    var page: Range<Int32>
+    var referrer: Range<Int32>
+    /// Tie-break for equal times: input order.
+    var sequence: Int = 0
+}
+
+final class HitChunk: @unchecked Sendable {
+    var hits: [Hit] = []
+    var arena: [UInt8] = []
+    /// Cleaning counts of the records that became this chunk (added up by the sessionizer).
+    var counts = CleaningCounts()
+
+    func store(_ bytes: UnsafeBufferPointer<UInt8>) -> Range<Int32> {
+        let start = Int32(arena.count)
+        arena.append(contentsOf: bytes)
+        return start ..< Int32(arena.count)
+    }
+
+    func store(_ bytes: [UInt8]) -> Range<Int32> {
+        let start = Int32(arena.count)
+        arena.append(contentsOf: bytes)
+        return start ..< Int32(arena.count)
+    }
+
+    func bytes(_ r: Range<Int32>) -> ArraySlice<UInt8> { arena[Int(r.lowerBound) ..< Int(r.upperBound)] }
+}
+
+/// Which field identifies a visitor.
+public enum VisitorKey: String, CaseIterable, Sendable {
+    /// Visitor field of click logs if present, else session field, else client + user agent.
+    case auto
+    /// Client address plus user agent (Cooley, Mobasher & Srivastava 1999): the default for access logs.
+    case ipUA = "ip+ua"
+    case ip
+    /// The authenticated user (%u); hits without one are left out.
+    case user
+    /// The visitor/cookie field of click logs.
+    case cookie
+    /// The session field of click logs.
+    case session
+}

@@ -1,0 +1,214 @@
+/// Reads several inputs at once and yields their hits in time order: each file is parsed and cleaned
+/// on its own threads; the merger takes the earliest head among the open files (k-way merge) and a
+/// bounded reorder window smooths the small time steps back inside each file. Files are opened lazily
+/// in order of their first timestamp, so daily rotations are read one after another while the logs
+/// of several servers for the same day are read side by side.
+final class HitMerger {
+    private struct Source {
+        let index: Int
+        let queue: BlockingQueue<HitChunk?>
+        var chunk: HitChunk?
+        var position = 0
+    }
+
+    private let inputs: [InputSpec]
+    private let ingest: IngestOptions
+    private let cleaning: CleaningOptions
+    private let visitorKey: VisitorKey
+    private let window: Int64
+    private let rejectWriter: OutputStream?
+    private var sources: [Source] = []
+    private var order: [Int] = []
+    private var nextToOpen = 0
+    private var firstTimes: [Int64]
+    private let results = ResultSlots()
+    private var heap = HitHeap()
+    private var sequence = 0
+    private var maxSeen = Int64.min
+    private var lastReleased = Int64.min
+    var counts = CleaningCounts()
+
+    init(inputs: [InputSpec], ingest: IngestOptions, cleaning: CleaningOptions, visitorKey: VisitorKey, windowMillis: Int64, rejectWriter: OutputStream?) {
+        self.inputs = inputs.isEmpty ? [.standardInput] : inputs
+        var ingest = ingest
+        if self.inputs.count > 1 { ingest.parseThreads = 1 }  // several files run side by side
+        self.ingest = ingest
+        self.cleaning = cleaning
+        self.visitorKey = visitorKey
+        window = windowMillis
+        self.rejectWriter = rejectWriter
+        firstTimes = self.inputs.map { $0.isStandardInput || self.inputs.count == 1 ? Int64.min : (FirstTimestamp.probe($0, configuration: ingest.parser) ?? Int64.min) }
+        order = Array(self.inputs.indices).sorted { (firstTimes[$0], $0) < (firstTimes[$1], $1) }
+    }
+
+    /// Calls `body` with every page view and robot marker in time order; returns per-file reports.
+    func run(_ body: (Hit, HitChunk) throws -> Void) throws -> [IngestReport] {
+        while true {
+            openDueFiles()
+            guard let (hit, chunk) = takeEarliest() else { break }
+            var h = hit
+            h.sequence = sequence
+            sequence += 1
+            if h.time < lastReleased {
+                counts.lateHits += 1
+                continue
+            }
+            heap.push(h, chunk)
+            if h.time > maxSeen { maxSeen = h.time }
+            while let top = heap.peek, top.hit.time <= maxSeen - window {
+                let (released, owner) = heap.pop()!
+                lastReleased = released.time
+                try body(released, owner)
+            }
+        }
+        while let (released, owner) = heap.pop() {
+            lastReleased = released.time
+            try body(released, owner)
+        }
+        return results.reports(count: inputs.count)
+    }
+
+    /// Opens files whose first hit is due: when nothing is open, or their start is within the window
+    /// of the earliest open head.
+    private func openDueFiles() {
+        while nextToOpen < order.count {
+            let index = order[nextToOpen]
+            if !sources.isEmpty {
+                let frontier = sources.compactMap { headTime($0) }.min() ?? Int64.max
+                if firstTimes[index] != Int64.min && firstTimes[index] > frontier &+ window { return }
+            }
+            start(index)
+            nextToOpen += 1
+        }
+    }
+
+    private func headTime(_ source: Source) -> Int64? {
+        guard let chunk = source.chunk, source.position < chunk.hits.count else { return nil }
+        return chunk.hits[source.position].time
+    }
+
+    private func start(_ index: Int) {
+        let queue = BlockingQueue<HitChunk?>(capacity: 4)
+        let input = inputs[index]
+        let ingest = self.ingest
+        let cleaning = self.cleaning
+        let visitorKey = self.visitorKey
+        let results = self.results
+        let writer = rejectWriter.map { LockedOutput($0) }
+        startThread {
+            var extractor = HitExtractor(cleaning: cleaning, visitorKey: visitorKey, output: queue)
+            var rejects = (try? RejectLog(sharedWriter: writer)) ?? (try! RejectLog())
+            let report = (try? IngestPipeline(inputs: [input], options: ingest).run(into: &extractor, rejects: &rejects)) ?? IngestReport(files: [])
+            extractor.flush()
+            queue.push(nil)
+            results.store(report, at: index)
+        }
+        var source = Source(index: index, queue: queue)
+        advance(&source)
+        sources.append(source)
+    }
+
+    /// Moves to the next hit, fetching chunks as needed; chunk counts are added once per chunk.
+    private func advance(_ source: inout Source) {
+        while source.chunk == nil || source.position >= source.chunk!.hits.count {
+            guard let next = source.queue.pop() else {
+                source.chunk = nil
+                return
+            }
+            counts.add(next.counts)
+            source.chunk = next
+            source.position = 0
+        }
+    }
+
+    private func takeEarliest() -> (Hit, HitChunk)? {
+        var best: Int? = nil
+        var bestTime = Int64.max
+        var k = 0
+        while k < sources.count {
+            if sources[k].chunk == nil {
+                sources.remove(at: k)
+                openDueFiles()
+                continue
+            }
+            let t = sources[k].chunk!.hits[sources[k].position].time
+            if best == nil || t < bestTime {
+                best = k
+                bestTime = t
+            }
+            k += 1
+        }
+        guard let b = best else {
+            if nextToOpen < order.count {
+                openDueFiles()
+                return takeEarliest()
+            }
+            return nil
+        }
+        let chunk = sources[b].chunk!
+        let hit = chunk.hits[sources[b].position]
+        sources[b].position += 1
+        if sources[b].position >= chunk.hits.count { advance(&sources[b]) }
+        return (hit, chunk)
+    }
+}
+
+/// Reports of the per-file threads.
+final class ResultSlots: @unchecked Sendable {
+    private let monitor = Monitor()
+    private var reports: [Int: IngestReport] = [:]
+
+    func store(_ report: IngestReport, at index: Int) {
+        monitor.locked {
+            reports[index] = report
+            monitor.broadcast()
+        }
+    }
+
+    func reports(count: Int) -> [IngestReport] {
+        monitor.locked {
+            while reports.count < count { monitor.wait() }
+            return (0 ..< count).map { reports[$0]! }
+        }
+    }
+}
+
+/// A min-heap of hits by (time, input order), each with the chunk that holds its text.
+struct HitHeap {
+    private var items: [(hit: Hit, chunk: HitChunk)] = []
+
+    var peek: (hit: Hit, chunk: HitChunk)? { items.first }
+
+    private static func less(_ a: Hit, _ b: Hit) -> Bool { a.time != b.time ? a.time < b.time : a.sequence < b.sequence }
+
+    mutating func push(_ hit: Hit, _ chunk: HitChunk) {
+        items.append((hit, chunk))
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard Self.less(items[i].hit, items[parent].hit) else { break }
+            items.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> (Hit, HitChunk)? {
+        guard !items.isEmpty else { return nil }
+        let top = items[0]
+        let last = items.removeLast()
+        if !items.isEmpty {
+            items[0] = last
+            var i = 0
+            while true {
+                let l = 2 * i + 1, r = l + 1
+                var m = i
+                if l < items.count && Self.less(items[l].hit, items[m].hit) { m = l }
+                if r < items.count && Self.less(items[r].hit, items[m].hit) { m = r }
+                if m == i { break }
+                items.swapAt(i, m)
+                i = m
+            }
+        }
+        return (top.hit, top.chunk)
+    }
+}

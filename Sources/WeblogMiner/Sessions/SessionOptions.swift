@@ -1,0 +1,52 @@
+/// Session rules (combinable) and how several inputs are merged.
+public struct SessionOptions: Sendable {
+    public var visitorKey = VisitorKey.auto
+    /// A gap longer than this ends the session (a gap of exactly this length does not). Milliseconds.
+    public var timeoutMillis: Int64 = 30 * 60 * 1000
+    /// Sessions longer than this are cut (0 = no limit). Milliseconds.
+    public var maxDurationMillis: Int64 = 0
+    /// A hit whose referrer is an internal page not seen in the open session starts a new session.
+    public var referrerRule = false
+    /// Insert the pages a visitor went back through (cached, so unlogged) when the referrer is an
+    /// earlier page of the session than the previous one (Cooley et al. 1999); marked as inferred.
+    public var pathCompletion = false
+    /// Hits may arrive this much out of time order (across and within files). Milliseconds.
+    public var reorderWindowMillis: Int64 = 120 * 1000
+
+    public init() {}
+}
+
+/// One page view of a session.
+public struct PageView: Sendable, Equatable {
+    public var page: Int32
+    /// Request time; for inferred views, the time of the view that revealed them.
+    public var time: Int64
+    public var inferred: Bool
+}
+
+/// A finished session.
+public struct Session: Sendable {
+    public var id: Int
+    public var visitor: [UInt8]
+    public var visitorHash: UInt64
+    public var views: [PageView]
+    /// Referrer of the first view when it came from outside the site.
+    public var entryReferrer: [UInt8]?
+    public var start: Int64 { views.first?.time ?? 0 }
+    public var end: Int64 { views.last?.time ?? 0 }
+
+    /// Dwell of each view in milliseconds: time to the next observed view; nil for the last view
+    /// (censored: the visitor left, we never see for how long) and for inferred views.
+    public var dwellMillis: [Int64?] {
+        var result = [Int64?](repeating: nil, count: views.count)
+        var nextObserved: Int64? = nil
+        for i in stride(from: views.count - 1, through: 0, by: -1) {
+            guard !views[i].inferred else { continue }
+            if let next = nextObserved { result[i] = next - views[i].time }
+            nextObserved = views[i].time
+        }
+        return result
+    }
+
+    public var observedViews: Int { views.reduce(0) { $0 + ($1.inferred ? 0 : 1) } }
+}

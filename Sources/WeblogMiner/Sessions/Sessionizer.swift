@@ -1,0 +1,130 @@
+/// Cuts each visitor's time-ordered page views into sessions (timeout, maximum duration, referrer
+/// rule, optional path completion) and removes robot sessions by behaviour. Sessions are handed out
+/// as they close; memory holds only the open ones (plus page names and the robot visitors seen).
+public final class Sessionizer {
+    private struct Open {
+        var session: Session
+        var last: Int64
+        var referrers = 0
+    }
+
+    public let options: SessionOptions
+    private let cleaning: CleaningOptions
+    public private(set) var pages = ByteStringInterner(capacity: 4096)
+    private var open: [UInt64: Open] = [:]
+    private var robotsTxtVisitors = HashSet64()
+    private var robotAgentVisitors = HashSet64()
+    private var nextID = 1
+    private var lastSweep = Int64.min
+    private var now = Int64.min
+    public internal(set) var counts = CleaningCounts()
+    private let emit: (Session) throws -> Void
+
+    public init(options: SessionOptions, cleaning: CleaningOptions, emit: @escaping (Session) throws -> Void) {
+        self.options = options
+        self.cleaning = cleaning
+        self.emit = emit
+    }
+
+    func add(_ hit: Hit, _ chunk: HitChunk) throws {
+        now = hit.time
+        if now - lastSweep >= min(options.timeoutMillis, 60_000) || lastSweep == Int64.min {
+            try sweep()
+            lastSweep = now
+        }
+        switch hit.kind {
+        case .robotAgent:
+            counts.robotAgentHits += 1
+            if robotAgentVisitors.insert(hit.visitorHash) { counts.robotAgentVisitors += 1 }
+            return
+        case .robotsTxt:
+            counts.robotsTxtHits += 1
+            if robotsTxtVisitors.insert(hit.visitorHash) {
+                counts.robotsTxtVisitors += 1
+                // Its open session goes too: a robot's session, whatever it fetched before.
+                if let dropped = open.removeValue(forKey: hit.visitorHash) { counts.robotsTxtHits += dropped.session.observedViews }
+            }
+            return
+        case .pageView:
+            break
+        }
+        if robotsTxtVisitors.contains(hit.visitorHash) {
+            counts.robotsTxtHits += 1
+            return
+        }
+        let page = chunk.arena.withUnsafeBufferPointer { a in
+            pages.intern(a.baseAddress! + Int(hit.page.lowerBound), hit.page.count)
+        }
+        let referrerPage: Int32? = hit.referrerKind == .internalPage
+            ? chunk.arena.withUnsafeBufferPointer { a in pages.intern(a.baseAddress! + Int(hit.referrer.lowerBound), hit.referrer.count) }
+            : nil
+
+        if var current = open[hit.visitorHash] {
+            var startNew = hit.time - current.last > options.timeoutMillis
+            if !startNew && options.maxDurationMillis > 0 && hit.time - current.session.start > options.maxDurationMillis { startNew = true }
+            if !startNew && options.referrerRule, let ref = referrerPage, !current.session.views.contains(where: { $0.page == ref }) { startNew = true }
+            if !startNew {
+                if options.pathCompletion, let ref = referrerPage, let last = current.session.views.last, last.page != ref,
+                    let back = current.session.views.lastIndex(where: { $0.page == ref })
+                {
+                    // The visitor went back (from cache) through these pages to `ref`, then clicked.
+                    var k = current.session.views.count - 2
+                    while k >= back {
+                        current.session.views.append(PageView(page: current.session.views[k].page, time: hit.time, inferred: true))
+                        k -= 1
+                    }
+                }
+                current.session.views.append(PageView(page: page, time: hit.time, inferred: false))
+                current.last = hit.time
+                if hit.referrerKind != .none { current.referrers += 1 }
+                open[hit.visitorHash] = current
+                return
+            }
+            open.removeValue(forKey: hit.visitorHash)
+            try close(current)
+        }
+        let visitor = Array(chunk.bytes(hit.visitor))
+        let entryReferrer = hit.referrerKind == .external ? Array(chunk.bytes(hit.referrer)) : nil
+        let session = Session(id: nextID, visitor: visitor, visitorHash: hit.visitorHash, views: [PageView(page: page, time: hit.time, inferred: false)], entryReferrer: entryReferrer)
+        nextID += 1
+        open[hit.visitorHash] = Open(session: session, last: hit.time, referrers: hit.referrerKind == .none ? 0 : 1)
+    }
+
+    /// Closes sessions idle for longer than the timeout, in order of their start.
+    private func sweep() throws {
+        let expired = open.filter { now - $0.value.last > options.timeoutMillis }
+        for key in expired.keys { open.removeValue(forKey: key) }
+        for item in expired.values.sorted(by: { $0.session.id < $1.session.id }) { try close(item) }
+    }
+
+    /// Closes every open session (end of input).
+    func finish() throws {
+        let rest = open.values.sorted { $0.session.id < $1.session.id }
+        open.removeAll()
+        for item in rest { try close(item) }
+    }
+
+    private func close(_ item: Open) throws {
+        let views = item.session.observedViews
+        if isRobotBehaviour(item) {
+            counts.behaviourSessions += 1
+            counts.behaviourHits += views
+            return
+        }
+        counts.pageViews += views
+        try emit(item.session)
+    }
+
+    private func isRobotBehaviour(_ item: Open) -> Bool {
+        let views = item.session.views.filter { !$0.inferred }
+        if cleaning.robotMinViewsWithoutReferrer > 0 && views.count >= cleaning.robotMinViewsWithoutReferrer && item.referrers == 0 { return true }
+        if cleaning.maxViewsPerMinute > 0 && views.count > cleaning.maxViewsPerMinute {
+            var first = 0
+            for last in views.indices {
+                while views[last].time - views[first].time >= 60_000 { first += 1 }
+                if last - first + 1 > cleaning.maxViewsPerMinute { return true }
+            }
+        }
+        return false
+    }
+}
