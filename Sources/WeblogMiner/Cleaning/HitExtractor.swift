@@ -10,6 +10,7 @@ struct HitExtractor: RecordSink {
     private let output: BlockingQueue<HitChunk?>
     private var chunk = HitChunk()
     private let chunkSize = 4096
+    /// Scratch buffers, copied out and back so their capacity is reused.
     private var page: [UInt8] = []
     private var referrerPage: [UInt8] = []
     private var key: [UInt8] = []
@@ -65,7 +66,8 @@ struct HitExtractor: RecordSink {
             chunk.counts.droppedStatic += 1
             return
         }
-        makePage(path: path, query: r.query.count > 0 ? line.bytes(r.query) : nil, into: &page)
+        var page = self.page
+        if makePage(path: path, query: r.query.count > 0 ? line.bytes(r.query) : nil, into: &page) { chunk.counts.mapLimitHits += 1 }
         var referrerKind = Hit.ReferrerKind.none
         var referrer: Range<Int32> = 0 ..< 0
         if r.referrer.count > 0 {
@@ -73,7 +75,10 @@ struct HitExtractor: RecordSink {
             if let parts = URLNormalizer.splitReferrer(raw), isSiteHost(parts.host, vhost: r.vhost.count > 0 ? line.bytes(r.vhost) : nil) {
                 let refPath = UnsafeBufferPointer(rebasing: raw[parts.path])
                 let refQuery = parts.query.map { UnsafeBufferPointer(rebasing: raw[$0]) }
-                makePage(path: refPath.isEmpty ? UnsafeBufferPointer(start: slash, count: 1) : refPath, query: refQuery, into: &referrerPage)
+                var referrerPage = self.referrerPage
+                if makePage(path: refPath.isEmpty ? UnsafeBufferPointer(start: slash, count: 1) : refPath, query: refQuery, into: &referrerPage) {
+                    chunk.counts.mapLimitHits += 1
+                }
                 referrerKind = .internalPage
                 referrer = chunk.store(referrerPage)
             } else {
@@ -91,7 +96,8 @@ struct HitExtractor: RecordSink {
         return UnsafePointer(p)
     }()
 
-    private mutating func makePage(path: UnsafeBufferPointer<UInt8>, query: UnsafeBufferPointer<UInt8>?, into out: inout [UInt8]) {
+    /// Builds a page name; true when a mapping rule hit PCRE2's match limit.
+    private func makePage(path: UnsafeBufferPointer<UInt8>, query: UnsafeBufferPointer<UInt8>?, into out: inout [UInt8]) -> Bool {
         if path.first == UInt8(ascii: "/") {
             normalizer.page(path: path, query: query, into: &out)
         } else {
@@ -99,7 +105,8 @@ struct HitExtractor: RecordSink {
             out.removeAll(keepingCapacity: true)
             out.append(contentsOf: path)
         }
-        if let mapper, mapper.map(&out) == .limitExceeded { chunk.counts.mapLimitHits += 1 }
+        if let mapper { return mapper.map(&out) == .limitExceeded }
+        return false
     }
 
     private func isSiteHost(_ host: [UInt8], vhost: UnsafeBufferPointer<UInt8>?) -> Bool {

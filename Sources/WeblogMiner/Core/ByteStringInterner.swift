@@ -3,7 +3,7 @@
 /// Open addressing over a flat arena: no Swift `String` or per-key allocation, so interning clients,
 /// pages or visitor keys costs a hash, one probe and a byte compare. Each slot packs a 32-bit hash tag
 /// with the id, so a miss rarely touches the arena. Memory grows with the number of *distinct* keys.
-public struct ByteStringInterner {
+public struct ByteStringInterner: Sendable {
     private var arena: [UInt8] = []
     private var offsets: [Int] = [0]  // string i is arena[offsets[i] ..< offsets[i+1]]
     private var slots: [UInt64]  // 0 = empty, else (tag << 32) | (id + 1)

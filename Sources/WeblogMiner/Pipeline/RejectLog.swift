@@ -75,7 +75,7 @@ final class LockedOutput: @unchecked Sendable {
     func locked(_ body: (OutputStream) throws(OutputError) -> Void) throws(OutputError) {
         var failure: OutputError? = nil
         monitor.locked {
-            do { try body(stream) } catch { failure = error }
+            do throws(OutputError) { try body(stream) } catch { failure = error }
         }
         if let failure { throw failure }
     }

@@ -29,16 +29,19 @@ final class HitMerger {
     var counts = CleaningCounts()
 
     init(inputs: [InputSpec], ingest: IngestOptions, cleaning: CleaningOptions, visitorKey: VisitorKey, windowMillis: Int64, rejectWriter: OutputStream?) {
-        self.inputs = inputs.isEmpty ? [.standardInput] : inputs
+        let inputs = inputs.isEmpty ? [InputSpec.standardInput] : inputs
+        self.inputs = inputs
         var ingest = ingest
-        if self.inputs.count > 1 { ingest.parseThreads = 1 }  // several files run side by side
+        if inputs.count > 1 { ingest.parseThreads = 1 }  // several files run side by side
         self.ingest = ingest
         self.cleaning = cleaning
         self.visitorKey = visitorKey
         window = windowMillis
         self.rejectWriter = rejectWriter
-        firstTimes = self.inputs.map { $0.isStandardInput || self.inputs.count == 1 ? Int64.min : (FirstTimestamp.probe($0, configuration: ingest.parser) ?? Int64.min) }
-        order = Array(self.inputs.indices).sorted { (firstTimes[$0], $0) < (firstTimes[$1], $1) }
+        let parser = ingest.parser
+        let firstTimes = inputs.map { $0.isStandardInput || inputs.count == 1 ? Int64.min : (FirstTimestamp.probe($0, configuration: parser) ?? Int64.min) }
+        self.firstTimes = firstTimes
+        order = Array(inputs.indices).sorted { (firstTimes[$0], $0) < (firstTimes[$1], $1) }
     }
 
     /// Calls `body` with every page view and robot marker in time order; returns per-file reports.
@@ -55,7 +58,7 @@ final class HitMerger {
             }
             heap.push(h, chunk)
             if h.time > maxSeen { maxSeen = h.time }
-            while let top = heap.peek, top.hit.time <= maxSeen - window {
+            while let top = heap.peek, top.hit.time <= maxSeen &- window {
                 let (released, owner) = heap.pop()!
                 lastReleased = released.time
                 try body(released, owner)

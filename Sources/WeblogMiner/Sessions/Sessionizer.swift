@@ -28,7 +28,7 @@ public final class Sessionizer {
 
     func add(_ hit: Hit, _ chunk: HitChunk) throws {
         now = hit.time
-        if now - lastSweep >= min(options.timeoutMillis, 60_000) || lastSweep == Int64.min {
+        if lastSweep == Int64.min || now &- lastSweep >= min(options.timeoutMillis, 60_000) {
             try sweep()
             lastSweep = now
         }
@@ -41,8 +41,15 @@ public final class Sessionizer {
             counts.robotsTxtHits += 1
             if robotsTxtVisitors.insert(hit.visitorHash) {
                 counts.robotsTxtVisitors += 1
-                // Its open session goes too: a robot's session, whatever it fetched before.
-                if let dropped = open.removeValue(forKey: hit.visitorHash) { counts.robotsTxtHits += dropped.session.observedViews }
+                // Its open session goes too: a robot's session, whatever it fetched before. A session
+                // that had already timed out ended before the fetch and is closed as usual.
+                if let current = open.removeValue(forKey: hit.visitorHash) {
+                    if hit.time - current.last > options.timeoutMillis {
+                        try close(current)
+                    } else {
+                        counts.robotsTxtHits += current.session.observedViews
+                    }
+                }
             }
             return
         case .pageView:

@@ -1,0 +1,161 @@
+/// Per-page statistics accumulated from finished sessions: views, unique visitors, sessions, entries,
+/// exits, bounces, dwell (uncensored views only: exact median from a histogram of observed values),
+/// and the most frequent previous and next pages. Memory grows with pages and page pairs, not hits.
+public struct PageStatistics {
+    public struct Page {
+        public var views = 0
+        public var inferredViews = 0
+        public var visitors = 0
+        public var sessions = 0
+        public var entries = 0
+        public var exits = 0
+        public var bounces = 0
+        public var dwellCount = 0
+        public var dwellSum: Int64 = 0
+        /// Observed dwell values (ms) and how often each occurred.
+        public var dwellHistogram: [Int64: Int] = [:]
+
+        public var exitRate: Double { views == 0 ? 0 : Double(exits) / Double(views) }
+        public var bounceRate: Double { entries == 0 ? 0 : Double(bounces) / Double(entries) }
+        public var meanDwellMillis: Double? { dwellCount == 0 ? nil : Double(dwellSum) / Double(dwellCount) }
+
+        /// The median of observed dwell times (mean of the two middle values for an even count).
+        public var medianDwellMillis: Double? {
+            guard dwellCount > 0 else { return nil }
+            let sorted = dwellHistogram.sorted { $0.key < $1.key }
+            func value(at rank: Int) -> Int64 {
+                var seen = 0
+                for (v, n) in sorted {
+                    seen += n
+                    if seen > rank { return v }
+                }
+                return sorted.last!.key
+            }
+            if dwellCount % 2 == 1 { return Double(value(at: dwellCount / 2)) }
+            return (Double(value(at: dwellCount / 2 - 1)) + Double(value(at: dwellCount / 2))) / 2
+        }
+    }
+
+    public private(set) var pages: [Int32: Page] = [:]
+    /// Observed transitions page -> next page (inferred steps excluded), with counts.
+    public private(set) var transitions: [UInt64: Int] = [:]
+    private var pageVisitors = HashSet64()
+
+    public init() {}
+
+    @inline(__always) static func pair(_ a: Int32, _ b: Int32) -> UInt64 { UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b)) }
+
+    public mutating func add(_ s: Session) {
+        let observed = s.views.filter { !$0.inferred }
+        guard let first = observed.first, let last = observed.last else { return }
+        let dwell = s.dwellMillis
+        var seenInSession = Set<Int32>()
+        for (i, v) in s.views.enumerated() {
+            if v.inferred {
+                pages[v.page, default: Page()].inferredViews += 1
+                continue
+            }
+            var p = pages[v.page, default: Page()]
+            p.views += 1
+            if let d = dwell[i] {
+                p.dwellCount += 1
+                p.dwellSum += d
+                p.dwellHistogram[d, default: 0] += 1
+            }
+            if seenInSession.insert(v.page).inserted {
+                p.sessions += 1
+                if pageVisitors.insert(hashPair(s.visitorHash, v.page)) { p.visitors += 1 }
+            }
+            pages[v.page] = p
+        }
+        pages[first.page]!.entries += 1
+        pages[last.page]!.exits += 1
+        if observed.count == 1 { pages[first.page]!.bounces += 1 }
+        for k in 1 ..< max(1, observed.count) { transitions[Self.pair(observed[k - 1].page, observed[k].page), default: 0] += 1 }
+    }
+
+    private func hashPair(_ visitor: UInt64, _ page: Int32) -> UInt64 {
+        var h = visitor ^ (UInt64(UInt32(bitPattern: page)) &* 0x9E37_79B9_7F4A_7C15)
+        h ^= h >> 31
+        h = h &* 0xBF58_476D_1CE4_E5B9
+        return h ^ (h >> 29)
+    }
+
+    /// For each page, its most frequent previous and next page (ties: lower page id).
+    public func topNeighbours() -> (previous: [Int32: (Int32, Int)], next: [Int32: (Int32, Int)]) {
+        var previous: [Int32: (Int32, Int)] = [:]
+        var next: [Int32: (Int32, Int)] = [:]
+        for (key, n) in transitions {
+            let from = Int32(bitPattern: UInt32(key >> 32))
+            let to = Int32(bitPattern: UInt32(key & 0xFFFF_FFFF))
+            if let cur = next[from], cur.1 > n || (cur.1 == n && cur.0 < to) {} else { next[from] = (to, n) }
+            if let cur = previous[to], cur.1 > n || (cur.1 == n && cur.0 < from) {} else { previous[to] = (from, n) }
+        }
+        return (previous, next)
+    }
+}
+
+/// Writes `pages` output.
+public enum PageWriter {
+    public static let columns: [(name: String, meaning: String)] = [
+        ("page", "page name after cleaning and mapping"),
+        ("views", "page views (inferred back-steps not counted)"),
+        ("visitors", "distinct visitors who viewed it"),
+        ("sessions", "sessions that contain it"),
+        ("entries", "sessions that start on it"),
+        ("exits", "sessions that end on it"),
+        ("exit_rate", "exits / views"),
+        ("bounce_rate", "one-view sessions / entries"),
+        ("median_dwell_s", "median seconds to the next view, over views that have a next view"),
+        ("mean_dwell_s", "mean of the same"),
+        ("dwell_views", "how many views have an observed dwell (the others are last views: censored)"),
+        ("top_previous", "most frequent page viewed just before it"),
+        ("top_previous_count", "how often"),
+        ("top_next", "most frequent page viewed just after it"),
+        ("top_next_count", "how often"),
+    ]
+
+    public static func write(_ stats: PageStatistics, pages: ByteStringInterner, format: RecordOutputFormat, to out: OutputStream) throws(OutputError) {
+        let (previous, next) = stats.topNeighbours()
+        func name(_ id: Int32) -> String { String(decoding: pages.bytes(of: id), as: UTF8.self) }
+        func rate(_ x: Double) -> String { String(format4: x) }
+        if format == .tsv { try out.write(columns.map(\.name).joined(separator: "\t") + "\n") }
+        let ordered = stats.pages.sorted { $0.value.views != $1.value.views ? $0.value.views > $1.value.views : name($0.key) < name($1.key) }
+        for (id, p) in ordered where p.views > 0 {
+            let median = p.medianDwellMillis.map { String(format4: $0 / 1000) }
+            let mean = p.meanDwellMillis.map { String(format4: $0 / 1000) }
+            let prev = previous[id], nxt = next[id]
+            if format == .tsv {
+                var fields: [String] = [tsvEscape(name(id)), String(p.views), String(p.visitors), String(p.sessions)]
+                fields += [String(p.entries), String(p.exits), rate(p.exitRate), rate(p.bounceRate)]
+                fields += [median ?? "", mean ?? "", String(p.dwellCount)]
+                let prevName: String = prev.map { tsvEscape(name($0.0)) } ?? ""
+                let prevCount: String = prev.map { String($0.1) } ?? ""
+                let nextName: String = nxt.map { tsvEscape(name($0.0)) } ?? ""
+                let nextCount: String = nxt.map { String($0.1) } ?? ""
+                fields += [prevName, prevCount, nextName, nextCount]
+                try out.write(fields.joined(separator: "\t") + "\n")
+            } else {
+                var o = "{\"page\":\(jsonQuote(name(id))),\"views\":\(p.views),\"visitors\":\(p.visitors),\"sessions\":\(p.sessions)"
+                o += ",\"entries\":\(p.entries),\"exits\":\(p.exits),\"exit_rate\":\(rate(p.exitRate)),\"bounce_rate\":\(rate(p.bounceRate))"
+                o += ",\"median_dwell_s\":\(median ?? "null"),\"mean_dwell_s\":\(mean ?? "null"),\"dwell_views\":\(p.dwellCount)"
+                o += ",\"top_previous\":\(prev.map { jsonQuote(name($0.0)) } ?? "null"),\"top_previous_count\":\(prev.map { "\($0.1)" } ?? "null")"
+                o += ",\"top_next\":\(nxt.map { jsonQuote(name($0.0)) } ?? "null"),\"top_next_count\":\(nxt.map { "\($0.1)" } ?? "null")}\n"
+                try out.write(o)
+            }
+        }
+        try out.commit()
+    }
+}
+
+extension String {
+    /// Up to four decimals, trailing zeros dropped, without Foundation.
+    init(format4 value: Double) {
+        let scaled = Int64((value * 10000).rounded())
+        let whole = scaled / 10000
+        var frac = String(abs(scaled % 10000)).leftPadded(4)
+        while frac.last == "0" { frac.removeLast() }
+        let sign = value < 0 && whole == 0 && scaled != 0 ? "-" : ""
+        self = frac.isEmpty ? "\(sign)\(whole)" : "\(sign)\(whole).\(frac)"
+    }
+}

@@ -1,0 +1,171 @@
+/// `--output` of `sessions`.
+public enum SessionOutputFormat: String, CaseIterable, Sendable {
+    /// One session per line with a header row.
+    case tsv
+    /// One JSON object per session, pages and dwell times as arrays.
+    case jsonl
+    /// Page names only, space-separated, one session per line (input for pattern miners).
+    case seq
+    /// SPMF sequence format (`1 -1 2 -1 -2`) with an `@ITEM=id=page` dictionary, for SPMF and friends.
+    case spmf
+}
+
+/// Writes sessions in one of the formats above. SPMF needs its dictionary first, so its sequences are
+/// kept in a temporary file until the end.
+public final class SessionWriter {
+    public static let columns: [(name: String, meaning: String)] = [
+        ("session_id", "sequential number, in order of session start"),
+        ("visitor", "visitor key (client and user agent by default)"),
+        ("start", "time of the first view, ISO 8601 UTC"),
+        ("end", "time of the last view"),
+        ("duration_s", "end - start in seconds (0 for one-view sessions)"),
+        ("views", "page views logged (inferred back-steps not counted)"),
+        ("entry_page", "first page"),
+        ("exit_page", "last page"),
+        ("entry_referrer", "external referrer of the first view, if any"),
+        ("pages", "the page sequence, space-separated (spaces inside names as %20)"),
+        ("dwell_s", "seconds on each page, to the next view; '-' where not observed (the last view is censored)"),
+        ("inferred", "1 for back-steps inserted by --path-completion, else 0, per page"),
+    ]
+
+    private let format: SessionOutputFormat
+    private let out: OutputStream
+    private var spmfBody: OutputStream?
+    private var spmfPath: String?
+    private var spmfItems: [Int32: Int] = [:]
+    private var spmfOrder: [Int32] = []
+
+    public init(format: SessionOutputFormat, to out: OutputStream) throws(OutputError) {
+        self.format = format
+        self.out = out
+        switch format {
+        case .tsv: try out.write(Self.columns.map(\.name).joined(separator: "\t") + "\n")
+        case .spmf:
+            let path = "/tmp/.weblog-miner-spmf-\(getpid()).tmp"
+            spmfPath = path
+            spmfBody = try OutputStream.open(path)
+        default: break
+        }
+    }
+
+    public func write(_ s: Session, pages: ByteStringInterner) throws(OutputError) {
+        func name(_ id: Int32) -> String { String(decoding: pages.bytes(of: id), as: UTF8.self) }
+        func seqName(_ id: Int32) -> String { name(id).replacingOccurrences(" ", "%20") }
+        let dwell = s.dwellMillis
+        switch format {
+        case .seq:
+            try out.write(s.views.map { seqName($0.page) }.joined(separator: " ") + "\n")
+        case .spmf:
+            var line = ""
+            for v in s.views {
+                let item: Int
+                if let known = spmfItems[v.page] {
+                    item = known
+                } else {
+                    item = spmfItems.count + 1
+                    spmfItems[v.page] = item
+                    spmfOrder.append(v.page)
+                }
+                line += "\(item) -1 "
+            }
+            try spmfBody!.write(line + "-2\n")
+        case .tsv:
+            var fields: [String] = [
+                String(s.id), String(decoding: s.visitor, as: UTF8.self), isoTime(s.start), isoTime(s.end),
+                seconds(s.end - s.start), String(s.observedViews), name(s.views.first!.page), name(s.views.last!.page),
+                s.entryReferrer.map { String(decoding: $0, as: UTF8.self) } ?? "",
+                s.views.map { seqName($0.page) }.joined(separator: " "),
+                dwell.map { $0.map(seconds) ?? "-" }.joined(separator: " "),
+                s.views.map { $0.inferred ? "1" : "0" }.joined(separator: " "),
+            ]
+            fields = fields.map(tsvEscape)
+            try out.write(fields.joined(separator: "\t") + "\n")
+        case .jsonl:
+            var o = "{\"session_id\":\(s.id),\"visitor\":\(jsonQuote(String(decoding: s.visitor, as: UTF8.self)))"
+            o += ",\"start\":\"\(isoTime(s.start))\",\"end\":\"\(isoTime(s.end))\",\"duration_s\":\(seconds(s.end - s.start))"
+            o += ",\"views\":\(s.observedViews),\"entry_page\":\(jsonQuote(name(s.views.first!.page))),\"exit_page\":\(jsonQuote(name(s.views.last!.page)))"
+            o += ",\"entry_referrer\":" + (s.entryReferrer.map { jsonQuote(String(decoding: $0, as: UTF8.self)) } ?? "null")
+            o += ",\"pages\":[" + s.views.map { jsonQuote(name($0.page)) }.joined(separator: ",") + "]"
+            o += ",\"dwell_s\":[" + dwell.map { $0.map(seconds) ?? "null" }.joined(separator: ",") + "]"
+            o += ",\"inferred\":[" + s.views.map { $0.inferred ? "true" : "false" }.joined(separator: ",") + "]}\n"
+            try out.write(o)
+        }
+    }
+
+    /// Completes the output (SPMF: dictionary, then the sequences).
+    public func finish(pages: ByteStringInterner) throws(OutputError) {
+        if format == .spmf, let body = spmfBody, let path = spmfPath {
+            try body.commit()
+            try out.write("@CONVERTED_FROM_TEXT\n")
+            for (k, page) in spmfOrder.enumerated() {
+                try out.write("@ITEM=\(k + 1)=\(String(decoding: pages.bytes(of: page), as: UTF8.self).replacingOccurrences("\n", " "))\n")
+            }
+            let fd = open(path, O_RDONLY)
+            if fd >= 0 {
+                var buffer = [UInt8](repeating: 0, count: 1 << 16)
+                while true {
+                    let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                    if n <= 0 { break }
+                    try out.write(Array(buffer[0 ..< n]))
+                }
+                close(fd)
+            }
+            unlink(path)
+        }
+        try out.commit()
+    }
+}
+
+/// Seconds with up to three decimals, trailing zeros dropped (`12`, `0.5`).
+func seconds(_ millis: Int64) -> String {
+    let whole = millis / 1000
+    let frac = Int(abs(millis % 1000))
+    if frac == 0 { return String(whole) }
+    var f = String(frac).leftPadded(3)
+    while f.last == "0" { f.removeLast() }
+    return "\(whole).\(f)"
+}
+
+func isoTime(_ millis: Int64) -> String {
+    let s = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
+    let ms = Int(millis - s * 1000)
+    let days = s >= 0 ? s / 86400 : (s - 86399) / 86400
+    let sod = Int(s - days * 86400)
+    let (y, m, d) = Timestamps.civilFromDays(Int(days))
+    func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+    let base = "\(y)-\(two(m))-\(two(d))T\(two(sod / 3600)):\(two(sod / 60 % 60)):\(two(sod % 60))"
+    return base + (ms == 0 ? "" : "." + String(ms).leftPadded(3)) + "Z"
+}
+
+func tsvEscape(_ s: String) -> String {
+    guard s.unicodeScalars.contains(where: { $0 == "\t" || $0 == "\n" || $0 == "\\" || $0 == "\r" }) else { return s }
+    var out = ""
+    for u in s.unicodeScalars {
+        switch u {
+        case "\t": out += "\\t"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\\": out += "\\\\"
+        default: out.unicodeScalars.append(u)
+        }
+    }
+    return out
+}
+
+extension String {
+    func replacingOccurrences(_ target: String, _ replacement: String) -> String {
+        guard contains(target) else { return self }
+        return components(separatedByString: target).joined(separator: replacement)
+    }
+
+    func components(separatedByString separator: String) -> [String] {
+        var parts: [String] = []
+        var rest = Substring(self)
+        while let r = rest.firstRange(of: separator) {
+            parts.append(String(rest[..<r.lowerBound]))
+            rest = rest[r.upperBound...]
+        }
+        parts.append(String(rest))
+        return parts
+    }
+}

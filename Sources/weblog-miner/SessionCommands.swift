@@ -1,0 +1,221 @@
+import ArgumentParser
+import WeblogMiner
+
+/// Cleaning and session options shared by `sessions` and `pages`.
+struct SessionCLIOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Visitor key: auto (click-log visitor/session field, else ip+ua), ip+ua, ip, user, cookie, session.", valueName: "key"))
+    var visitor: VisitorKey = .auto
+
+    @Option(help: ArgumentHelp("Inactivity timeout: a longer gap starts a new session (exactly this long does not). Units s, m, h; plain numbers are minutes.", valueName: "duration"))
+    var timeout = "30m"
+
+    @Option(help: ArgumentHelp("Cut sessions longer than this (default: no limit).", valueName: "duration"))
+    var maxDuration: String?
+
+    @Flag(help: "Referrer rule: a hit whose referrer is a page of the site not seen in the open session starts a new session.")
+    var referrerRule = false
+
+    @Flag(help: "Path completion: insert the pages a visitor went back through when the referrer is an earlier page of the session (marked inferred).")
+    var pathCompletion = false
+
+    @Option(help: ArgumentHelp("How far hits may arrive out of time order, within and across files; older hits are counted as late and left out.", valueName: "duration"))
+    var reorderWindow = "120s"
+
+    @Option(name: .customLong("site-host"), help: ArgumentHelp("Host name of the site (repeatable): referrers from it are internal pages. The log's vhost counts too.", valueName: "host"))
+    var siteHosts: [String] = []
+
+    @Option(name: .customLong("keep-param"), help: ArgumentHelp("Query parameter kept in page names (repeatable; '*' keeps the whole query). Others are dropped.", valueName: "name"))
+    var keptParameters: [String] = []
+
+    @Option(name: .customLong("map"), help: ArgumentHelp("Page mapping rule PATTERN=REPLACEMENT (PCRE2, repeatable, first match wins, $1 for groups), e.g. '^/product/[0-9]+$=/product/:id'.", valueName: "rule"))
+    var maps: [String] = []
+
+    @Option(help: ArgumentHelp("File of mapping rules, one PATTERN=REPLACEMENT (or PATTERN<TAB>REPLACEMENT) per line, applied after --map rules.", valueName: "file"))
+    var mapFile: String?
+
+    @Flag(help: "Keep static resources (images, CSS, JS, fonts, ...).")
+    var keepStatic = false
+
+    @Option(help: ArgumentHelp("Static resource extensions, comma-separated (replaces the built-in list).", valueName: "list"))
+    var staticExt: String?
+
+    @Flag(help: "Keep failed requests (by default only 2xx and 304 count as page views).")
+    var keepFailed = false
+
+    @Flag(help: "Keep robots (turns off the user-agent, robots.txt and behaviour rules).")
+    var keepRobots = false
+
+    @Option(help: ArgumentHelp("More robot user-agent substrings, one per line.", valueName: "file"))
+    var robotPatterns: String?
+
+    @Option(help: ArgumentHelp("Behaviour rule: sessions with more page views than this within 60 s are robots (0 = off).", valueName: "n"))
+    var maxViewsPerMinute = 30
+
+    @Flag(help: "Use paths as logged (no percent-decoding, // collapse or index.html folding).")
+    var noNormalize = false
+
+    func build() throws -> (CleaningOptions, SessionOptions) {
+        var cleaning = CleaningOptions()
+        var sessions = SessionOptions()
+        sessions.visitorKey = visitor
+        sessions.timeoutMillis = try Duration(parsing: timeout, option: "--timeout").millis
+        sessions.maxDurationMillis = try maxDuration.map { try Duration(parsing: $0, option: "--max-duration").millis } ?? 0
+        sessions.reorderWindowMillis = try Duration(parsing: reorderWindow, option: "--reorder-window", defaultUnit: 1000).millis
+        sessions.referrerRule = referrerRule
+        sessions.pathCompletion = pathCompletion
+        cleaning.siteHosts = Set(siteHosts.map { $0.lowercased() })
+        cleaning.keptParameters = keptParameters
+        cleaning.dropStatic = !keepStatic
+        if let staticExt { cleaning.staticExtensions = Set(staticExt.split(separator: ",").map { String($0.filter { $0 != " " && $0 != "." }).lowercased() }) }
+        cleaning.dropFailed = !keepFailed
+        if keepRobots {
+            cleaning.dropRobotAgents = false
+            cleaning.dropRobotsTxtFetchers = false
+            cleaning.maxViewsPerMinute = 0
+            cleaning.robotMinViewsWithoutReferrer = 0
+        } else {
+            cleaning.maxViewsPerMinute = maxViewsPerMinute
+        }
+        if let robotPatterns {
+            guard let text = readText(robotPatterns) else { throw ValidationError("cannot read --robot-patterns \(robotPatterns)") }
+            cleaning.robotPatterns += RobotPatterns.parse(text)
+        }
+        cleaning.normalizeURLs = !noNormalize
+        var specs = maps
+        if let mapFile {
+            guard let text = readText(mapFile) else { throw ValidationError("cannot read --map-file \(mapFile)") }
+            specs += PageMapper.specs(fromFile: text)
+        }
+        if !specs.isEmpty {
+            do {
+                cleaning.pageMap = try PageMapper(specs: specs)
+            } catch {
+                throw ValidationError(error.description)
+            }
+        }
+        return (cleaning, sessions)
+    }
+}
+
+extension VisitorKey: ExpressibleByArgument {}
+extension SessionOutputFormat: ExpressibleByArgument {}
+
+/// `30m`, `1800s`, `2h`, `500ms`; a plain number takes the default unit.
+struct Duration {
+    let millis: Int64
+
+    init(parsing text: String, option: String, defaultUnit: Int64 = 60_000) throws {
+        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            if let v = Double(text.dropLast(suffix.count)), v >= 0 {
+                millis = Int64(v * Double(scale))
+                return
+            }
+        }
+        guard let v = Double(text), v >= 0 else { throw ValidationError("\(option): '\(text)' is not a duration (e.g. 30m, 90s, 2h)") }
+        millis = Int64(v * Double(defaultUnit))
+    }
+}
+
+func readText(_ path: String) -> String? {
+    guard let (bytes, _) = try? Decompressor.readAll(InputSpec(path)) else { return nil }
+    return String(decoding: bytes, as: UTF8.self)
+}
+
+struct SessionsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sessions",
+        abstract: "Clean hits and cut them into visitor sessions (one session per line).",
+        discussion: """
+            Cleaning (each step on by default, each switchable): static resources, failed requests, HEAD and
+            OPTIONS are dropped; robots are removed by user agent (a shipped list of substrings), by fetching
+            /robots.txt (from that request on), and by behaviour (too many views per minute; 100+ views without
+            any referrer). URLs are percent-decoded, '//' collapsed, index.html folded to its directory, and
+            query strings dropped except --keep-param. What each rule removed is summarised on stderr.
+
+            Several inputs (servers, rotations) are merged by time; lines may be out of order by up to
+            --reorder-window. Sessions are written as they close, so memory holds only open sessions.
+
+            TSV columns (JSONL keys; pages, dwell_s and inferred become arrays):
+            \(SessionWriter.columns.map { "  \($0.name.padding(16))\($0.meaning)" }.joined(separator: "\n"))
+
+            --output seq writes page sequences only, --output spmf the SPMF sequence format with @ITEM names.
+
+            \(ExitStatus.helpText)
+            """
+    )
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup var sessionOptions: SessionCLIOptions
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "file"))
+    var outputFile: String?
+
+    @Option(name: .customLong("output"), help: ArgumentHelp("Output format: tsv, jsonl, seq or spmf.", valueName: "format"))
+    var outputFormat: SessionOutputFormat = .tsv
+
+    func run() throws {
+        ignoreBrokenPipeSignal()
+        let ingest = try input.ingestOptions()
+        let (cleaning, sessions) = try sessionOptions.build()
+        let out = try CommandSupport.openOutput(outputFile)
+        let rejectsFile = try input.rejects.map { try CommandSupport.openOutput($0) }
+        try CommandSupport.guardingOutput {
+            try rejectsFile?.write("file\tline\treason\ttext\n")
+            let writer = try SessionWriter(format: outputFormat, to: out)
+            let report = try SessionRun(ingest: ingest, cleaning: cleaning, sessions: sessions)
+                .run(inputs: input.inputs, rejectsOutput: rejectsFile) { session, pages in
+                    try writer.write(session, pages: pages)
+                }
+            try writer.finish(pages: report.pages)
+            try rejectsFile?.commit()
+            if !input.quiet { Diagnostics.note(report.cleaning.summary + "; \(report.sessions) sessions") }
+            return report.ingest.status
+        }
+    }
+}
+
+struct PagesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pages",
+        abstract: "Per-page statistics over the sessions: views, visitors, entries, exits, bounce, dwell, neighbours.",
+        discussion: """
+            Takes the same cleaning and session options as `sessions`.
+
+            Columns (TSV header / JSON keys):
+            \(PageWriter.columns.map { "  \($0.name.padding(20))\($0.meaning)" }.joined(separator: "\n"))
+
+            Dwell is the time to the next view of the same session; a session's last view has none observed
+            (censored) and is left out of the dwell figures, never given a made-up value.
+
+            \(ExitStatus.helpText)
+            """
+    )
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup var sessionOptions: SessionCLIOptions
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "file"))
+    var outputFile: String?
+
+    @Option(name: .customLong("output"), help: ArgumentHelp("Output format: tsv or jsonl.", valueName: "tsv|jsonl"))
+    var outputFormat: RecordOutputFormat = .tsv
+
+    func run() throws {
+        ignoreBrokenPipeSignal()
+        let ingest = try input.ingestOptions()
+        let (cleaning, sessions) = try sessionOptions.build()
+        let out = try CommandSupport.openOutput(outputFile)
+        let rejectsFile = try input.rejects.map { try CommandSupport.openOutput($0) }
+        try CommandSupport.guardingOutput {
+            try rejectsFile?.write("file\tline\treason\ttext\n")
+            var stats = PageStatistics()
+            let report = try SessionRun(ingest: ingest, cleaning: cleaning, sessions: sessions)
+                .run(inputs: input.inputs, rejectsOutput: rejectsFile) { session, _ in stats.add(session) }
+            try PageWriter.write(stats, pages: report.pages, format: outputFormat, to: out)
+            try rejectsFile?.commit()
+            if !input.quiet { Diagnostics.note(report.cleaning.summary + "; \(report.sessions) sessions") }
+            return report.ingest.status
+        }
+    }
+}
