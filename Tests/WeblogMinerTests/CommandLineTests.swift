@@ -98,4 +98,30 @@ enum Tool {
         #expect(r.out.contains("65"))
         #expect(r.out.contains("--rejects"))
     }
+
+    @Test func sessionsThroughAPipeEqualDirect() throws {
+        let direct = try Tool.shell("$WM sessions -q '\(sample)'")
+        let piped = try Tool.shell("$WM parse -q '\(sample)' | $WM sessions -q -")
+        #expect(direct.status == 0 && piped.status == 0)
+        #expect(direct.out.split(separator: "\n").count > 100)
+        #expect(piped.out == direct.out)
+        let pages = try Tool.shell("$WM parse -q '\(sample)' | $WM pages -q - --output jsonl | head -n 1")
+        let first = try JSONSerialization.jsonObject(with: Data(pages.out.utf8)) as! [String: Any]
+        #expect(first["page"] as? String == "/")  // the most viewed page once feed readers are removed
+    }
+
+    @Test func sessionOutputFormats() throws {
+        let seq = try Tool.shell("$WM sessions -q --output seq '\(sample)' | head -n 1")
+        #expect(seq.out == "/blog/geekery/ssl-latency.html\n")
+        let spmf = try Tool.shell("$WM sessions -q --output spmf '\(sample)'")
+        let lines = spmf.out.split(separator: "\n")
+        #expect(lines.first == "@CONVERTED_FROM_TEXT")
+        #expect(lines[1] == "@ITEM=1=/blog/geekery/ssl-latency.html")
+        let sequences = lines.filter { !$0.hasPrefix("@") }
+        #expect(sequences.first == "1 -1 -2")
+        #expect(sequences.allSatisfy { $0.hasSuffix("-2") })
+        #expect(try Tool.shell("$WM sessions --map '^/a(b=/x' '\(sample)'").status == 64)
+        let summary = try Tool.shell("$WM sessions '\(sample)' -o /dev/null")
+        #expect(summary.err.contains("cleaning: 2000 hits"))
+    }
 }
