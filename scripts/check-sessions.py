@@ -102,12 +102,12 @@ def reference(path, patterns):
                 continue
             key = client + " " + ua
             lower = ua.lower()
+            if p != "/robots.txt" and is_static(p):
+                continue
             if ua and any(pat in lower for pat in patterns):
                 hits.append((t, n, "agent", key, None, ref))
             elif p == "/robots.txt":
                 hits.append((t, n, "robots", key, None, ref))
-            elif is_static(p):
-                continue
             else:
                 hits.append((t, n, "view", key, normalize(p) if p.startswith("/") else p, ref))
     hits.sort(key=lambda h: (h[0], h[1]))

@@ -23,14 +23,30 @@ struct RobotMatcher {
         if let known = verdicts[h] { return known }
         let lower = ua.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
         var robot = false
-        for pattern in patterns where pattern.count <= lower.count {
-            if lower.firstRange(of: pattern) != nil {
-                robot = true
-                break
+        lower.withUnsafeBufferPointer { text in
+            for pattern in patterns where pattern.count <= text.count {
+                if Self.contains(text, pattern) {
+                    robot = true
+                    break
+                }
             }
         }
         if verdicts.count > 1_000_000 { verdicts.removeAll() }  // bound memory on hostile logs
         verdicts[h] = robot
         return robot
+    }
+
+    private static func contains(_ text: UnsafeBufferPointer<UInt8>, _ pattern: [UInt8]) -> Bool {
+        guard let first = pattern.first, let base = text.baseAddress else { return true }
+        var i = 0
+        let last = text.count - pattern.count
+        while i <= last {
+            guard let at = ByteSearch.find(first, in: base, from: i, end: last + 1) else { return false }
+            var k = 1
+            while k < pattern.count && base[at + k] == pattern[k] { k += 1 }
+            if k == pattern.count { return true }
+            i = at + 1
+        }
+        return false
     }
 }

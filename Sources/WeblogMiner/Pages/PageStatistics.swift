@@ -2,7 +2,8 @@
 /// exits, bounces, dwell (uncensored views only: exact median from a histogram of observed values),
 /// and the most frequent previous and next pages. Memory grows with pages and page pairs, not hits.
 public struct PageStatistics {
-    public struct Page {
+    /// A class, so updating a page does not copy its dwell histogram.
+    public final class Page {
         public var views = 0
         public var inferredViews = 0
         public var visitors = 0
@@ -14,6 +15,8 @@ public struct PageStatistics {
         public var dwellSum: Int64 = 0
         /// Observed dwell values (ms) and how often each occurred.
         public var dwellHistogram: [Int64: Int] = [:]
+
+        public init() {}
 
         public var exitRate: Double { views == 0 ? 0 : Double(exits) / Double(views) }
         public var bounceRate: Double { entries == 0 ? 0 : Double(bounces) / Double(entries) }
@@ -51,11 +54,17 @@ public struct PageStatistics {
         let dwell = s.dwellMillis
         var seenInSession = Set<Int32>()
         for (i, v) in s.views.enumerated() {
+            let p: Page
+            if let existing = pages[v.page] {
+                p = existing
+            } else {
+                p = Page()
+                pages[v.page] = p
+            }
             if v.inferred {
-                pages[v.page, default: Page()].inferredViews += 1
+                p.inferredViews += 1
                 continue
             }
-            var p = pages[v.page, default: Page()]
             p.views += 1
             if let d = dwell[i] {
                 p.dwellCount += 1
@@ -66,7 +75,6 @@ public struct PageStatistics {
                 p.sessions += 1
                 if pageVisitors.insert(hashPair(s.visitorHash, v.page)) { p.visitors += 1 }
             }
-            pages[v.page] = p
         }
         pages[first.page]!.entries += 1
         pages[last.page]!.exits += 1

@@ -56,6 +56,14 @@ public final class IngestPipeline {
         }
     }
 
+    /// Formats on the parse threads and hands each batch's formatted bytes to `consume`, in input order.
+    public func run<F: RecordFormatter>(formatting formatter: F, rejects: inout RejectLog,
+                                        consume: (ByteBuffer) throws(OutputError) -> Void) throws(OutputError) -> IngestReport {
+        try run(formatter: formatter, formatting: true, rejects: &rejects) { (batch: LineBatch) throws(OutputError) in
+            try consume(batch.output)
+        }
+    }
+
     private func run<F: RecordFormatter>(formatter: F, formatting: Bool, rejects: inout RejectLog,
                                          consume: (LineBatch) throws(OutputError) -> Void) throws(OutputError) -> IngestReport {
         let work = BlockingQueue<(Int, IngestEvent)?>(capacity: options.batchesInFlight + 16)
@@ -74,6 +82,7 @@ public final class IngestPipeline {
         var report = IngestReport(files: inputs.map { IngestReport.FileReport(name: $0.displayName) })
         var progress = options.showProgress && !options.quiet ? ProgressDisplay(totalBytes: inputs.compactMap(\.regularFileSize).reduce(0, +)) : nil
         var sequentialFormatter = formatter
+        sequentialFormatter.prepareForThread()
         // Lines seen so far per file: the ordered stage numbers lines (the reader only does when formatting).
         var linesSeen = [Int](repeating: 0, count: inputs.count)
         defer { workers.stop() }

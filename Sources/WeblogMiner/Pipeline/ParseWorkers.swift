@@ -32,6 +32,7 @@ final class ParseWorkers<F: RecordFormatter>: @unchecked Sendable {
             setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 5)
         }
         var formatter = self.formatter
+        formatter.prepareForThread()
         // Files are read one after another, so one cached parser copy (for the current file) suffices.
         var copy: (fileIndex: Int, parser: any LineParser)? = nil
         while let (sequence, event) = queue.pop() {

@@ -17,6 +17,12 @@ public struct CountingSink: RecordSink {
 /// (each on its own copy); the pipeline then writes the per-batch buffers in input order.
 public protocol RecordFormatter: Sendable {
     mutating func format(_ record: LogRecord, line: LineBuffer, fileIndex: Int, lineNumber: Int, into out: ByteBuffer)
+    /// Called on each thread's own copy before use (to make private copies of shared state).
+    mutating func prepareForThread()
+}
+
+extension RecordFormatter {
+    public mutating func prepareForThread() {}
 }
 
 /// The formatter of pipelines that only feed a sink.

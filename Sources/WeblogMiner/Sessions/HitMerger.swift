@@ -99,10 +99,18 @@ final class HitMerger {
         let results = self.results
         let writer = rejectWriter.map { LockedOutput($0) }
         startThread {
-            var extractor = HitExtractor(cleaning: cleaning, visitorKey: visitorKey, output: queue)
+            let encoder = HitEncoder(cleaning: cleaning, visitorKey: visitorKey)
             var rejects = (try? RejectLog(sharedWriter: writer)) ?? (try! RejectLog())
-            let report = (try? IngestPipeline(inputs: [input], options: ingest).run(into: &extractor, rejects: &rejects)) ?? IngestReport(files: [])
-            extractor.flush()
+            var records = 0
+            let pipeline = IngestPipeline(inputs: [input], options: ingest)
+            let report = (try? pipeline.run(formatting: encoder, rejects: &rejects) { buffer in
+                queue.push(HitChunk.decode(buffer, recordCount: 0))
+            }) ?? IngestReport(files: [])
+            records = report.records
+            // Hits counted once, at the end (per-batch record counts stay with the pipeline).
+            let trailer = HitChunk()
+            trailer.counts.hits = records
+            queue.push(trailer)
             queue.push(nil)
             results.store(report, at: index)
         }

@@ -48,13 +48,36 @@ public final class SessionWriter {
         }
     }
 
+    /// A page name as one token of a space-separated sequence: spaces become %20, TSV specials escaped.
+    private func appendToken(_ id: Int32, pages: ByteStringInterner, to line: inout [UInt8]) {
+        for b in pages.bytes(of: id) {
+            switch b {
+            case 32: line += [37, 50, 48]  // %20
+            case 9: line += [92, 116]
+            case 10: line += [92, 110]
+            case 13: line += [92, 114]
+            case 92: line += [92, 92]
+            default: line.append(b)
+            }
+        }
+    }
+
+    private func sequence(_ s: Session, pages: ByteStringInterner) -> [UInt8] {
+        var line: [UInt8] = []
+        line.reserveCapacity(s.views.count * 24)
+        for (k, v) in s.views.enumerated() {
+            if k > 0 { line.append(32) }
+            appendToken(v.page, pages: pages, to: &line)
+        }
+        return line
+    }
+
     public func write(_ s: Session, pages: ByteStringInterner) throws(OutputError) {
         func name(_ id: Int32) -> String { String(decoding: pages.bytes(of: id), as: UTF8.self) }
-        func seqName(_ id: Int32) -> String { name(id).replacingOccurrences(" ", "%20") }
         let dwell = s.dwellMillis
         switch format {
         case .seq:
-            try out.write(s.views.map { seqName($0.page) }.joined(separator: " ") + "\n")
+            try out.write(sequence(s, pages: pages) + [10])
         case .spmf:
             var line = ""
             for v in s.views {
@@ -70,16 +93,20 @@ public final class SessionWriter {
             }
             try spmfBody!.write(line + "-2\n")
         case .tsv:
-            var fields: [String] = [
+            let head: [String] = [
                 String(s.id), String(decoding: s.visitor, as: UTF8.self), isoTime(s.start), isoTime(s.end),
                 seconds(s.end - s.start), String(s.observedViews), name(s.views.first!.page), name(s.views.last!.page),
                 s.entryReferrer.map { String(decoding: $0, as: UTF8.self) } ?? "",
-                s.views.map { seqName($0.page) }.joined(separator: " "),
-                dwell.map { $0.map(seconds) ?? "-" }.joined(separator: " "),
-                s.views.map { $0.inferred ? "1" : "0" }.joined(separator: " "),
             ]
-            fields = fields.map(tsvEscape)
-            try out.write(fields.joined(separator: "\t") + "\n")
+            var line = Array(head.map(tsvEscape).joined(separator: "\t").utf8)
+            line.append(9)
+            line += sequence(s, pages: pages)
+            line.append(9)
+            line += Array(dwell.map { $0.map(seconds) ?? "-" }.joined(separator: " ").utf8)
+            line.append(9)
+            for (k, v) in s.views.enumerated() { line += k == 0 ? [v.inferred ? 49 : 48] : [32, v.inferred ? 49 : 48] }
+            line.append(10)
+            try out.write(line)
         case .jsonl:
             var o = "{\"session_id\":\(s.id),\"visitor\":\(jsonQuote(String(decoding: s.visitor, as: UTF8.self)))"
             o += ",\"start\":\"\(isoTime(s.start))\",\"end\":\"\(isoTime(s.end))\",\"duration_s\":\(seconds(s.end - s.start))"

@@ -2,10 +2,17 @@
 /// rule, optional path completion) and removes robot sessions by behaviour. Sessions are handed out
 /// as they close; memory holds only the open ones (plus page names and the robot visitors seen).
 public final class Sessionizer {
-    private struct Open {
+    /// A class, so that appending a view does not copy the session's arrays.
+    private final class Open {
         var session: Session
         var last: Int64
         var referrers = 0
+
+        init(session: Session, last: Int64, referrers: Int) {
+            self.session = session
+            self.last = last
+            self.referrers = referrers
+        }
     }
 
     public let options: SessionOptions
@@ -16,6 +23,10 @@ public final class Sessionizer {
     private var robotAgentVisitors = HashSet64()
     private var nextID = 1
     private var lastSweep = Int64.min
+    /// (time, visitor) of every accepted view in time order: the sessions that may expire, oldest
+    /// first. Entries whose session moved on since are skipped when they reach the front.
+    private var expiry: [(time: Int64, visitor: UInt64)] = []
+    private var expiryHead = 0
     private var now = Int64.min
     public internal(set) var counts = CleaningCounts()
     private let emit: (Session) throws -> Void
@@ -66,7 +77,7 @@ public final class Sessionizer {
             ? chunk.arena.withUnsafeBufferPointer { a in pages.intern(a.baseAddress! + Int(hit.referrer.lowerBound), hit.referrer.count) }
             : nil
 
-        if var current = open[hit.visitorHash] {
+        if let current = open[hit.visitorHash] {
             var startNew = hit.time - current.last > options.timeoutMillis
             if !startNew && options.maxDurationMillis > 0 && hit.time - current.session.start > options.maxDurationMillis { startNew = true }
             if !startNew && options.referrerRule, let ref = referrerPage, !current.session.views.contains(where: { $0.page == ref }) { startNew = true }
@@ -83,8 +94,8 @@ public final class Sessionizer {
                 }
                 current.session.views.append(PageView(page: page, time: hit.time, inferred: false))
                 current.last = hit.time
+                expiry.append((hit.time, hit.visitorHash))
                 if hit.referrerKind != .none { current.referrers += 1 }
-                open[hit.visitorHash] = current
                 return
             }
             open.removeValue(forKey: hit.visitorHash)
@@ -95,13 +106,25 @@ public final class Sessionizer {
         let session = Session(id: nextID, visitor: visitor, visitorHash: hit.visitorHash, views: [PageView(page: page, time: hit.time, inferred: false)], entryReferrer: entryReferrer)
         nextID += 1
         open[hit.visitorHash] = Open(session: session, last: hit.time, referrers: hit.referrerKind == .none ? 0 : 1)
+        expiry.append((hit.time, hit.visitorHash))
     }
 
     /// Closes sessions idle for longer than the timeout, in order of their start.
     private func sweep() throws {
-        let expired = open.filter { now - $0.value.last > options.timeoutMillis }
-        for key in expired.keys { open.removeValue(forKey: key) }
-        for item in expired.values.sorted(by: { $0.session.id < $1.session.id }) { try close(item) }
+        var expired: [Open] = []
+        while expiryHead < expiry.count, now - expiry[expiryHead].time > options.timeoutMillis {
+            let (time, visitor) = expiry[expiryHead]
+            expiryHead += 1
+            if let session = open[visitor], session.last == time {
+                open.removeValue(forKey: visitor)
+                expired.append(session)
+            }
+        }
+        if expiryHead > 4096 && expiryHead * 2 > expiry.count {
+            expiry.removeFirst(expiryHead)
+            expiryHead = 0
+        }
+        for item in expired.sorted(by: { $0.session.id < $1.session.id }) { try close(item) }
     }
 
     /// Closes every open session (end of input).

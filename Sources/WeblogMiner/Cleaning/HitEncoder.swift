@@ -1,0 +1,217 @@
+/// Cleaning on the parse side: keeps page views (drops static resources, failed requests, HEAD and
+/// OPTIONS), marks robot agents and robots.txt fetches, builds visitor keys and page names. It runs on
+/// the parse threads (one copy each) and writes hits in a compact binary form into each batch's
+/// buffer; `HitChunk.decode` turns a buffer back into hits on the merge side.
+struct HitEncoder: RecordFormatter, @unchecked Sendable {
+    enum Tag: UInt8 {
+        case pageView = 0, robotAgent = 1, robotsTxt = 2
+        case droppedMethod = 10, droppedStatus = 11, droppedStatic = 12, droppedNoPage = 13, mapLimit = 14
+    }
+
+    private let cleaning: CleaningOptions
+    private let visitorKey: VisitorKey
+    private let normalizer: URLNormalizer
+    private var mapper: PageMapper?
+    private var robots: RobotMatcher
+    private var page: [UInt8] = []
+    private var referrerPage: [UInt8] = []
+    private var key: [UInt8] = []
+    private let staticExtensions: Set<[UInt8]>
+    private let droppedMethods: [[UInt8]]
+    private let siteHosts: [[UInt8]]
+
+    init(cleaning: CleaningOptions, visitorKey: VisitorKey) {
+        self.cleaning = cleaning
+        self.visitorKey = visitorKey
+        normalizer = URLNormalizer(normalize: cleaning.normalizeURLs, keptParameters: cleaning.keptParameters)
+        mapper = cleaning.pageMap
+        robots = RobotMatcher(patterns: cleaning.robotPatterns)
+        staticExtensions = Set(cleaning.staticExtensions.map { Array($0.lowercased().utf8) })
+        droppedMethods = cleaning.droppedMethods.map { Array($0.uppercased().utf8) }
+        siteHosts = cleaning.siteHosts.map { Array($0.lowercased().utf8) }
+    }
+
+    /// PCRE2 match data is per thread.
+    mutating func prepareForThread() { mapper = mapper?.copy() }
+
+    mutating func format(_ r: LogRecord, line: LineBuffer, fileIndex: Int, lineNumber: Int, into out: ByteBuffer) {
+        if r.method.count > 0 && !droppedMethods.isEmpty {
+            let method = line.bytes(r.method)
+            if droppedMethods.contains(where: { $0.elementsEqual(method) }) { return tag(.droppedMethod, out) }
+        }
+        if cleaning.dropFailed && r.status >= 0 && !((r.status >= 200 && r.status < 300) || r.status == 304) {
+            return tag(.droppedStatus, out)
+        }
+        guard r.path.count > 0 else { return tag(.droppedNoPage, out) }
+        let path = line.bytes(r.path)
+        let isRobotsTxt = cleaning.dropRobotsTxtFetchers && path.elementsEqual("/robots.txt".utf8)
+        // Most hits are resources: drop them before any per-visitor work.
+        if !isRobotsTxt && cleaning.dropStatic && isStatic(path) { return tag(.droppedStatic, out) }
+        guard buildVisitorKey(r, line) else { return tag(.droppedNoPage, out) }
+        if cleaning.dropRobotAgents && r.userAgent.count > 0 && robots.isRobot(line.bytes(r.userAgent)) {
+            return write(.robotAgent, r.epochMillis, .none, out)
+        }
+        if isRobotsTxt { return write(.robotsTxt, r.epochMillis, .none, out) }
+        // Swap the scratch buffers out and back (a copy would make every mutation reallocate).
+        var page: [UInt8] = []
+        swap(&page, &self.page)
+        defer { swap(&page, &self.page) }
+        if makePage(path: path, query: r.query.count > 0 ? line.bytes(r.query) : nil, into: &page) { tag(.mapLimit, out) }
+        var referrerKind = Hit.ReferrerKind.none
+        var referrer = UnsafeBufferPointer<UInt8>(start: emptyBytePointer, count: 0)
+        var referrerPage: [UInt8] = []
+        swap(&referrerPage, &self.referrerPage)
+        defer { swap(&referrerPage, &self.referrerPage) }
+        if r.referrer.count > 0 {
+            let raw = line.bytes(r.referrer)
+            if let parts = URLNormalizer.splitReferrer(raw), isSiteHost(parts.host, vhost: r.vhost.count > 0 ? line.bytes(r.vhost) : nil) {
+                let refPath = UnsafeBufferPointer(rebasing: raw[parts.path])
+                let refQuery = parts.query.map { UnsafeBufferPointer(rebasing: raw[$0]) }
+                if makePage(path: refPath.isEmpty ? UnsafeBufferPointer(start: Self.slash, count: 1) : refPath, query: refQuery, into: &referrerPage) {
+                    tag(.mapLimit, out)
+                }
+                referrerKind = .internalPage
+            } else {
+                referrerKind = .external
+                referrer = raw
+            }
+        }
+        page.withUnsafeBufferPointer { pageBytes in
+            referrerPage.withUnsafeBufferPointer { refPageBytes in
+                write(.pageView, r.epochMillis, referrerKind, out, page: pageBytes, referrer: referrerKind == .internalPage ? refPageBytes : referrer)
+            }
+        }
+    }
+
+    private func tag(_ t: Tag, _ out: ByteBuffer) {
+        out.reserve(1) { p in
+            p[0] = t.rawValue
+            return 1
+        }
+    }
+
+    /// tag u8, time i64, referrer kind u8, visitor hash u64, lengths u32 x3, then visitor, page, referrer bytes.
+    private func write(_ t: Tag, _ time: Int64, _ referrerKind: Hit.ReferrerKind, _ out: ByteBuffer,
+                       page: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: emptyBytePointer, count: 0),
+                       referrer: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: emptyBytePointer, count: 0)) {
+        let total = 1 + 8 + 1 + 8 + 12 + key.count + page.count + referrer.count
+        let hash = key.withUnsafeBufferPointer { hashBytes($0.baseAddress ?? emptyBytePointer, $0.count) }
+        out.reserve(total) { p in
+            let raw = UnsafeMutableRawPointer(p)
+            p[0] = t.rawValue
+            raw.storeBytes(of: time, toByteOffset: 1, as: Int64.self)
+            p[9] = referrerKind.rawValue
+            raw.storeBytes(of: hash, toByteOffset: 10, as: UInt64.self)
+            raw.storeBytes(of: UInt32(key.count), toByteOffset: 18, as: UInt32.self)
+            raw.storeBytes(of: UInt32(page.count), toByteOffset: 22, as: UInt32.self)
+            raw.storeBytes(of: UInt32(referrer.count), toByteOffset: 26, as: UInt32.self)
+            var at = 30
+            key.withUnsafeBufferPointer { if $0.count > 0 { (p + at).update(from: $0.baseAddress!, count: $0.count) } }
+            at += key.count
+            if page.count > 0 { (p + at).update(from: page.baseAddress!, count: page.count) }
+            at += page.count
+            if referrer.count > 0 { (p + at).update(from: referrer.baseAddress!, count: referrer.count) }
+            return total
+        }
+    }
+
+    nonisolated(unsafe) private static let slash: UnsafePointer<UInt8> = {
+        let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+        p.initialize(to: UInt8(ascii: "/"))
+        return UnsafePointer(p)
+    }()
+
+    /// Builds a page name; true when a mapping rule hit PCRE2's match limit.
+    private func makePage(path: UnsafeBufferPointer<UInt8>, query: UnsafeBufferPointer<UInt8>?, into out: inout [UInt8]) -> Bool {
+        if path.first == UInt8(ascii: "/") {
+            normalizer.page(path: path, query: query, into: &out)
+        } else {
+            // Click logs name pages by id (`81766`): keep them as they are.
+            out.removeAll(keepingCapacity: true)
+            out.append(contentsOf: path)
+        }
+        if let mapper { return mapper.map(&out) == .limitExceeded }
+        return false
+    }
+
+    private func isSiteHost(_ host: [UInt8], vhost: UnsafeBufferPointer<UInt8>?) -> Bool {
+        if siteHosts.contains(where: { $0 == host }) { return true }
+        if let vhost, vhost.count == host.count, zip(vhost, host).allSatisfy({ ($0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0) == $1 }) { return true }
+        return false
+    }
+
+    private func isStatic(_ path: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = path.count - 1
+        while i >= 0 && path[i] != UInt8(ascii: ".") && path[i] != UInt8(ascii: "/") { i -= 1 }
+        guard i >= 0, path[i] == UInt8(ascii: "."), path.count - i - 1 <= 8 else { return false }
+        let ext = path[(i + 1)...].map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
+        return staticExtensions.contains(ext)
+    }
+
+    /// Fills `key`; false when the chosen key field is missing.
+    private mutating func buildVisitorKey(_ r: LogRecord, _ line: LineBuffer) -> Bool {
+        key.removeAll(keepingCapacity: true)
+        func add(_ f: FieldRef) { if f.count > 0 { key.append(contentsOf: line.bytes(f)) } }
+        switch visitorKey {
+        case .ip: add(r.client)
+        case .user: add(r.user)
+        case .cookie: add(r.visitor)
+        case .session: add(r.session)
+        case .ipUA:
+            add(r.client)
+            key.append(UInt8(ascii: " "))
+            add(r.userAgent)
+            return r.client.count > 0
+        case .auto:
+            if r.visitor.count > 0 {
+                add(r.visitor)
+            } else if r.session.count > 0 {
+                add(r.session)
+            } else {
+                add(r.client)
+                key.append(UInt8(ascii: " "))
+                add(r.userAgent)
+                return r.client.count > 0
+            }
+        }
+        return !key.isEmpty
+    }
+}
+
+extension HitChunk {
+    /// Reads hits written by `HitEncoder` (copying the bytes, since the batch buffer is reused).
+    static func decode(_ buffer: ByteBuffer, recordCount: Int) -> HitChunk {
+        let chunk = HitChunk()
+        chunk.counts.hits = recordCount
+        chunk.arena = Array(buffer.bytes)
+        chunk.arena.withUnsafeBufferPointer { b in
+            let raw = UnsafeRawPointer(b.baseAddress ?? emptyBytePointer)
+            var at = 0
+            while at < b.count {
+                let tag = HitEncoder.Tag(rawValue: b[at])!
+                switch tag {
+                case .droppedMethod: chunk.counts.droppedMethod += 1; at += 1; continue
+                case .droppedStatus: chunk.counts.droppedStatus += 1; at += 1; continue
+                case .droppedStatic: chunk.counts.droppedStatic += 1; at += 1; continue
+                case .droppedNoPage: chunk.counts.droppedNoPage += 1; at += 1; continue
+                case .mapLimit: chunk.counts.mapLimitHits += 1; at += 1; continue
+                case .pageView, .robotAgent, .robotsTxt: break
+                }
+                let time = raw.loadUnaligned(fromByteOffset: at + 1, as: Int64.self)
+                let referrerKind = Hit.ReferrerKind(rawValue: b[at + 9])!
+                let hash = raw.loadUnaligned(fromByteOffset: at + 10, as: UInt64.self)
+                let keyLength = Int(raw.loadUnaligned(fromByteOffset: at + 18, as: UInt32.self))
+                let pageLength = Int(raw.loadUnaligned(fromByteOffset: at + 22, as: UInt32.self))
+                let referrerLength = Int(raw.loadUnaligned(fromByteOffset: at + 26, as: UInt32.self))
+                let k = Int32(at + 30)
+                let p = k + Int32(keyLength)
+                let r = p + Int32(pageLength)
+                let kind: Hit.Kind = tag == .pageView ? .pageView : tag == .robotAgent ? .robotAgent : .robotsTxt
+                chunk.hits.append(Hit(time: time, kind: kind, referrerKind: referrerKind, visitorHash: hash,
+                                      visitor: k ..< p, page: p ..< r, referrer: r ..< r + Int32(referrerLength)))
+                at = Int(r) + referrerLength
+            }
+        }
+        return chunk
+    }
+}
