@@ -155,22 +155,9 @@ struct SessionsCommand: ParsableCommand {
     var outputFormat: SessionOutputFormat = .tsv
 
     func run() throws {
-        ignoreBrokenPipeSignal()
-        let ingest = try input.ingestOptions()
-        let (cleaning, sessions) = try sessionOptions.build()
-        let out = try CommandSupport.openOutput(outputFile)
-        let rejectsFile = try input.rejects.map { try CommandSupport.openOutput($0) }
-        try CommandSupport.guardingOutput {
-            try rejectsFile?.write("file\tline\treason\ttext\n")
+        try runSessions(input: input, options: sessionOptions, outputFile: outputFile) { out in
             let writer = try SessionWriter(format: outputFormat, to: out)
-            let report = try SessionRun(ingest: ingest, cleaning: cleaning, sessions: sessions)
-                .run(inputs: input.inputs, rejectsOutput: rejectsFile) { session, pages in
-                    try writer.write(session, pages: pages)
-                }
-            try writer.finish(pages: report.pages)
-            try rejectsFile?.commit()
-            if !input.quiet { Diagnostics.note(report.cleaning.summary + "; \(report.sessions) sessions") }
-            return report.ingest.status
+            return ({ session, pages in try writer.write(session, pages: pages) }, { pages in try writer.finish(pages: pages) })
         }
     }
 }
@@ -202,20 +189,35 @@ struct PagesCommand: ParsableCommand {
     var outputFormat: RecordOutputFormat = .tsv
 
     func run() throws {
-        ignoreBrokenPipeSignal()
-        let ingest = try input.ingestOptions()
-        let (cleaning, sessions) = try sessionOptions.build()
-        let out = try CommandSupport.openOutput(outputFile)
-        let rejectsFile = try input.rejects.map { try CommandSupport.openOutput($0) }
-        try CommandSupport.guardingOutput {
-            try rejectsFile?.write("file\tline\treason\ttext\n")
-            var stats = PageStatistics()
-            let report = try SessionRun(ingest: ingest, cleaning: cleaning, sessions: sessions)
-                .run(inputs: input.inputs, rejectsOutput: rejectsFile) { session, _ in stats.add(session) }
-            try PageWriter.write(stats, pages: report.pages, format: outputFormat, to: out)
-            try rejectsFile?.commit()
-            if !input.quiet { Diagnostics.note(report.cleaning.summary + "; \(report.sessions) sessions") }
-            return report.ingest.status
+        let stats = PageStatisticsBox()
+        try runSessions(input: input, options: sessionOptions, outputFile: outputFile) { out in
+            ({ session, _ in stats.value.add(session) },
+             { pages in try PageWriter.write(stats.value, pages: pages, format: outputFormat, to: out) })
         }
+    }
+}
+
+final class PageStatisticsBox {
+    var value = PageStatistics()
+}
+
+/// The shared body of `sessions` and `pages`: options, outputs, the run, the summary, the exit status.
+/// `makeConsumer` gets the output and returns what to do with each session and at the end.
+func runSessions(input: InputOptions, options: SessionCLIOptions, outputFile: String?,
+                 makeConsumer: (OutputStream) throws -> (each: (Session, ByteStringInterner) throws -> Void, finish: (ByteStringInterner) throws -> Void)) throws {
+    ignoreBrokenPipeSignal()
+    let ingest = try input.ingestOptions()
+    let (cleaning, sessions) = try options.build()
+    let out = try CommandSupport.openOutput(outputFile)
+    let rejectsFile = try input.rejects.map { try CommandSupport.openOutput($0) }
+    try CommandSupport.guardingOutput {
+        try rejectsFile?.write("file\tline\treason\ttext\n")
+        let consumer = try makeConsumer(out)
+        let report = try SessionRun(ingest: ingest, cleaning: cleaning, sessions: sessions)
+            .run(inputs: input.inputs, rejectsOutput: rejectsFile, consumer.each)
+        try consumer.finish(report.pages)
+        try rejectsFile?.commit()
+        if !input.quiet { Diagnostics.note(report.cleaning.summary + "; \(report.sessions) sessions") }
+        return report.ingest.status
     }
 }

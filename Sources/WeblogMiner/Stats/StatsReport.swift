@@ -10,14 +10,7 @@ public struct StatsReport {
         self.top = top
     }
 
-    private func iso(_ millis: Int64) -> String {
-        let seconds = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
-        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
-        let s = Int(seconds - days * 86400)
-        let (y, m, d) = Timestamps.civilFromDays(Int(days))
-        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(y)-\(two(m))-\(two(d))T\(two(s / 3600)):\(two(s / 60 % 60)):\(two(s % 60))Z"
-    }
+    private func iso(_ millis: Int64) -> String { isoTime(millis) }
 
     public var text: String {
         var out = ""
