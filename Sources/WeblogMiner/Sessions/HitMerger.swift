@@ -22,7 +22,7 @@ final class HitMerger {
     private var nextToOpen = 0
     private var firstTimes: [Int64]
     private let results = ResultSlots()
-    private var heap = HitHeap()
+    private var pending = ReorderQueue()
     private var sequence = 0
     private var maxSeen = Int64.min
     private var lastReleased = Int64.min
@@ -56,15 +56,16 @@ final class HitMerger {
                 counts.lateHits += 1
                 continue
             }
-            heap.push(h, chunk)
+            pending.insert(h, chunk)
             if h.time > maxSeen { maxSeen = h.time }
-            while let top = heap.peek, top.hit.time <= maxSeen &- window {
-                let (released, owner) = heap.pop()!
+            while let next = pending.first, next.time <= maxSeen &- window {
+                let (released, owner) = pending.removeFirst()
                 lastReleased = released.time
                 try body(released, owner)
             }
         }
-        while let (released, owner) = heap.pop() {
+        while let _ = pending.first {
+            let (released, owner) = pending.removeFirst()
             lastReleased = released.time
             try body(released, owner)
         }
@@ -184,42 +185,50 @@ final class ResultSlots: @unchecked Sendable {
     }
 }
 
-/// A min-heap of hits by (time, input order), each with the chunk that holds its text.
-struct HitHeap {
-    private var items: [(hit: Hit, chunk: HitChunk)] = []
+/// Hits waiting for the reorder window to pass, sorted by (time, input order). Logs are nearly sorted,
+/// so a new hit is almost always appended, or inserted a few places from the end. Hits refer to their
+/// chunk by slot number; a chunk is released once none of its hits is waiting.
+struct ReorderQueue {
+    private var hits: [(hit: Hit, slot: Int)] = []
+    private var head = 0
+    private var chunks: [HitChunk?] = []
+    private var waiting: [Int] = []
+    private var firstSlot = 0
+    private var lastChunk: ObjectIdentifier? = nil
 
-    var peek: (hit: Hit, chunk: HitChunk)? { items.first }
+    var first: Hit? { head < hits.count ? hits[head].hit : nil }
 
-    private static func less(_ a: Hit, _ b: Hit) -> Bool { a.time != b.time ? a.time < b.time : a.sequence < b.sequence }
+    @inline(__always) private static func less(_ a: Hit, _ b: Hit) -> Bool { a.time != b.time ? a.time < b.time : a.sequence < b.sequence }
 
-    mutating func push(_ hit: Hit, _ chunk: HitChunk) {
-        items.append((hit, chunk))
-        var i = items.count - 1
-        while i > 0 {
-            let parent = (i - 1) / 2
-            guard Self.less(items[i].hit, items[parent].hit) else { break }
-            items.swapAt(i, parent)
-            i = parent
+    mutating func insert(_ hit: Hit, _ chunk: HitChunk) {
+        if lastChunk != ObjectIdentifier(chunk) {
+            lastChunk = ObjectIdentifier(chunk)
+            chunks.append(chunk)
+            waiting.append(0)
         }
+        let slot = firstSlot + chunks.count - 1
+        waiting[chunks.count - 1] += 1
+        var at = hits.count
+        while at > head && Self.less(hit, hits[at - 1].hit) { at -= 1 }
+        if at == hits.count { hits.append((hit, slot)) } else { hits.insert((hit, slot), at: at) }
     }
 
-    mutating func pop() -> (Hit, HitChunk)? {
-        guard !items.isEmpty else { return nil }
-        let top = items[0]
-        let last = items.removeLast()
-        if !items.isEmpty {
-            items[0] = last
-            var i = 0
-            while true {
-                let l = 2 * i + 1, r = l + 1
-                var m = i
-                if l < items.count && Self.less(items[l].hit, items[m].hit) { m = l }
-                if r < items.count && Self.less(items[r].hit, items[m].hit) { m = r }
-                if m == i { break }
-                items.swapAt(i, m)
-                i = m
-            }
+    mutating func removeFirst() -> (Hit, HitChunk) {
+        let (hit, slot) = hits[head]
+        head += 1
+        let index = slot - firstSlot
+        let chunk = chunks[index]!
+        waiting[index] -= 1
+        // Release chunks at the front that no waiting hit refers to (keep the newest: it may get more).
+        while chunks.count > 1 && waiting[0] == 0 {
+            chunks.removeFirst()
+            waiting.removeFirst()
+            firstSlot += 1
         }
-        return (top.hit, top.chunk)
+        if head > 4096 && head * 2 > hits.count {
+            hits.removeFirst(head)
+            head = 0
+        }
+        return (hit, chunk)
     }
 }

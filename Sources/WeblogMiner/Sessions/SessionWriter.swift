@@ -93,13 +93,29 @@ public final class SessionWriter {
             }
             try spmfBody!.write(line + "-2\n")
         case .tsv:
-            let head: [String] = [
-                String(s.id), String(decoding: s.visitor, as: UTF8.self), isoTime(s.start), isoTime(s.end),
-                seconds(s.end - s.start), String(s.observedViews), name(s.views.first!.page), name(s.views.last!.page),
-                s.entryReferrer.map { String(decoding: $0, as: UTF8.self) } ?? "",
-            ]
-            var line = Array(head.map(tsvEscape).joined(separator: "\t").utf8)
-            line.append(9)
+            var line: [UInt8] = []
+            line.reserveCapacity(256 + s.views.count * 32)
+            func field<C: Collection<UInt8>>(_ bytes: C) {
+                for b in bytes {
+                    switch b {
+                    case 9: line += [92, 116]
+                    case 10: line += [92, 110]
+                    case 13: line += [92, 114]
+                    case 92: line += [92, 92]
+                    default: line.append(b)
+                    }
+                }
+                line.append(9)
+            }
+            field(String(s.id).utf8)
+            field(s.visitor)
+            field(isoTime(s.start).utf8)
+            field(isoTime(s.end).utf8)
+            field(seconds(s.end - s.start).utf8)
+            field(String(s.observedViews).utf8)
+            field(pages.bytes(of: s.views.first!.page))
+            field(pages.bytes(of: s.views.last!.page))
+            field(s.entryReferrer ?? [])
             line += sequence(s, pages: pages)
             line.append(9)
             line += Array(dwell.map { $0.map(seconds) ?? "-" }.joined(separator: " ").utf8)
