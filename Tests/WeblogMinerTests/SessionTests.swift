@@ -188,3 +188,16 @@ import Testing
         #expect(previous[pages.find("/a")!]?.1 == 2)
     }
 }
+
+@Suite struct DistinctCounterTests {
+    @Test func exactThenBoundedEstimate() {
+        var counter = DistinctCounter()
+        for i in 0 ..< 1000 { counter.insert(hashBytes([UInt8](String(i).utf8), String(i).utf8.count)) }
+        for i in 0 ..< 1000 { counter.insert(hashBytes([UInt8](String(i).utf8), String(i).utf8.count)) }
+        #expect(counter.isExact && counter.count == 1000)
+        for i in 1000 ..< 300_000 { counter.insert(hashBytes([UInt8](String(i).utf8), String(i).utf8.count)) }
+        #expect(!counter.isExact)
+        let error = abs(Double(counter.count) - 300_000) / 300_000
+        #expect(error < 0.03, "estimate \(counter.count) off by \(error)")
+    }
+}

@@ -1,7 +1,7 @@
 /// A set of 64-bit hashes (open addressing), for counting distinct byte strings without storing them.
 /// Counts are exact unless two distinct strings share a 64-bit hash: for a million distinct strings
 /// the chance of that is below 1 in 30 million.
-public struct HashSet64 {
+public struct HashSet64: Sendable {
     private var slots: [UInt64]
     private var mask: Int
     public private(set) var count = 0
@@ -36,6 +36,9 @@ public struct HashSet64 {
         if count * 2 > slots.count { grow() }
         return true
     }
+
+    /// Every hash in the set.
+    public var values: [UInt64] { slots.filter { $0 != 0 } + (hasZero ? [0] : []) }
 
     public func contains(_ h: UInt64) -> Bool {
         if h == 0 { return hasZero }

@@ -20,7 +20,7 @@ public final class Sessionizer {
     public private(set) var pages = ByteStringInterner(capacity: 4096)
     private var open: [UInt64: Open] = [:]
     private var robotsTxtVisitors = HashSet64()
-    private var robotAgentVisitors = HashSet64()
+    private var robotAgentVisitors = DistinctCounter()
     private var nextID = 1
     private var lastSweep = Int64.min
     /// (time, visitor) of every accepted view in time order: the sessions that may expire, oldest
@@ -46,7 +46,7 @@ public final class Sessionizer {
         switch hit.kind {
         case .robotAgent:
             counts.robotAgentHits += 1
-            if robotAgentVisitors.insert(hit.visitorHash) { counts.robotAgentVisitors += 1 }
+            robotAgentVisitors.insert(hit.visitorHash)
             return
         case .robotsTxt:
             counts.robotsTxtHits += 1
@@ -129,6 +129,7 @@ public final class Sessionizer {
 
     /// Closes every open session (end of input).
     func finish() throws {
+        counts.robotAgentVisitors = robotAgentVisitors.count
         let rest = open.values.sorted { $0.session.id < $1.session.id }
         open.removeAll()
         for item in rest { try close(item) }
