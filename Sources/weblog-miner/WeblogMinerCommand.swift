@@ -18,6 +18,6 @@ struct WeblogMinerCommand: ParsableCommand {
 
             \(ExitStatus.helpText)
             """,
-        subcommands: [ParseCommand.self, StatsCommand.self, SessionsCommand.self, PagesCommand.self, CatCommand.self]
+        subcommands: [ParseCommand.self, StatsCommand.self, SessionsCommand.self, PagesCommand.self, PatternsCommand.self, RulesCommand.self, CatCommand.self]
     )
 }

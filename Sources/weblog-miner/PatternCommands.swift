@@ -1,0 +1,191 @@
+import ArgumentParser
+import WeblogMiner
+
+/// Options shared by `patterns` and `rules`.
+struct PatternCLIOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp("Sequences: `weblog-miner sessions` output (TSV or JSONL), SPMF files, or one space-separated sequence per line; .gz is fine. '-' or none: standard input.", valueName: "file"))
+    var files: [String] = []
+
+    @Option(help: ArgumentHelp("Input format: auto, spmf, seq, sessions.", valueName: "format"))
+    var inputFormat: SequenceDatabase.InputFormat = .auto
+
+    @Option(help: ArgumentHelp("Minimum support: a count of sequences (120) or a share (5%, 0.05); absolute = ceil(p x N).", valueName: "n|p%"))
+    var minSupport = "1%"
+
+    @Option(help: ArgumentHelp("Longest pattern (pages).", valueName: "n"))
+    var maxLength: Int?
+
+    @Option(help: ArgumentHelp("Largest step between consecutive pattern pages: 1 = contiguous navigation paths (frequent traversal paths).", valueName: "n"))
+    var maxGap: Int?
+
+    @Flag(help: "Only closed patterns (no longer pattern containing it has the same support).")
+    var closed = false
+
+    @Flag(help: "Only maximal patterns (no longer frequent pattern contains it).")
+    var maximal = false
+
+    @Option(help: ArgumentHelp("Only the k patterns of highest support (ties at the k-th support are kept).", valueName: "k"))
+    var topK: Int?
+
+    @Option(name: .customLong("require"), help: ArgumentHelp("Keep only patterns containing this page (repeatable).", valueName: "page"))
+    var required: [String] = []
+
+    @Option(name: .customLong("exclude"), help: ArgumentHelp("Drop patterns containing this page (repeatable).", valueName: "page"))
+    var excluded: [String] = []
+
+    @Flag(help: "Cut sequences at backward moves first (maximal forward references, Chen, Park & Yu 1996).")
+    var forwardReferences = false
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "file"))
+    var outputFile: String?
+
+    @Option(name: .customLong("output"), help: ArgumentHelp("Output format: tsv, jsonl or spmf (`1 -1 2 -1 #SUP: 4`).", valueName: "format"))
+    var outputFormat: PatternOutputFormat = .tsv
+
+    func validate() throws {
+        if let maxGap, maxGap < 1 { throw ValidationError("--max-gap must be at least 1") }
+        if let maxLength, maxLength < 1 { throw ValidationError("--max-length must be at least 1") }
+        if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1") }
+        if closed && maximal { throw ValidationError("choose --closed or --maximal, not both") }
+    }
+
+    func loadDatabase() throws -> SequenceDatabase {
+        var text = ""
+        for input in (files.isEmpty ? ["-"] : files) {
+            do {
+                let (bytes, outcome) = try Decompressor.readAll(InputSpec(input))
+                if let warning = outcome.warning(for: InputSpec(input).displayName) { Diagnostics.warning(warning) }
+                text += String(decoding: bytes, as: UTF8.self)
+                if !text.hasSuffix("\n") { text += "\n" }
+            } catch let error as InputError {
+                Diagnostics.error(error.message)
+                throw ExitCode(ExitStatus.noInput.rawValue)
+            }
+        }
+        var db: SequenceDatabase
+        do {
+            db = try SequenceDatabase.read(text, format: inputFormat, source: files.first ?? "<stdin>")
+        } catch {
+            Diagnostics.error(error.description)
+            throw ExitCode(ExitStatus.dataError.rawValue)
+        }
+        if forwardReferences { db = MaximalForwardReferences.split(db) }
+        return db
+    }
+
+    func mine(_ db: SequenceDatabase) throws -> [SequentialPattern] {
+        guard let support = PatternOptions.absoluteSupport(minSupport, sequences: db.count) else {
+            throw ValidationError("--min-support '\(minSupport)' is neither a count nor a percentage")
+        }
+        var options = PatternOptions()
+        options.minSupport = support
+        options.maxLength = maxLength
+        options.maxGap = maxGap
+        options.topK = topK
+        var patterns = PrefixSpan(database: db, options: options).mine()
+        if closed { patterns = ClosedMaximal.closed(patterns) }
+        if maximal { patterns = ClosedMaximal.maximal(patterns) }
+        let requiredIDs = required.map { name in db.names.firstIndex(of: name).map(Int32.init) ?? -1 }
+        let excludedIDs = Set(excluded.compactMap { name in db.names.firstIndex(of: name).map(Int32.init) })
+        return patterns.filter { p in requiredIDs.allSatisfy(p.items.contains) && !p.items.contains(where: excludedIDs.contains) }
+    }
+}
+
+extension SequenceDatabase.InputFormat: ExpressibleByArgument {}
+extension PatternOutputFormat: ExpressibleByArgument {}
+
+struct PatternsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "patterns",
+        abstract: "Frequent sequential navigation patterns (PrefixSpan with pseudo-projection).",
+        discussion: """
+            Support is the number of sequences (sessions) that contain the pattern as a subsequence (gaps
+            allowed; --max-gap 1 for contiguous paths); a session counts once however often it repeats it.
+
+            TSV columns (JSON keys; `pattern` is an array there):
+            \(PatternWriter.patternColumns.map { "  \($0.name.padding(18))\($0.meaning)" }.joined(separator: "\n"))
+
+            --count FILE counts the exact support of the candidate patterns in FILE (one per line, pages
+            space-separated, or SPMF `1 -1 2 -1`) in the input: the counting phase of two-phase (SON) mining.
+
+            EXAMPLES
+              weblog-miner sessions access.log.gz | weblog-miner patterns - --min-support 2%
+              weblog-miner patterns MSNBC.txt --min-support 5% --maximal --output spmf
+
+            \(ExitStatus.helpText)
+            """
+    )
+
+    @OptionGroup var options: PatternCLIOptions
+
+    @Option(help: ArgumentHelp("Count the support of these candidate patterns instead of mining.", valueName: "file"))
+    var count: String?
+
+    func run() throws {
+        ignoreBrokenPipeSignal()
+        let db = try options.loadDatabase()
+        let out = try CommandSupport.openOutput(options.outputFile)
+        let patterns: [SequentialPattern]
+        if let count {
+            patterns = try countCandidates(count, db: db)
+        } else {
+            patterns = try options.mine(db)
+        }
+        try CommandSupport.guardingOutput {
+            try PatternWriter.write(patterns, db: db, format: options.outputFormat, to: out)
+            return .ok
+        }
+    }
+
+    private func countCandidates(_ path: String, db: SequenceDatabase) throws -> [SequentialPattern] {
+        guard let (bytes, _) = try? Decompressor.readAll(InputSpec(path)) else {
+            Diagnostics.error("cannot open \(path)")
+            throw ExitCode(ExitStatus.noInput.rawValue)
+        }
+        let candidates = SupportCounter.candidates(from: String(decoding: bytes, as: UTF8.self), db: db)
+        let supports = SupportCounter.count(candidates, in: db, maxGap: options.maxGap)
+        return zip(candidates, supports).map { SequentialPattern(items: $0.0, support: $0.1) }
+    }
+}
+
+struct RulesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rules",
+        abstract: "Next-page rules X => y from frequent patterns, with confidence and lift.",
+        discussion: """
+            For each frequent pattern <x1 ... xn, y>, the rule <x1 ... xn> => y: after visiting x1..xn in
+            this order, the visitor goes on to y. confidence = sup(<x1..xn, y>) / sup(<x1..xn>);
+            lift = confidence / (sup(<y>) / N). The antecedent is ordered and the consequent is one next
+            page, which is what next-page recommendation needs (SPMF's RuleGrowth mines unordered sets).
+
+            TSV columns (JSON keys):
+            \(PatternWriter.ruleColumns.map { "  \($0.name.padding(20))\($0.meaning)" }.joined(separator: "\n"))
+
+            \(ExitStatus.helpText)
+            """
+    )
+
+    @OptionGroup var options: PatternCLIOptions
+
+    @Option(help: ArgumentHelp("Minimum confidence, 0..1 or a percentage.", valueName: "c"))
+    var minConfidence = "0.5"
+
+    func run() throws {
+        ignoreBrokenPipeSignal()
+        let confidence: Double
+        if minConfidence.hasSuffix("%"), let p = Double(minConfidence.dropLast()) { confidence = p / 100 } else if let c = Double(minConfidence) { confidence = c } else {
+            throw ValidationError("--min-confidence '\(minConfidence)' is not a number")
+        }
+        let db = try options.loadDatabase()
+        let out = try CommandSupport.openOutput(options.outputFile)
+        var all = options
+        all.closed = false
+        all.maximal = false
+        let patterns = try all.mine(db)
+        let rules = SequentialRules.rules(from: patterns, sequences: db.count, minConfidence: confidence)
+        try CommandSupport.guardingOutput {
+            try PatternWriter.write(rules, db: db, format: options.outputFormat, to: out)
+            return .ok
+        }
+    }
+}
