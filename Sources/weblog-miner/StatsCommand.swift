@@ -34,7 +34,8 @@ struct StatsCommand: ParsableCommand {
         try CommandSupport.guardingOutput {
             var rejects = try RejectLog(writer: rejectsFile)
             var stats = LogStats()
-            let report = try IngestPipeline(inputs: input.inputs, options: options).run(into: &stats, rejects: &rejects)
+            let report = try IngestPipeline(inputs: input.inputs, options: options)
+                .run(formatting: StatsFormatter(), rejects: &rejects) { buffer in stats.absorb(buffer) }
             let summary = StatsReport(stats: stats, ingest: report, top: top)
             try out.write(outputFormat == .json ? summary.json : summary.text)
             try out.commit()

@@ -31,6 +31,8 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
         siteHosts = cleaning.siteHosts.map { Array($0.lowercased().utf8) }
     }
 
+    static var needsLineNumbers: Bool { false }
+
     /// PCRE2 match data is per thread.
     mutating func prepareForThread() { mapper = mapper?.copy() }
 

@@ -73,7 +73,7 @@ public final class IngestPipeline {
         let workers = ParseWorkers(count: options.parseThreads, queue: work, done: done, formatter: formatter, formatting: formatting)
         let sequencer = Sequencer(queue: work)
         let configuration = options.parser
-        let producer = BatchProducer(inputs: inputs, pool: pool, maxLineLength: options.maxLineLength, numberLines: formatting,
+        let producer = BatchProducer(inputs: inputs, pool: pool, maxLineLength: options.maxLineLength, numberLines: formatting && F.needsLineNumbers,
                                      chooseParser: { Self.chooseParser(batch: $0, configuration: configuration) },
                                      send: { sequencer.send($0) })
         workers.start()

@@ -19,10 +19,13 @@ public protocol RecordFormatter: Sendable {
     mutating func format(_ record: LogRecord, line: LineBuffer, fileIndex: Int, lineNumber: Int, into out: ByteBuffer)
     /// Called on each thread's own copy before use (to make private copies of shared state).
     mutating func prepareForThread()
+    /// Whether `format` needs line numbers (the reader then counts lines ahead of the parse threads).
+    static var needsLineNumbers: Bool { get }
 }
 
 extension RecordFormatter {
     public mutating func prepareForThread() {}
+    public static var needsLineNumbers: Bool { true }
 }
 
 /// The formatter of pipelines that only feed a sink.

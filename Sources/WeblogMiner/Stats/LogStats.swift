@@ -9,8 +9,8 @@ public struct LogStats: RecordSink {
     private var statusCounts = [Int](repeating: 0, count: 1000)
     private var clients = HashSet64(capacity: 1 << 14)
     private var previousClientHash: UInt64 = 0
-    private var methods = ByteStringInterner(capacity: 16)
-    private var methodCounts: [Int] = []
+    /// Counts by method, the method's bytes packed into an integer (methods are short words).
+    private var methodCounts: [UInt64: Int] = [:]
     public private(set) var recordsWithoutClient = 0
     /// Lines that stepped back in time relative to the previous record (logs are often not sorted).
     public private(set) var backwardSteps = 0
@@ -19,29 +19,44 @@ public struct LogStats: RecordSink {
     public init() {}
 
     public mutating func accept(_ r: LogRecord, line: LineBuffer, fileIndex: Int, lineNumber: Int) throws(OutputError) {
+        let client: UInt64 = r.client.count > 0 ? hashBytes(line.baseAddress! + Int(r.client.start), Int(r.client.count)) | 1 : 0
+        var method: UInt64 = 0
+        for k in 0 ..< min(8, max(0, Int(r.method.count))) { method |= UInt64(line[Int(r.method.start) + k]) << (8 * UInt64(k)) }
+        add(time: r.epochMillis, clientHash: client, status: r.status, bytes: r.bytes, packedMethod: method)
+    }
+
+    /// One record: client as a hash (0 = none), method as its first 8 bytes packed little-endian
+    /// (every HTTP method fits; longer garbage in the method field is shown cut at 8 bytes).
+    @inline(__always)
+    mutating func add(time t: Int64, clientHash: UInt64, status: Int32, bytes: Int64, packedMethod: UInt64) {
         records += 1
-        let t = r.epochMillis
         if t < firstTime { firstTime = t }
         if t > lastTime { lastTime = t }
         if t < previousTime { backwardSteps += 1 }
         previousTime = t
-        if r.status >= 0 && r.status < 1000 { statusCounts[Int(r.status)] += 1 }
-        if r.bytes > 0 { totalBytes += r.bytes }
-        if r.client.count > 0 {
-            let h = hashBytes(line.baseAddress! + Int(r.client.start), Int(r.client.count))
+        if status >= 0 && status < 1000 { statusCounts[Int(status)] += 1 }
+        if bytes > 0 { totalBytes += bytes }
+        if clientHash != 0 {
             // Consecutive hits often come from the same client: skip the table probe then.
-            if h != previousClientHash {
-                clients.insert(h)
-                previousClientHash = h
+            if clientHash != previousClientHash {
+                clients.insert(clientHash)
+                previousClientHash = clientHash
             }
         } else {
             recordsWithoutClient += 1
         }
-        if r.method.count > 0 {
-            let id = Int(methods.intern(line.baseAddress! + Int(r.method.start), Int(r.method.count)))
-            if id == methodCounts.count { methodCounts.append(0) }
-            methodCounts[id] += 1
+        if packedMethod != 0 { methodCounts[packedMethod, default: 0] += 1 }
+    }
+
+    /// A method's bytes from its packed form.
+    static func unpack(_ packed: UInt64) -> String {
+        var bytes: [UInt8] = []
+        var rest = packed
+        while rest != 0 {
+            bytes.append(UInt8(truncatingIfNeeded: rest))
+            rest >>= 8
         }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public var distinctClients: Int { clients.count }
@@ -53,7 +68,8 @@ public struct LogStats: RecordSink {
     }
 
     public func topMethods(_ limit: Int) -> [(method: String, count: Int)] {
-        methodCounts.enumerated().map { (method: methods.string(of: Int32($0.offset)), count: $0.element) }
+        let named: [(method: String, count: Int)] = methodCounts.map { packed, count in (method: Self.unpack(packed), count: count) }
+        return named
             .sorted { $0.count != $1.count ? $0.count > $1.count : $0.method < $1.method }.prefix(limit).map { $0 }
     }
 }
