@@ -20,4 +20,9 @@ struct WeblogMinerCommand: ParsableCommand {
             """,
         subcommands: [ParseCommand.self, StatsCommand.self, SessionsCommand.self, PagesCommand.self, PatternsCommand.self, RulesCommand.self, CatCommand.self]
     )
+
+    static func main() {
+        ProcessSetup.limitMallocArenas()
+        Self.main(nil)
+    }
 }

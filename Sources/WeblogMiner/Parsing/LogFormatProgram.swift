@@ -199,7 +199,7 @@ public final class LogFormatParser: LineParser {
         let te = ts + Int(timeField.count)
         let time: Int64?
         switch timeSlot {
-        case .timeCLF: time = Timestamps.parseCLF(p, ts, te)
+        case .timeCLF: time = cachedCLF(p, ts, te)
         case .timeISO: time = Timestamps.parseISO(p, ts, te)
         case .timeEpoch: time = Timestamps.parseEpoch(p, ts, te)
         default: time = Timestamps.parseAny(p, ts, te)
@@ -210,6 +210,27 @@ public final class LogFormatParser: LineParser {
         if i < end && p[i] != FieldDecoding.space { return .reject(.formatMismatch) }
         consumedWholeLine = i >= end
         return .record
+    }
+
+    // Consecutive lines usually carry the same second: remember the last CLF timestamp and its value.
+    private var lastTimeText = [UInt8](repeating: 0, count: 32)
+    private var lastTimeLength = -1
+    private var lastTimeValue: Int64 = 0
+
+    @inline(__always)
+    private func cachedCLF(_ p: UnsafeMutablePointer<UInt8>, _ start: Int, _ end: Int) -> Int64? {
+        let length = end - start
+        if length == lastTimeLength {
+            let same = lastTimeText.withUnsafeBufferPointer { Self.same(p + start, UnsafeMutablePointer(mutating: $0.baseAddress!), length) }
+            if same { return lastTimeValue }
+        }
+        guard let value = Timestamps.parseCLF(p, start, end) else { return nil }
+        if length <= 32 {
+            lastTimeText.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: p + start, count: length) }
+            lastTimeLength = length
+            lastTimeValue = value
+        }
+        return value
     }
 
     /// Literals are a few bytes: compare inline rather than calling memcmp.
