@@ -99,3 +99,18 @@ extension Error {
         return "\(self)"
     }
 }
+
+/// Help text with prose paragraphs joined into single lines, so the help printer wraps them to the
+/// terminal; indented lines (tables, examples) and blank lines are kept as they are.
+func reflow(_ text: String) -> String {
+    var out: [String] = []
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+        let isProse = !line.isEmpty && !line.hasPrefix(" ") && line.uppercased() != line
+        if isProse, let last = out.last, !last.isEmpty, !last.hasPrefix(" "), last.uppercased() != last {
+            out[out.count - 1] = last + " " + line
+        } else {
+            out.append(line)
+        }
+    }
+    return out.joined(separator: "\n")
+}

@@ -5,7 +5,7 @@ struct ParseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "parse",
         abstract: "Normalise log lines into one record per hit (TSV or JSON lines).",
-        discussion: """
+        discussion: reflow("""
             Output columns (TSV header row / JSON keys), absent values empty (TSV) or null (JSON):
             \(HitWriter.columns.map { "  \($0.name.padding(12))\($0.meaning)" }.joined(separator: "\n"))
 
@@ -17,7 +17,7 @@ struct ParseCommand: ParsableCommand {
             first file:line) and, with --rejects FILE, listed one per line.
 
             \(ExitStatus.helpText)
-            """
+            """)
     )
 
     @OptionGroup var input: InputOptions

@@ -98,7 +98,7 @@ struct PatternsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "patterns",
         abstract: "Frequent sequential navigation patterns (PrefixSpan with pseudo-projection).",
-        discussion: """
+        discussion: reflow("""
             Support is the number of sequences (sessions) that contain the pattern as a subsequence (gaps
             allowed; --max-gap 1 for contiguous paths); a session counts once however often it repeats it.
 
@@ -113,7 +113,7 @@ struct PatternsCommand: ParsableCommand {
               weblog-miner patterns MSNBC.txt --min-support 5% --maximal --output spmf
 
             \(ExitStatus.helpText)
-            """
+            """)
     )
 
     @OptionGroup var options: PatternCLIOptions
@@ -152,7 +152,7 @@ struct RulesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rules",
         abstract: "Next-page rules X => y from frequent patterns, with confidence and lift.",
-        discussion: """
+        discussion: reflow("""
             For each frequent pattern <x1 ... xn, y>, the rule <x1 ... xn> => y: after visiting x1..xn in
             this order, the visitor goes on to y. confidence = sup(<x1..xn, y>) / sup(<x1..xn>);
             lift = confidence / (sup(<y>) / N). The antecedent is ordered and the consequent is one next
@@ -162,7 +162,7 @@ struct RulesCommand: ParsableCommand {
             \(PatternWriter.ruleColumns.map { "  \($0.name.padding(20))\($0.meaning)" }.joined(separator: "\n"))
 
             \(ExitStatus.helpText)
-            """
+            """)
     )
 
     @OptionGroup var options: PatternCLIOptions

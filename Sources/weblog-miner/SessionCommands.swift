@@ -126,7 +126,7 @@ struct SessionsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sessions",
         abstract: "Clean hits and cut them into visitor sessions (one session per line).",
-        discussion: """
+        discussion: reflow("""
             Cleaning (each step on by default, each switchable): static resources, failed requests, HEAD and
             OPTIONS are dropped; robots are removed by user agent (a shipped list of substrings), by fetching
             /robots.txt (from that request on), and by behaviour (too many views per minute; 100+ views without
@@ -142,7 +142,7 @@ struct SessionsCommand: ParsableCommand {
             --output seq writes page sequences only, --output spmf the SPMF sequence format with @ITEM names.
 
             \(ExitStatus.helpText)
-            """
+            """)
     )
 
     @OptionGroup var input: InputOptions
@@ -166,7 +166,7 @@ struct PagesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pages",
         abstract: "Per-page statistics over the sessions: views, visitors, entries, exits, bounce, dwell, neighbours.",
-        discussion: """
+        discussion: reflow("""
             Takes the same cleaning and session options as `sessions`.
 
             Columns (TSV header / JSON keys):
@@ -176,7 +176,7 @@ struct PagesCommand: ParsableCommand {
             (censored) and is left out of the dwell figures, never given a made-up value.
 
             \(ExitStatus.helpText)
-            """
+            """)
     )
 
     @OptionGroup var input: InputOptions

@@ -5,12 +5,12 @@ struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
         abstract: "Summarise logs: records, rejects by reason, time span, distinct clients, top statuses.",
-        discussion: """
+        discussion: reflow("""
             JSON keys: lines, records, rejected, rejects_by_reason, first_time, last_time, distinct_clients,
             bytes, out_of_order (records earlier than the one before), statuses, methods, files.
 
             \(ExitStatus.helpText)
-            """
+            """)
     )
 
     enum SummaryFormat: String, ExpressibleByArgument, CaseIterable { case text, json }

@@ -6,18 +6,20 @@ struct WeblogMinerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "weblog-miner",
         abstract: "Web usage mining from raw access and click logs (.gz or plain).",
-        discussion: """
+        discussion: reflow("""
             Reads Apache/nginx access logs, W3C/IIS logs and JSON/CSV click logs, gzip-compressed or not,
-            from files or standard input ('-'), and turns them into records, statistics and (in later
-            stages) sessions, patterns, link structure and customer predictions.
+            from files or standard input ('-'), and turns them into records, statistics, visitor sessions,
+            page statistics, and navigation patterns and rules.
 
             EXAMPLES
               weblog-miner stats access.log.gz
               weblog-miner parse access.log-*.gz -o hits.tsv
               zcat big.gz | weblog-miner parse - --output jsonl | head
+              weblog-miner sessions logs/*/access.log-*.gz -o sessions.tsv
+              weblog-miner sessions x.gz | weblog-miner patterns - --max-gap 1
 
             \(ExitStatus.helpText)
-            """,
+            """),
         subcommands: [ParseCommand.self, StatsCommand.self, SessionsCommand.self, PagesCommand.self, PatternsCommand.self, RulesCommand.self, CatCommand.self]
     )
 
