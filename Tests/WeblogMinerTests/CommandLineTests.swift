@@ -46,6 +46,17 @@ enum Tool {
         #expect(r.out.split(separator: "\n").count == 2)
     }
 
+    @Test func headEndsQuietlyOnManyBatches() throws {
+        // Several megabytes: the reader and parse threads are still busy when the pipe closes.
+        let dir = TemporaryDirectory()
+        let log = dir.write("big.log", InputTests.logLines(0 ..< 60_000))
+        for command in ["parse", "stats --output json", "sessions"] {
+            let r = try Tool.shell("timeout 60 $WM \(command) -q '\(log)' | head -n 1")
+            #expect(r.status == 0, "\(command) exited \(r.status)")
+            #expect(r.err.isEmpty, "\(command) said \(r.err)")
+        }
+    }
+
     @Test func stdinAndDashAndJSONStats() throws {
         let r = try Tool.shell("zcat '\(sample)' | $WM stats --output json -q -")
         #expect(r.status == 0)
