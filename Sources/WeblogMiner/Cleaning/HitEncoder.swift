@@ -16,7 +16,8 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
     private var page: [UInt8] = []
     private var referrerPage: [UInt8] = []
     private var key: [UInt8] = []
-    private let staticExtensions: Set<[UInt8]>
+    /// Static extensions packed little-endian into integers (extensions have at most 8 bytes).
+    private let staticExtensions: Set<UInt64>
     private let droppedMethods: [[UInt8]]
     private let siteHosts: [[UInt8]]
 
@@ -26,7 +27,10 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
         normalizer = URLNormalizer(normalize: cleaning.normalizeURLs, keptParameters: cleaning.keptParameters)
         mapper = cleaning.pageMap
         robots = RobotMatcher(patterns: cleaning.robotPatterns)
-        staticExtensions = Set(cleaning.staticExtensions.map { Array($0.lowercased().utf8) })
+        staticExtensions = Set(cleaning.staticExtensions.compactMap { ext in
+            let bytes = Array(ext.lowercased().utf8)
+            return bytes.count <= 8 ? Self.pack(bytes[...]) : nil
+        })
         droppedMethods = cleaning.droppedMethods.map { Array($0.uppercased().utf8) }
         siteHosts = cleaning.siteHosts.map { Array($0.lowercased().utf8) }
     }
@@ -146,8 +150,19 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
         var i = path.count - 1
         while i >= 0 && path[i] != UInt8(ascii: ".") && path[i] != UInt8(ascii: "/") { i -= 1 }
         guard i >= 0, path[i] == UInt8(ascii: "."), path.count - i - 1 <= 8 else { return false }
-        let ext = path[(i + 1)...].map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
-        return staticExtensions.contains(ext)
+        return staticExtensions.contains(Self.pack(path[(i + 1)...]))
+    }
+
+    /// Up to 8 bytes, lower-cased, as one integer (no allocation per hit).
+    @inline(__always)
+    private static func pack<C: Collection<UInt8>>(_ bytes: C) -> UInt64 {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        for b in bytes {
+            value |= UInt64(b >= 65 && b <= 90 ? b | 0x20 : b) << shift
+            shift += 8
+        }
+        return value
     }
 
     /// Fills `key`; false when the chosen key field is missing.

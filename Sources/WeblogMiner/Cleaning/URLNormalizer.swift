@@ -21,6 +21,12 @@ struct URLNormalizer {
             appendQuery(query, to: &out)
             return
         }
+        if isAlreadyNormal(path) {
+            // Most paths need no change: copy them without building segments.
+            out.append(contentsOf: path)
+            appendQuery(query, to: &out)
+            return
+        }
         // Percent-decoding, except for bytes that would change the path's structure (/ ? # %).
         var decoded: [UInt8] = []
         decoded.reserveCapacity(path.count)
@@ -61,6 +67,29 @@ struct URLNormalizer {
         }
         if out.count > 1 && out.last == UInt8(ascii: "/") && out[out.count - 2] == UInt8(ascii: "/") { out.removeLast() }
         appendQuery(query, to: &out)
+    }
+
+    /// No `%`, no empty, `.` or `..` segment, and a last segment that is no index file name.
+    private func isAlreadyNormal(_ path: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard path.first == UInt8(ascii: "/") else { return false }
+        var segmentStart = 1
+        for i in 0 ..< path.count {
+            let b = path[i]
+            if b == UInt8(ascii: "%") { return false }
+            if b == UInt8(ascii: "/") && i > 0 {
+                let length = i - segmentStart
+                if length == 0 { return false }  // "//"
+                if path[segmentStart] == UInt8(ascii: "."), length <= 2, length == 1 || path[segmentStart + 1] == UInt8(ascii: ".") { return false }
+                segmentStart = i + 1
+            }
+        }
+        let lastLength = path.count - segmentStart
+        if lastLength > 0 && path[segmentStart] == UInt8(ascii: ".") && lastLength <= 2 && (lastLength == 1 || path[segmentStart + 1] == UInt8(ascii: ".")) { return false }
+        if lastLength >= 9 && lastLength <= 12 {
+            let last = UnsafeBufferPointer(rebasing: path[segmentStart...])
+            if Self.indexNames.contains(where: { $0.elementsEqual(last.lazy.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }) }) { return false }
+        }
+        return true
     }
 
     private func appendQuery(_ query: UnsafeBufferPointer<UInt8>?, to out: inout [UInt8]) {
