@@ -201,3 +201,29 @@ import Testing
         #expect(error < 0.03, "estimate \(counter.count) off by \(error)")
     }
 }
+
+@Suite struct ByteTextTests {
+    @Test func bytesMatchTheStringFormatters() {
+        for millis: Int64 in [0, 1, 999, 1000, 1500, 1_230, 61_010, 1_800_000, 804_571_201_000, 1_772_409_600_123, -1, -500, -1500, 12_345_678_901] {
+            var seconds: [UInt8] = []
+            ByteText.seconds(millis, &seconds)
+            let expected = (millis < 0 ? "-" : "") + "\(abs(millis) / 1000)" + (abs(millis) % 1000 == 0 ? "" : "." + String(String(format3: abs(millis) % 1000).reversed().drop(while: { $0 == "0" }).reversed()))
+            #expect(String(decoding: seconds, as: UTF8.self) == expected, "\(millis)")
+            if millis >= 0 {
+                var iso: [UInt8] = []
+                ByteText.iso(millis, &iso)
+                #expect(String(decoding: iso, as: UTF8.self) == isoTime(millis), "\(millis)")
+            }
+        }
+        var n: [UInt8] = []
+        ByteText.int(-42, &n)
+        #expect(n == Array("-42".utf8))
+    }
+}
+
+extension String {
+    /// Three digits with leading zeros (test helper).
+    init(format3 value: Int64) {
+        self = value < 10 ? "00\(value)" : value < 100 ? "0\(value)" : "\(value)"
+    }
+}

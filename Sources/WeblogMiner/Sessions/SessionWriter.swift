@@ -30,6 +30,7 @@ public final class SessionWriter {
 
     private let format: SessionOutputFormat
     private let out: OutputStream
+    private var scratch: [UInt8] = []
     private var spmfBody: OutputStream?
     private var spmfPath: String?
     private var spmfItems: [Int32: Int] = [:]
@@ -93,8 +94,10 @@ public final class SessionWriter {
             }
             try spmfBody!.write(line + "-2\n")
         case .tsv:
-            var line: [UInt8] = []
-            line.reserveCapacity(256 + s.views.count * 32)
+            // Built as bytes in a reused buffer: this runs once per session on the ordered thread.
+            var line = scratch
+            line.removeAll(keepingCapacity: true)
+            defer { scratch = line }
             func field<C: Collection<UInt8>>(_ bytes: C) {
                 for b in bytes {
                     switch b {
@@ -107,18 +110,29 @@ public final class SessionWriter {
                 }
                 line.append(9)
             }
-            field(String(s.id).utf8)
+            ByteText.int(Int64(s.id), &line)
+            line.append(9)
             field(s.visitor)
-            field(isoTime(s.start).utf8)
-            field(isoTime(s.end).utf8)
-            field(seconds(s.end - s.start).utf8)
-            field(String(s.observedViews).utf8)
+            ByteText.iso(s.start, &line)
+            line.append(9)
+            ByteText.iso(s.end, &line)
+            line.append(9)
+            ByteText.seconds(s.end - s.start, &line)
+            line.append(9)
+            ByteText.int(Int64(s.observedViews), &line)
+            line.append(9)
             field(pages.bytes(of: s.views.first!.page))
             field(pages.bytes(of: s.views.last!.page))
             field(s.entryReferrer ?? [])
-            line += sequence(s, pages: pages)
+            for (k, v) in s.views.enumerated() {
+                if k > 0 { line.append(32) }
+                appendToken(v.page, pages: pages, to: &line)
+            }
             line.append(9)
-            line += Array(dwell.map { $0.map(seconds) ?? "-" }.joined(separator: " ").utf8)
+            for (k, d) in dwell.enumerated() {
+                if k > 0 { line.append(32) }
+                if let d { ByteText.seconds(d, &line) } else { line.append(45) }
+            }
             line.append(9)
             for (k, v) in s.views.enumerated() { line += k == 0 ? [v.inferred ? 49 : 48] : [32, v.inferred ? 49 : 48] }
             line.append(10)
@@ -161,12 +175,9 @@ public final class SessionWriter {
 
 /// Seconds with up to three decimals, trailing zeros dropped (`12`, `0.5`).
 func seconds(_ millis: Int64) -> String {
-    let whole = millis / 1000
-    let frac = Int(abs(millis % 1000))
-    if frac == 0 { return String(whole) }
-    var f = String(frac).leftPadded(3)
-    while f.last == "0" { f.removeLast() }
-    return "\(whole).\(f)"
+    var bytes: [UInt8] = []
+    ByteText.seconds(millis, &bytes)
+    return String(decoding: bytes, as: UTF8.self)
 }
 
 func isoTime(_ millis: Int64) -> String {
@@ -210,5 +221,69 @@ extension String {
         }
         parts.append(String(rest))
         return parts
+    }
+}
+
+/// Numbers and times appended as bytes (no String per value).
+enum ByteText {
+    static func int(_ value: Int64, _ out: inout [UInt8]) {
+        if value < 0 { out.append(45) }
+        var v = value.magnitude
+        let start = out.count
+        repeat {
+            out.append(UInt8(48 + v % 10))
+            v /= 10
+        } while v > 0
+        out[start...].reverse()
+    }
+
+    /// Same text as `seconds(_:)`: whole seconds, or up to three decimals without trailing zeros.
+    static func seconds(_ millis: Int64, _ out: inout [UInt8]) {
+        if millis < 0 && millis > -1000 { out.append(45) }
+        int(millis / 1000, &out)
+        var frac = Int(abs(millis % 1000))
+        guard frac != 0 else { return }
+        out.append(46)
+        var digits = 3
+        while frac % 10 == 0 {
+            frac /= 10
+            digits -= 1
+        }
+        let start = out.count
+        for _ in 0 ..< digits {
+            out.append(UInt8(48 + frac % 10))
+            frac /= 10
+        }
+        out[start...].reverse()
+    }
+
+    /// Same text as `isoTime(_:)`.
+    static func iso(_ millis: Int64, _ out: inout [UInt8]) {
+        let s = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
+        let ms = Int(millis - s * 1000)
+        let days = s >= 0 ? s / 86400 : (s - 86399) / 86400
+        let sod = Int(s - days * 86400)
+        let (y, m, d) = Timestamps.civilFromDays(Int(days))
+        func two(_ v: Int) {
+            out.append(UInt8(48 + v / 10))
+            out.append(UInt8(48 + v % 10))
+        }
+        int(Int64(y), &out)
+        out.append(45)
+        two(m)
+        out.append(45)
+        two(d)
+        out.append(84)
+        two(sod / 3600)
+        out.append(58)
+        two(sod / 60 % 60)
+        out.append(58)
+        two(sod % 60)
+        if ms != 0 {
+            out.append(46)
+            out.append(UInt8(48 + ms / 100))
+            two(ms % 100)
+        }
+        out.append(90)
     }
 }
