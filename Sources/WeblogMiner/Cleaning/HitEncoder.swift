@@ -43,14 +43,14 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
     mutating func format(_ r: LogRecord, line: LineBuffer, fileIndex: Int, lineNumber: Int, into out: ByteBuffer) {
         if r.method.count > 0 && !droppedMethods.isEmpty {
             let method = line.bytes(r.method)
-            if droppedMethods.contains(where: { $0.elementsEqual(method) }) { return tag(.droppedMethod, out) }
+            if droppedMethods.contains(where: { $0.count == method.count && $0.elementsEqual(method) }) { return tag(.droppedMethod, out) }
         }
         if cleaning.dropFailed && r.status >= 0 && !((r.status >= 200 && r.status < 300) || r.status == 304) {
             return tag(.droppedStatus, out)
         }
         guard r.path.count > 0 else { return tag(.droppedNoPage, out) }
         let path = line.bytes(r.path)
-        let isRobotsTxt = cleaning.dropRobotsTxtFetchers && path.elementsEqual("/robots.txt".utf8)
+        let isRobotsTxt = cleaning.dropRobotsTxtFetchers && path.count == 11 && path.elementsEqual(Self.robotsTxt)
         // Most hits are resources: drop them before any per-visitor work.
         if !isRobotsTxt && cleaning.dropStatic && isStatic(path) { return tag(.droppedStatic, out) }
         guard buildVisitorKey(r, line) else { return tag(.droppedNoPage, out) }
@@ -120,6 +120,8 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
             return total
         }
     }
+
+    private static let robotsTxt: [UInt8] = Array("/robots.txt".utf8)
 
     nonisolated(unsafe) private static let slash: UnsafePointer<UInt8> = {
         let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)

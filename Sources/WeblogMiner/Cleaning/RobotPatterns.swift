@@ -15,12 +15,20 @@ public enum RobotPatterns {
 struct RobotMatcher {
     private let patterns: [[UInt8]]
     private var verdicts: [UInt64: Bool] = [:]
+    /// Consecutive hits often share the agent: the last verdict saves the table lookup.
+    private var lastHash: UInt64 = 0
+    private var lastVerdict = false
 
     init(patterns: [String]) { self.patterns = patterns.map { Array($0.utf8) } }
 
     mutating func isRobot(_ ua: UnsafeBufferPointer<UInt8>) -> Bool {
         let h = hashBytes(ua.baseAddress ?? emptyBytePointer, ua.count)
-        if let known = verdicts[h] { return known }
+        if h == lastHash && h != 0 { return lastVerdict }
+        if let known = verdicts[h] {
+            lastHash = h
+            lastVerdict = known
+            return known
+        }
         let lower = ua.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
         var robot = false
         lower.withUnsafeBufferPointer { text in
@@ -33,6 +41,8 @@ struct RobotMatcher {
         }
         if verdicts.count > 1_000_000 { verdicts.removeAll() }  // bound memory on hostile logs
         verdicts[h] = robot
+        lastHash = h
+        lastVerdict = robot
         return robot
     }
 

@@ -121,9 +121,14 @@ struct URLNormalizer {
     /// Splits an absolute referrer `scheme://host[:port]/path?query` into its lower-cased host (port
     /// dropped) and the path and query; nil for anything else (`-`, `android-app://`, garbage).
     static func splitReferrer(_ r: UnsafeBufferPointer<UInt8>) -> (host: [UInt8], path: Range<Int>, query: Range<Int>?)? {
-        guard let colon = r.firstIndex(of: UInt8(ascii: ":")), colon + 2 < r.count, r[colon + 1] == 47, r[colon + 2] == 47 else { return nil }
-        let scheme = r[0 ..< colon].map { $0 | 0x20 }
-        guard scheme.elementsEqual("http".utf8) || scheme.elementsEqual("https".utf8) else { return nil }
+        // Only http(s): check the scheme in place (this runs for every page view with a referrer).
+        let colon: Int
+        if r.count > 7 && r[0] | 0x20 == 104 && r[1] | 0x20 == 116 && r[2] | 0x20 == 116 && r[3] | 0x20 == 112 {
+            colon = r[4] == 58 ? 4 : (r[4] | 0x20 == 115 && r[5] == 58 ? 5 : -1)
+        } else {
+            colon = -1
+        }
+        guard colon > 0, colon + 2 < r.count, r[colon + 1] == 47, r[colon + 2] == 47 else { return nil }
         let hostStart = colon + 3
         var i = hostStart
         while i < r.count && r[i] != 47 && r[i] != 63 && r[i] != 35 { i += 1 }
