@@ -89,10 +89,6 @@ enum CommandSupport {
     }
 }
 
-extension FormatCompileError {
-    var messageText: String { message }
-}
-
 extension Error {
     var message: String {
         if let e = self as? FormatCompileError { return e.message }

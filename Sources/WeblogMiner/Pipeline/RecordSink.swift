@@ -4,15 +4,6 @@ public protocol RecordSink {
     mutating func accept(_ record: LogRecord, line: LineBuffer, fileIndex: Int, lineNumber: Int) throws(OutputError)
 }
 
-/// A sink that counts and drops records (for tests and timing).
-public struct CountingSink: RecordSink {
-    public private(set) var count = 0
-    public init() {}
-    public mutating func accept(_ record: LogRecord, line: LineBuffer, fileIndex: Int, lineNumber: Int) throws(OutputError) {
-        count += 1
-    }
-}
-
 /// Turns records into output bytes without shared state, so parse workers can run it in parallel
 /// (each on its own copy); the pipeline then writes the per-batch buffers in input order.
 public protocol RecordFormatter: Sendable {

@@ -25,14 +25,6 @@ public struct RejectLog {
         writer = sharedWriter
     }
 
-    /// Adds another log's counts and samples (the writer has already received its lines).
-    public mutating func merge(_ other: RejectLog) {
-        for (reason, n) in other.counts { counts[reason, default: 0] += n }
-        for sample in other.samples where samples.filter({ $0.reason == sample.reason }).count < samplesPerReason {
-            samples.append(sample)
-        }
-    }
-
     public var total: Int { counts.values.reduce(0, +) }
 
     public mutating func add(_ reason: RejectReason, file: String, line: Int, text: UnsafeBufferPointer<UInt8>) throws(OutputError) {

@@ -21,18 +21,6 @@ final class HitChunk: @unchecked Sendable {
     /// Cleaning counts of the records that became this chunk (added up by the sessionizer).
     var counts = CleaningCounts()
 
-    func store(_ bytes: UnsafeBufferPointer<UInt8>) -> Range<Int32> {
-        let start = Int32(arena.count)
-        arena.append(contentsOf: bytes)
-        return start ..< Int32(arena.count)
-    }
-
-    func store(_ bytes: [UInt8]) -> Range<Int32> {
-        let start = Int32(arena.count)
-        arena.append(contentsOf: bytes)
-        return start ..< Int32(arena.count)
-    }
-
     func bytes(_ r: Range<Int32>) -> ArraySlice<UInt8> { arena[Int(r.lowerBound) ..< Int(r.upperBound)] }
 }
 

@@ -51,16 +51,7 @@ public final class SessionWriter {
 
     /// A page name as one token of a space-separated sequence: spaces become %20, TSV specials escaped.
     private func appendToken(_ id: Int32, pages: ByteStringInterner, to line: inout [UInt8]) {
-        for b in pages.bytes(of: id) {
-            switch b {
-            case 32: line += [37, 50, 48]  // %20
-            case 9: line += [92, 116]
-            case 10: line += [92, 110]
-            case 13: line += [92, 114]
-            case 92: line += [92, 92]
-            default: line.append(b)
-            }
-        }
+        ByteText.tsv(pages.bytes(of: id), &line, spaceAsPercent: true)
     }
 
     private func sequence(_ s: Session, pages: ByteStringInterner) -> [UInt8] {
@@ -99,15 +90,7 @@ public final class SessionWriter {
             line.removeAll(keepingCapacity: true)
             defer { scratch = line }
             func field<C: Collection<UInt8>>(_ bytes: C) {
-                for b in bytes {
-                    switch b {
-                    case 9: line += [92, 116]
-                    case 10: line += [92, 110]
-                    case 13: line += [92, 114]
-                    case 92: line += [92, 92]
-                    default: line.append(b)
-                    }
-                }
+                ByteText.tsv(bytes, &line)
                 line.append(9)
             }
             ByteText.int(Int64(s.id), &line)
@@ -181,14 +164,9 @@ func seconds(_ millis: Int64) -> String {
 }
 
 func isoTime(_ millis: Int64) -> String {
-    let s = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
-    let ms = Int(millis - s * 1000)
-    let days = s >= 0 ? s / 86400 : (s - 86399) / 86400
-    let sod = Int(s - days * 86400)
-    let (y, m, d) = Timestamps.civilFromDays(Int(days))
-    func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-    let base = "\(y)-\(two(m))-\(two(d))T\(two(sod / 3600)):\(two(sod / 60 % 60)):\(two(sod % 60))"
-    return base + (ms == 0 ? "" : "." + String(ms).leftPadded(3)) + "Z"
+    var bytes: [UInt8] = []
+    ByteText.iso(millis, &bytes)
+    return String(decoding: bytes, as: UTF8.self)
 }
 
 func tsvEscape(_ s: String) -> String {
@@ -226,6 +204,21 @@ extension String {
 
 /// Numbers and times appended as bytes (no String per value).
 enum ByteText {
+    /// A TSV value: tab, newline, carriage return and backslash escaped (and spaces as %20 for tokens
+    /// of a space-separated sequence).
+    static func tsv<C: Collection<UInt8>>(_ bytes: C, _ out: inout [UInt8], spaceAsPercent: Bool = false) {
+        for b in bytes {
+            switch b {
+            case 32 where spaceAsPercent: out += [37, 50, 48]
+            case 9: out += [92, 116]
+            case 10: out += [92, 110]
+            case 13: out += [92, 114]
+            case 92: out += [92, 92]
+            default: out.append(b)
+            }
+        }
+    }
+
     static func int(_ value: Int64, _ out: inout [UInt8]) {
         if value < 0 { out.append(45) }
         var v = value.magnitude
