@@ -10,8 +10,7 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
 
     private let cleaning: CleaningOptions
     private let visitorKey: VisitorKey
-    private let normalizer: URLNormalizer
-    private var mapper: PageMapper?
+    private var namer: PageNamer
     private var robots: RobotMatcher
     private var page: [UInt8] = []
     private var referrerPage: [UInt8] = []
@@ -24,8 +23,7 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
     init(cleaning: CleaningOptions, visitorKey: VisitorKey) {
         self.cleaning = cleaning
         self.visitorKey = visitorKey
-        normalizer = URLNormalizer(normalize: cleaning.normalizeURLs, keptParameters: cleaning.keptParameters)
-        mapper = cleaning.pageMap
+        namer = PageNamer(cleaning: cleaning)
         robots = RobotMatcher(patterns: cleaning.robotPatterns)
         staticExtensions = Set(cleaning.staticExtensions.compactMap { ext in
             let bytes = Array(ext.lowercased().utf8)
@@ -38,7 +36,7 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
     static var needsLineNumbers: Bool { false }
 
     /// PCRE2 match data is per thread.
-    mutating func prepareForThread() { mapper = mapper?.copy() }
+    mutating func prepareForThread() { namer = namer.copy() }
 
     mutating func format(_ r: LogRecord, line: LineBuffer, fileIndex: Int, lineNumber: Int, into out: ByteBuffer) {
         if r.method.count > 0 && !droppedMethods.isEmpty {
@@ -131,15 +129,7 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
 
     /// Builds a page name; true when a mapping rule hit PCRE2's match limit.
     private func makePage(path: UnsafeBufferPointer<UInt8>, query: UnsafeBufferPointer<UInt8>?, into out: inout [UInt8]) -> Bool {
-        if path.first == UInt8(ascii: "/") {
-            normalizer.page(path: path, query: query, into: &out)
-        } else {
-            // Click logs name pages by id (`81766`): keep them as they are.
-            out.removeAll(keepingCapacity: true)
-            out.append(contentsOf: path)
-        }
-        if let mapper { return mapper.map(&out) == .limitExceeded }
-        return false
+        namer.name(path: path, query: query, into: &out)
     }
 
     private func isSiteHost(_ host: [UInt8], vhost: UnsafeBufferPointer<UInt8>?) -> Bool {

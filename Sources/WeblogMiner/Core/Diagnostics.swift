@@ -6,6 +6,20 @@ public enum Diagnostics {
     public static func error(_ message: String) { emit("error: " + message) }
     public static func note(_ message: String) { emit(message) }
 
+    /// A note printed only the first time `key` comes up in this process (e.g. one detected-format
+    /// note for 28 rotated files of the same format, not 28).
+    public static func noteOnce(key: String, _ message: @autoclosure () -> String) {
+        let first = onceLock.locked { onceKeys.insert(key).inserted }
+        if first { emit(message()) }
+    }
+
+    private static let onceLock = Monitor()
+    private final class KeySet: @unchecked Sendable {
+        var keys = Set<String>()
+        func insert(_ k: String) -> (inserted: Bool, memberAfterInsert: String) { keys.insert(k) }
+    }
+    private static let onceKeys = KeySet()
+
     private static func emit(_ message: String) {
         let line = toolName + ": " + message + "\n"
         var bytes = Array(line.utf8)

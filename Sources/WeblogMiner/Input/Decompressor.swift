@@ -47,3 +47,53 @@ public enum Decompressor {
         return (bytes, reader.outcome)
     }
 }
+
+extension Decompressor {
+    /// Calls `body` with each line of the (possibly gzip-compressed) input, without its line end
+    /// (LF or CRLF), and its 1-based number; streams in 1 MB blocks, so memory does not grow with the
+    /// file. A last line without a newline is still delivered. Returns how the input ended.
+    public static func forEachLine(_ input: InputSpec, _ body: (UnsafeBufferPointer<UInt8>, Int) throws -> Void) throws -> InputOutcome {
+        let fd = try input.open()
+        defer { if !input.isStandardInput { close(fd) } }
+        let reader = DecompressingReader(fd: fd)
+        var capacity = 1 << 20
+        var buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        defer { buffer.deallocate() }
+        var filled = 0
+        var lineNumber = 0
+        func deliver(_ start: Int, _ end: Int) throws {
+            var e = end
+            if e > start && buffer[e - 1] == 13 { e -= 1 }
+            lineNumber += 1
+            try body(UnsafeBufferPointer(start: buffer + start, count: e - start), lineNumber)
+        }
+        while true {
+            if filled == capacity {
+                // A line longer than the buffer: grow it rather than cut the line.
+                let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
+                bigger.update(from: buffer, count: filled)
+                buffer.deallocate()
+                buffer = bigger
+                capacity *= 2
+            }
+            let n = reader.read(into: buffer + filled, capacity: capacity - filled)
+            if n == 0 { break }
+            let scanFrom = filled
+            filled += n
+            var lineStart = 0
+            var i = scanFrom
+            while i < filled, let nl = memchr(buffer + i, 10, filled - i) {
+                let end = buffer.distance(to: nl.assumingMemoryBound(to: UInt8.self))
+                try deliver(lineStart, end)
+                lineStart = end + 1
+                i = lineStart
+            }
+            if lineStart > 0 {
+                memmove(buffer, buffer + lineStart, filled - lineStart)
+                filled -= lineStart
+            }
+        }
+        if filled > 0 { try deliver(0, filled) }
+        return reader.outcome
+    }
+}

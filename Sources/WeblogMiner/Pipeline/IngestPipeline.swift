@@ -94,7 +94,8 @@ public final class IngestPipeline {
                     report.files[index].formatWasDetected = parser?.detected ?? false
                     progress?.clear()
                     if let parser, parser.detected, !options.quiet {
-                        Diagnostics.note("\(inputs[index].displayName): format \(parser.prototype.formatName) (detected; use --format to override)")
+                        Diagnostics.noteOnce(key: "format " + parser.prototype.formatName,
+                                             "\(inputs[index].displayName): format \(parser.prototype.formatName) (detected; use --format to override; not repeated for other files in this format)")
                     } else if parser == nil {
                         Diagnostics.error("\(inputs[index].displayName): cannot detect the log format; give --format (\(LogFormat.namedFormats), or a LogFormat string)")
                     }

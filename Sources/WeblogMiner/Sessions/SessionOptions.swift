@@ -22,6 +22,16 @@ public struct PageView: Sendable, Equatable {
     /// Request time; for inferred views, the time of the view that revealed them.
     public var time: Int64
     public var inferred: Bool
+    /// The internal page named by the request's referrer (-1: none, or from outside the site). The
+    /// referrer graph (referrer page -> requested page) is the observed link graph without a site export.
+    public var referrer: Int32 = -1
+
+    public init(page: Int32, time: Int64, inferred: Bool, referrer: Int32 = -1) {
+        self.page = page
+        self.time = time
+        self.inferred = inferred
+        self.referrer = referrer
+    }
 }
 
 /// A finished session.

@@ -92,7 +92,7 @@ public final class Sessionizer {
                         k -= 1
                     }
                 }
-                current.session.views.append(PageView(page: page, time: hit.time, inferred: false))
+                current.session.views.append(PageView(page: page, time: hit.time, inferred: false, referrer: referrerPage ?? -1))
                 current.last = hit.time
                 expiry.append((hit.time, hit.visitorHash))
                 if hit.referrerKind != .none { current.referrers += 1 }
@@ -103,7 +103,7 @@ public final class Sessionizer {
         }
         let visitor = Array(chunk.bytes(hit.visitor))
         let entryReferrer = hit.referrerKind == .external ? Array(chunk.bytes(hit.referrer)) : nil
-        let session = Session(id: nextID, visitor: visitor, visitorHash: hit.visitorHash, views: [PageView(page: page, time: hit.time, inferred: false)], entryReferrer: entryReferrer)
+        let session = Session(id: nextID, visitor: visitor, visitorHash: hit.visitorHash, views: [PageView(page: page, time: hit.time, inferred: false, referrer: referrerPage ?? -1)], entryReferrer: entryReferrer)
         nextID += 1
         open[hit.visitorHash] = Open(session: session, last: hit.time, referrers: hit.referrerKind == .none ? 0 : 1)
         expiry.append((hit.time, hit.visitorHash))

@@ -1,0 +1,23 @@
+import Dispatch
+
+/// Runs `body(0) ... body(count - 1)` on up to `count` threads and returns when all are done. The
+/// callers hand each index a disjoint slice of their buffers, which the compiler cannot see, hence
+/// the unchecked box.
+func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+    if count <= 1 {
+        if count == 1 { body(0) }
+        return
+    }
+    withoutActuallyEscaping(body) { escapable in
+        let box = UncheckedSendable(escapable)
+        DispatchQueue.concurrentPerform(iterations: count) { box.value($0) }
+    }
+}
+
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// Processors online (at least 1).
+var onlineProcessorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
