@@ -94,10 +94,12 @@ def run_table(binary, path, extra, table):
 
 
 def build_graph(pages, edges):
-    """Weighted DiGraph: every page a node, every transition row an edge (weight = count)."""
+    """Weighted DiGraph: every ranked page a node, every transition row an edge (weight = count).
+    Pages only in the link graph (never viewed, e.g. a referrer page) have an empty pagerank and are
+    not part of the ranked usage graph."""
     import networkx as nx
     G = nx.DiGraph()
-    G.add_nodes_from(row["page"] for row in pages)
+    G.add_nodes_from(row["page"] for row in pages if row["pagerank"] != "")
     problems = []
     for row in edges:
         if row["kind"] != "transition":
@@ -147,6 +149,10 @@ def compare(pages, G):
     bad, maxdiff = [], {"pagerank": 0.0, "hub": 0.0, "authority": 0.0}
     for row in pages:
         p = row["page"]
+        if p not in G:
+            if row["views"] not in ("", "0"):
+                bad.append(f"{p!r}: viewed {row['views']} times but not ranked")
+            continue
         checks = [("pagerank", pr[p], TOL_PAGERANK)]
         if hub is not None:
             checks += [("hub", hub[p], TOL_HITS), ("authority", auth[p], TOL_HITS)]
@@ -172,6 +178,8 @@ def conservation(pages, G):
     out = []
     for row in pages:
         p = row["page"]
+        if p not in G:
+            continue
         try:
             views, entries, exits = int(row["views"]), int(row["entries"]), int(row["exits"])
         except (KeyError, ValueError):

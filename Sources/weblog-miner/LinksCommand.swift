@@ -186,7 +186,7 @@ struct LinksCommand: ParsableCommand {
         let s = analysis.summary
         if !input.quiet {
             var note = "links: \(s.pages) pages; ranked \(rankOn == .usage && edges == nil ? "usage" : "link") graph \(s.rankedNodes) nodes, \(s.rankedEdges) edges"
-            note += "; PageRank \(s.pageRankIterations) iterations, HITS \(s.hitsIterations); \(s.components) strongly connected components (largest \(s.largestComponent))"
+            note += "; PageRank \(s.pageRankIterations) iterations (\(seconds(s.pageRankSeconds)) s), HITS \(s.hitsIterations) (\(seconds(s.hitsSeconds)) s); \(s.components) strongly connected components (largest \(s.largestComponent))"
             if edges == nil { note += "; link graph from \(s.linkSource): \(s.links) links, \(s.unreachable) pages unreachable from \(home); \(s.shortcuts) shortcut suggestions, \(s.unusedLinks) rarely used links" }
             Diagnostics.note(note)
         }
@@ -210,6 +210,8 @@ struct LinksCommand: ParsableCommand {
         try out.commit()
     }
 }
+
+private func seconds(_ x: Double) -> String { String(Double(Int((x * 1000).rounded())) / 1000) }
 
 final class UsageGraphBox {
     var value = UsageGraph()

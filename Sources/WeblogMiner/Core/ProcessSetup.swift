@@ -7,9 +7,19 @@ public enum ProcessSetup {
         _ = glibcMallopt(-8, 2)  // M_ARENA_MAX from <malloc.h>, which Swift's Glibc module does not include
         #endif
     }
+
+    /// Returns memory freed inside glibc's heap to the system (after dropping big temporary arrays).
+    public static func returnFreedMemory() {
+        #if os(Linux)
+        _ = glibcMallocTrim(0)
+        #endif
+    }
 }
 
 #if os(Linux)
 @_silgen_name("mallopt")
 private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+
+@_silgen_name("malloc_trim")
+private func glibcMallocTrim(_ pad: Int) -> Int32
 #endif

@@ -14,28 +14,33 @@ public enum EdgeList {
 
     public static func read(_ input: InputSpec, unweighted: Bool = false) throws -> Result {
         var interner = ByteStringInterner(capacity: 1 << 16)
-        var from: [Int32] = [], to: [Int32] = [], weights: [Double] = []
+        let edges = PageGraph.EdgeBuffer()
+        var weights: [Double] = []
         var anyWeight = false
         var lines = 0, malformed = 0
         var firstMalformed: (Int, String)? = nil
         let outcome = try Decompressor.forEachLine(input) { line, number in
             lines = number
             guard let base = line.baseAddress, line.count > 0, line[0] != UInt8(ascii: "#") else { return }
-            var tabs: [Int] = []
-            for i in 0 ..< line.count where line[i] == 9 {
-                tabs.append(i)
-                if tabs.count == 3 { break }
+            // The first three tab positions (no per-line allocation: files have ten million lines).
+            var tab0 = -1, tab1 = -1, tab2 = -1
+            if let p = memchr(base, 9, line.count) {
+                tab0 = base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+                if let q = memchr(base + tab0 + 1, 9, line.count - tab0 - 1) {
+                    tab1 = base.distance(to: q.assumingMemoryBound(to: UInt8.self))
+                    if let r = memchr(base + tab1 + 1, 9, line.count - tab1 - 1) { tab2 = base.distance(to: r.assumingMemoryBound(to: UInt8.self)) }
+                }
             }
-            let fieldEnd = { (k: Int) in k < tabs.count ? tabs[k] : line.count }
-            guard tabs.count >= 1, tabs[0] > 0, fieldEnd(1) > tabs[0] + 1 else {
+            let toEnd = tab1 >= 0 ? tab1 : line.count
+            guard tab0 > 0, toEnd > tab0 + 1 else {
                 malformed += 1
                 if firstMalformed == nil { firstMalformed = (number, String(decoding: line.prefix(200), as: UTF8.self)) }
                 return
             }
-            if number == 1 && tabs[0] == 4 && line.prefix(5).elementsEqual("from\t".utf8) { return }
+            if number == 1 && tab0 == 4 && line.prefix(5).elementsEqual("from\t".utf8) { return }
             var weight = 1.0
-            if tabs.count >= 2 {
-                let text = String(decoding: UnsafeBufferPointer(rebasing: line[(tabs[1] + 1) ..< fieldEnd(2)]), as: UTF8.self)
+            if tab1 >= 0 {
+                let text = String(decoding: UnsafeBufferPointer(rebasing: line[(tab1 + 1) ..< (tab2 >= 0 ? tab2 : line.count)]), as: UTF8.self)
                 guard let w = Double(text), w >= 0, w.isFinite else {
                     malformed += 1
                     if firstMalformed == nil { firstMalformed = (number, String(decoding: line.prefix(200), as: UTF8.self)) }
@@ -44,12 +49,16 @@ public enum EdgeList {
                 weight = w
                 if w != 1 { anyWeight = true }
             }
-            from.append(interner.intern(base, tabs[0]))
-            to.append(interner.intern(base + tabs[0] + 1, fieldEnd(1) - tabs[0] - 1))
-            if anyWeight && weights.count < from.count - 1 { weights = [Double](repeating: 1, count: from.count - 1) }
+            edges.from.append(interner.intern(base, tab0))
+            edges.to.append(interner.intern(base + tab0 + 1, toEnd - tab0 - 1))
+            if anyWeight && weights.count < edges.from.count - 1 { weights = [Double](repeating: 1, count: edges.from.count - 1) }
             if anyWeight { weights.append(weight) }
         }
-        let graph = PageGraph(nodeCount: interner.count, from: from, to: to, weights: anyWeight ? weights : nil, unweighted: unweighted)
+        if anyWeight {
+            edges.weights = weights
+            weights = []
+        }
+        let graph = PageGraph(nodeCount: interner.count, edges: edges, unweighted: unweighted)
         let names = (0 ..< interner.count).map { String(decoding: interner.bytes(of: Int32($0)), as: UTF8.self) }
         var result = Result(graph: graph, names: names, lines: lines, malformed: malformed, outcome: outcome)
         result.firstMalformed = firstMalformed.map { (line: $0.0, text: $0.1) }

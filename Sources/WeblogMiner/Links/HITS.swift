@@ -53,14 +53,14 @@ public struct HITS: Sendable {
 
     /// result[i] = sum over the row of i of weight * source[neighbour], rows split across threads.
     private static func multiply(into result: inout [Double], from source: [Double], ranges: [Range<Int>],
-                                 offsets: [Int], neighbours: [Int32], weights: [Double]?) {
+                                 offsets: [Int], neighbours: [Int32], weights: [Float]?) {
         source.withUnsafeBufferPointer { source in
             result.withUnsafeMutableBufferPointer { result in
                 parallelFor(ranges.count) { part in
                     for i in ranges[part] {
                         var sum = 0.0
                         if let weights {
-                            for k in offsets[i] ..< offsets[i + 1] { sum += source[Int(neighbours[k])] * weights[k] }
+                            for k in offsets[i] ..< offsets[i + 1] { sum += source[Int(neighbours[k])] * Double(weights[k]) }
                         } else {
                             for k in offsets[i] ..< offsets[i + 1] { sum += source[Int(neighbours[k])] }
                         }

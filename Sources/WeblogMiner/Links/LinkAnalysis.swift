@@ -33,6 +33,8 @@ public struct LinkAnalysis {
         public var pageRankConverged = true
         public var hitsIterations = 0
         public var hitsConverged = true
+        public var pageRankSeconds = 0.0
+        public var hitsSeconds = 0.0
         public var linkSource = "none"
         public var links = 0
         public var unreachable = 0
@@ -166,10 +168,11 @@ public struct LinkAnalysis {
         case .links:
             graph = linkGraph
         }
-        let rank = options.pageRank.fit(graph)
-        let hits = options.hits.fit(graph)
+        let (rank, hits, rankSeconds, hitsSeconds) = Self.measure(graph, options)
         let components = StronglyConnectedComponents.fit(graph)
         pageRank = rank.scores
+        summary.pageRankSeconds = rankSeconds
+        summary.hitsSeconds = hitsSeconds
         summary.pages = nodeCount
         summary.rankedNodes = graph.nodeCount
         summary.rankedEdges = graph.edgeCount
@@ -183,23 +186,23 @@ public struct LinkAnalysis {
         let homeID = interner.find(options.home).map(Int.init)
         let reachable = hasLinks ? homeID.map { linkGraph.reachable(from: $0) } : nil
 
-        // Pages, by PageRank then name.
-        let order = (0 ..< nodeCount).sorted { a, b in
-            let ra = a < graph.nodeCount ? rank.scores[a] : -1, rb = b < graph.nodeCount ? rank.scores[b] : -1
-            return ra != rb ? ra > rb : names[a] < names[b]
-        }
-        for v in order {
-            let ranked = v < graph.nodeCount
-            let r: FieldValue = reachable.map { .int($0[v] ? 1 : 0) } ?? .null
-            if reachable?[v] == false { summary.unreachable += 1 }
-            pages.append([
+        // Pages, by PageRank then name; rows are made while writing.
+        let rankedCount = graph.nodeCount
+        let order = Self.order(nodeCount, names) { $0 < rankedCount ? rank.scores[$0] : -1 }
+        if let reachable { summary.unreachable = reachable.reduce(0) { $0 + ($1 ? 0 : 1) } }
+        let names = names, graph = graph, component = components.component
+        pages = RecordTable(columns: Self.pageColumns, count: nodeCount) { i in
+            let v = Int(order[i])
+            let ranked = v < rankedCount
+            return [
                 .text(names[v]),
                 ranked ? .real(rank.scores[v]) : .null, ranked ? .real(hits.hubs[v]) : .null, ranked ? .real(hits.authorities[v]) : .null,
                 ranked ? .int(graph.inDegree(v)) : .null, ranked ? .int(graph.outDegree(v)) : .null,
                 .int(views[v]), .int(entries[v]), .int(exitCount[v]), views[v] > 0 ? .real(Self.round4(Double(exitCount[v]) / Double(views[v]))) : .null,
-                ranked ? .int(components.component[v]) : .null,
-                hasLinks ? .int(linkGraph.inDegree(v)) : .null, hasLinks ? .int(linkGraph.outDegree(v)) : .null, r,
-            ])
+                ranked ? .int(component[v]) : .null,
+                hasLinks ? .int(linkGraph.inDegree(v)) : .null, hasLinks ? .int(linkGraph.outDegree(v)) : .null,
+                reachable.map { .int($0[v] ? 1 : 0) } ?? .null,
+            ]
         }
 
         guard let usage else { return }
@@ -291,25 +294,44 @@ public struct LinkAnalysis {
     public init(edgeList: PageGraph, names: [String], options: Options) {
         self.names = names
         graph = edgeList
-        let rank = options.pageRank.fit(graph)
-        let hits = options.hits.fit(graph)
+        let (rank, hits, rankSeconds, hitsSeconds) = Self.measure(graph, options)
         let components = StronglyConnectedComponents.fit(graph)
         pageRank = rank.scores
         summary = Summary(pages: names.count, rankedNodes: graph.nodeCount, rankedEdges: graph.edgeCount, components: components.count,
                           largestComponent: components.sizes.first ?? 0, pageRankIterations: rank.iterations, pageRankConverged: rank.converged,
-                          hitsIterations: hits.iterations, hitsConverged: hits.converged, linkSource: "edges")
+                          hitsIterations: hits.iterations, hitsConverged: hits.converged, pageRankSeconds: rankSeconds, hitsSeconds: hitsSeconds, linkSource: "edges")
         let homeID = names.firstIndex(of: options.home)
-        let reachable = homeID.map { graph.reachable(from: $0) }
-        let order = (0 ..< graph.nodeCount).sorted { rank.scores[$0] != rank.scores[$1] ? rank.scores[$0] > rank.scores[$1] : names[$0] < names[$1] }
-        for v in order {
-            if reachable?[v] == false { summary.unreachable += 1 }
-            pages.append([
+        let reachable = homeID.map { edgeList.reachable(from: $0) }
+        let order = Self.order(edgeList.nodeCount, names) { rank.scores[$0] }
+        if let reachable { summary.unreachable = reachable.reduce(0) { $0 + ($1 ? 0 : 1) } }
+        let graph = edgeList, component = components.component
+        pages = RecordTable(columns: Self.pageColumns, count: graph.nodeCount) { i in
+            let v = Int(order[i])
+            return [
                 .text(names[v]), .real(rank.scores[v]), .real(hits.hubs[v]), .real(hits.authorities[v]),
                 .int(graph.inDegree(v)), .int(graph.outDegree(v)), .null, .null, .null, .null,
-                .int(components.component[v]), .int(graph.inDegree(v)), .int(graph.outDegree(v)),
+                .int(component[v]), .int(graph.inDegree(v)), .int(graph.outDegree(v)),
                 reachable.map { .int($0[v] ? 1 : 0) } ?? .null,
-            ])
+            ]
         }
+    }
+
+    /// Node ids by score (highest first), ties by name.
+    private static func order(_ count: Int, _ names: [String], score: (Int) -> Double) -> [Int32] {
+        var order = (0 ..< Int32(count)).map { $0 }
+        order.sort { a, b in
+            let sa = score(Int(a)), sb = score(Int(b))
+            return sa != sb ? sa > sb : names[Int(a)] < names[Int(b)]
+        }
+        return order
+    }
+
+    private static func measure(_ graph: PageGraph, _ options: Options) -> (PageRank.Result, HITS.Result, Double, Double) {
+        let t0 = monotonicSeconds()
+        let rank = options.pageRank.fit(graph)
+        let t1 = monotonicSeconds()
+        let hits = options.hits.fit(graph)
+        return (rank, hits, t1 - t0, monotonicSeconds() - t1)
     }
 
     static func round4(_ x: Double) -> Double { (x * 10000).rounded() / 10000 }

@@ -8,9 +8,11 @@ public struct PageGraph: Sendable {
     public let outTargets: [Int32]
     public let inOffsets: [Int]
     public let inSources: [Int32]
-    /// Edge weights in out-edge order and in in-edge order; nil when every weight is 1.
-    public let outWeights: [Double]?
-    public let inWeights: [Double]?
+    /// Edge weights in out-edge order and in in-edge order; nil when every weight is 1. Single
+    /// precision halves the memory of big weighted graphs; counts are exact up to 2^24 and the
+    /// sums and scores are kept in double precision.
+    public let outWeights: [Float]?
+    public let inWeights: [Float]?
     /// Sum of the weights leaving each node (0: dangling).
     public let outWeightSums: [Double]
 
@@ -19,26 +21,55 @@ public struct PageGraph: Sendable {
     /// Builds the graph from parallel arrays of edges (`weights` nil: every edge counts 1; repeated
     /// edges still add up unless `unweighted`, which turns every distinct edge into weight 1).
     public init(nodeCount: Int, from: [Int32], to: [Int32], weights: [Double]? = nil, unweighted: Bool = false) {
-        precondition(from.count == to.count && (weights == nil || weights!.count == from.count))
+        self.init(nodeCount: nodeCount, edges: EdgeBuffer(from: from, to: to, weights: weights), unweighted: unweighted)
+    }
+
+    /// Edges on their way into a graph. The graph empties the buffer as soon as the edges are sorted
+    /// into rows, which keeps the peak memory of a 10M-edge graph near its final size.
+    public final class EdgeBuffer {
+        public var from: [Int32]
+        public var to: [Int32]
+        public var weights: [Double]?
+        public init(from: [Int32] = [], to: [Int32] = [], weights: [Double]? = nil) {
+            self.from = from
+            self.to = to
+            self.weights = weights
+        }
+    }
+
+    public init(nodeCount: Int, edges: EdgeBuffer, unweighted: Bool = false) {
+        precondition(edges.from.count == edges.to.count && (edges.weights == nil || edges.weights!.count == edges.from.count))
         self.nodeCount = nodeCount
         // Counting sort by source, then each row sorted by target and merged.
         var offsets = [Int](repeating: 0, count: nodeCount + 1)
-        for f in from { offsets[Int(f) + 1] += 1 }
+        for f in edges.from { offsets[Int(f) + 1] += 1 }
         for i in 0 ..< nodeCount { offsets[i + 1] += offsets[i] }
         var cursor = offsets
-        var targets = [Int32](repeating: 0, count: to.count)
+        let edgeCount = edges.from.count
+        var targets = [Int32](repeating: 0, count: edgeCount)
         // Weights are held only when given (an unweighted 10M-edge graph saves 160 MB).
-        var rowWeights = weights == nil ? [] : [Double](repeating: 1, count: to.count)
-        for e in 0 ..< from.count {
-            let f = Int(from[e])
-            targets[cursor[f]] = to[e]
-            if let weights { rowWeights[cursor[f]] = weights[e] }
-            cursor[f] += 1
+        var rowWeights = edges.weights == nil ? [] : [Double](repeating: 1, count: edgeCount)
+        edges.from.withUnsafeBufferPointer { from in
+            edges.to.withUnsafeBufferPointer { to in
+                for e in 0 ..< edgeCount {
+                    let f = Int(from[e])
+                    targets[cursor[f]] = to[e]
+                    if let weights = edges.weights { rowWeights[cursor[f]] = weights[e] }
+                    cursor[f] += 1
+                }
+            }
         }
+        edges.from = []
+        edges.to = []
+        edges.weights = nil
+        cursor = []
+        // glibc keeps the freed edge arrays in its heap; hand them back so the rows built next do
+        // not stack on top of them (a 10M-edge graph peaked 130 MB higher without this).
+        ProcessSetup.returnFreedMemory()
         var outOffsets = [Int](repeating: 0, count: nodeCount + 1)
         var outTargets: [Int32] = []
         outTargets.reserveCapacity(targets.count)
-        var outW: [Double] = []
+        var outW: [Float] = []
         var sums = [Double](repeating: 0, count: nodeCount)
         var allOne = true
         var row: [(Int32, Double)] = []
@@ -59,23 +90,25 @@ public struct PageGraph: Sendable {
                     if unweighted { w = 1 }
                     if w != 1 && allOne {
                         allOne = false
-                        outW = [Double](repeating: 1, count: outTargets.count)
+                        outW = [Float](repeating: 1, count: outTargets.count)
                         outW.reserveCapacity(targets.count)
                     }
                     outTargets.append(v)
-                    if !allOne { outW.append(w) }
+                    if !allOne { outW.append(Float(w)) }
                     sums[u] += w
                 }
             }
             outOffsets[u + 1] = outTargets.count
         }
+        targets = []
+        rowWeights = []
         // In-edges: another counting sort; rows come out sorted by source as sources are visited in order.
         var inOffsets = [Int](repeating: 0, count: nodeCount + 1)
         for v in outTargets { inOffsets[Int(v) + 1] += 1 }
         for i in 0 ..< nodeCount { inOffsets[i + 1] += inOffsets[i] }
         var inCursor = inOffsets
         var inSources = [Int32](repeating: 0, count: outTargets.count)
-        var inW = allOne ? [] : [Double](repeating: 0, count: outTargets.count)
+        var inW = allOne ? [] : [Float](repeating: 0, count: outTargets.count)
         for u in 0 ..< nodeCount {
             for k in outOffsets[u] ..< outOffsets[u + 1] {
                 let v = Int(outTargets[k])
@@ -107,7 +140,7 @@ public struct PageGraph: Sendable {
         return lo < outOffsets[Int(u) + 1] && outTargets[lo] == v
     }
 
-    public func weight(at outIndex: Int) -> Double { outWeights?[outIndex] ?? 1 }
+    public func weight(at outIndex: Int) -> Double { outWeights.map { Double($0[outIndex]) } ?? 1 }
 
     /// Nodes reachable from `start` along out-edges (breadth-first).
     public func reachable(from start: Int) -> [Bool] {

@@ -58,7 +58,7 @@ public struct PageRank: Sendable {
                                 for v in ranges[part] {
                                     var sum = 0.0
                                     if let weights {
-                                        for k in graph.inEdges(v) { sum += share[Int(graph.inSources[k])] * weights[k] }
+                                        for k in graph.inEdges(v) { sum += share[Int(graph.inSources[k])] * Double(weights[k]) }
                                     } else {
                                         for k in graph.inEdges(v) { sum += share[Int(graph.inSources[k])] }
                                     }

@@ -18,7 +18,7 @@ public enum FieldValue: Sendable, Equatable {
 
 /// A result table with named, documented columns, written as TSV (header row) or JSON lines: the
 /// one shape every record-writing subcommand shares.
-public struct RecordTable: Sendable {
+public struct RecordTable {
     public struct Column: Sendable {
         public var name: String
         public var meaning: String
@@ -29,11 +29,24 @@ public struct RecordTable: Sendable {
     }
 
     public var columns: [Column]
-    public var rows: [[FieldValue]] = []
+    public private(set) var rows: [[FieldValue]] = []
+    /// Rows made on demand while writing (for tables as long as the graph: a million pages would
+    /// otherwise hold some 400 MB of boxed values).
+    private var lazyRows: (count: Int, row: (Int) -> [FieldValue])? = nil
 
     public init(columns: [Column]) { self.columns = columns }
 
+    public init(columns: [Column], count: Int, row: @escaping (Int) -> [FieldValue]) {
+        self.columns = columns
+        lazyRows = (count, row)
+    }
+
+    public var count: Int { lazyRows?.count ?? rows.count }
+
+    public func row(_ i: Int) -> [FieldValue] { lazyRows.map { $0.row(i) } ?? rows[i] }
+
     public mutating func append(_ row: [FieldValue]) {
+        precondition(lazyRows == nil, "rows are made on demand")
         precondition(row.count == columns.count, "row has \(row.count) fields for \(columns.count) columns")
         rows.append(row)
     }
@@ -48,9 +61,10 @@ public struct RecordTable: Sendable {
         switch format {
         case .tsv:
             try out.write(columns.map(\.name).joined(separator: "\t") + "\n")
-            for row in rows { try out.write(row.map { tsvEscape($0.rendered) }.joined(separator: "\t") + "\n") }
+            for i in 0 ..< count { try out.write(row(i).map { tsvEscape($0.rendered) }.joined(separator: "\t") + "\n") }
         case .jsonl:
-            for row in rows {
+            for i in 0 ..< count {
+                let row = row(i)
                 var line = "{"
                 for (k, value) in row.enumerated() {
                     if k > 0 { line += "," }
