@@ -9,13 +9,6 @@ enum ByteSearch {
         var i = from
         let pattern = broadcast(byte)
         let raw = UnsafeRawPointer(p)
-        // Long fields (agents, referrers): skip 16 bytes per step (one vector compare), then find the
-        // byte in the block that matched with the 8-byte steps below.
-        let pattern16 = SIMD16<UInt8>(repeating: byte)
-        while i + 16 <= end {
-            if any(raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self) .== pattern16) { break }
-            i += 16
-        }
         while i + 8 <= end {
             let x = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) ^ pattern
             // High bit set in each byte of x that is zero (exact for the lowest one on little-endian).
@@ -37,13 +30,6 @@ enum ByteSearch {
         let pa = broadcast(a)
         let pb = broadcast(b)
         let raw = UnsafeRawPointer(p)
-        let a16 = SIMD16<UInt8>(repeating: a)
-        let b16 = SIMD16<UInt8>(repeating: b)
-        while i + 16 <= end {
-            let v = raw.loadUnaligned(fromByteOffset: i, as: SIMD16<UInt8>.self)
-            if any((v .== a16) .| (v .== b16)) { break }
-            i += 16
-        }
         while i + 8 <= end {
             let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
             let x = w ^ pa
