@@ -15,8 +15,9 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
     private var page: [UInt8] = []
     private var referrerPage: [UInt8] = []
     private var key: [UInt8] = []
-    /// Static extensions packed little-endian into integers (extensions have at most 8 bytes).
-    private let staticExtensions: Set<UInt64>
+    /// Static extensions packed little-endian into integers (extensions have at most 8 bytes), then
+    /// mixed by an odd multiplier (a bijection) so the set's slots spread: no SipHash per hit.
+    private let staticExtensions: HashSet64
     private let droppedMethods: [[UInt8]]
     private let siteHosts: [[UInt8]]
 
@@ -25,10 +26,12 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
         self.visitorKey = visitorKey
         namer = PageNamer(cleaning: cleaning)
         robots = RobotMatcher(patterns: cleaning.robotPatterns)
-        staticExtensions = Set(cleaning.staticExtensions.compactMap { ext in
+        var extensions = HashSet64(capacity: cleaning.staticExtensions.count)
+        for ext in cleaning.staticExtensions {
             let bytes = Array(ext.lowercased().utf8)
-            return bytes.count <= 8 ? Self.pack(bytes[...]) : nil
-        })
+            if bytes.count <= 8 { extensions.insert(Self.pack(bytes[...]) &* Self.mixer) }
+        }
+        staticExtensions = extensions
         droppedMethods = cleaning.droppedMethods.map { Array($0.uppercased().utf8) }
         siteHosts = cleaning.siteHosts.map { Array($0.lowercased().utf8) }
     }
@@ -68,7 +71,7 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
         defer { swap(&referrerPage, &self.referrerPage) }
         if r.referrer.count > 0 {
             let raw = line.bytes(r.referrer)
-            if let parts = URLNormalizer.splitReferrer(raw), isSiteHost(parts.host, vhost: r.vhost.count > 0 ? line.bytes(r.vhost) : nil) {
+            if let parts = URLNormalizer.splitReferrer(raw), isSiteHost(UnsafeBufferPointer(rebasing: raw[parts.host]), vhost: r.vhost.count > 0 ? line.bytes(r.vhost) : nil) {
                 let refPath = UnsafeBufferPointer(rebasing: raw[parts.path])
                 let refQuery = parts.query.map { UnsafeBufferPointer(rebasing: raw[$0]) }
                 if makePage(path: refPath.isEmpty ? UnsafeBufferPointer(start: Self.slash, count: 1) : refPath, query: refQuery, into: &referrerPage) {
@@ -132,9 +135,11 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
         namer.name(path: path, query: query, into: &out)
     }
 
-    private func isSiteHost(_ host: [UInt8], vhost: UnsafeBufferPointer<UInt8>?) -> Bool {
-        if siteHosts.contains(where: { $0 == host }) { return true }
-        if let vhost, vhost.count == host.count, zip(vhost, host).allSatisfy({ ($0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0) == $1 }) { return true }
+    /// `host` as logged; site hosts are lower case, and the vhost is compared without case too.
+    private func isSiteHost(_ host: UnsafeBufferPointer<UInt8>, vhost: UnsafeBufferPointer<UInt8>?) -> Bool {
+        @inline(__always) func lower(_ b: UInt8) -> UInt8 { b >= 65 && b <= 90 ? b | 0x20 : b }
+        if siteHosts.contains(where: { $0.count == host.count && zip($0, host).allSatisfy { $0 == lower($1) } }) { return true }
+        if let vhost, vhost.count == host.count, zip(vhost, host).allSatisfy({ lower($0) == lower($1) }) { return true }
         return false
     }
 
@@ -142,8 +147,10 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
         var i = path.count - 1
         while i >= 0 && path[i] != UInt8(ascii: ".") && path[i] != UInt8(ascii: "/") { i -= 1 }
         guard i >= 0, path[i] == UInt8(ascii: "."), path.count - i - 1 <= 8 else { return false }
-        return staticExtensions.contains(Self.pack(path[(i + 1)...]))
+        return staticExtensions.contains(Self.pack(path[(i + 1)...]) &* Self.mixer)
     }
+
+    private static let mixer: UInt64 = 0x9E37_79B9_7F4A_7C15
 
     /// Up to 8 bytes, lower-cased, as one integer (no allocation per hit).
     @inline(__always)

@@ -14,7 +14,9 @@ public enum RobotPatterns {
 /// (a site sees few distinct agents, so each is checked once).
 struct RobotMatcher {
     private let patterns: [[UInt8]]
-    private var verdicts: [UInt64: Bool] = [:]
+    /// Verdicts by agent hash, as two sets (no SipHash per lookup, as a `Dictionary` would do).
+    private var robotAgents = HashSet64()
+    private var humanAgents = HashSet64()
     /// Consecutive hits often share the agent: the last verdict saves the table lookup.
     private var lastHash: UInt64 = 0
     private var lastVerdict = false
@@ -24,10 +26,11 @@ struct RobotMatcher {
     mutating func isRobot(_ ua: UnsafeBufferPointer<UInt8>) -> Bool {
         let h = hashBytes(ua.baseAddress ?? emptyBytePointer, ua.count)
         if h == lastHash && h != 0 { return lastVerdict }
-        if let known = verdicts[h] {
+        let isKnownRobot = robotAgents.contains(h)
+        if isKnownRobot || humanAgents.contains(h) {
             lastHash = h
-            lastVerdict = known
-            return known
+            lastVerdict = isKnownRobot
+            return isKnownRobot
         }
         let lower = ua.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
         var robot = false
@@ -39,8 +42,11 @@ struct RobotMatcher {
                 }
             }
         }
-        if verdicts.count > 1_000_000 { verdicts.removeAll() }  // bound memory on hostile logs
-        verdicts[h] = robot
+        if robotAgents.count + humanAgents.count > 1_000_000 {  // bound memory on hostile logs
+            robotAgents = HashSet64()
+            humanAgents = HashSet64()
+        }
+        if robot { robotAgents.insert(h) } else { humanAgents.insert(h) }
         lastHash = h
         lastVerdict = robot
         return robot

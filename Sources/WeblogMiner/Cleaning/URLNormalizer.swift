@@ -120,7 +120,8 @@ struct URLNormalizer {
 
     /// Splits an absolute referrer `scheme://host[:port]/path?query` into its lower-cased host (port
     /// dropped) and the path and query; nil for anything else (`-`, `android-app://`, garbage).
-    static func splitReferrer(_ r: UnsafeBufferPointer<UInt8>) -> (host: [UInt8], path: Range<Int>, query: Range<Int>?)? {
+    /// The host comes back as a range of `r` (as logged, not lower-cased): no allocation per referrer.
+    static func splitReferrer(_ r: UnsafeBufferPointer<UInt8>) -> (host: Range<Int>, path: Range<Int>, query: Range<Int>?)? {
         // Only http(s): check the scheme in place (this runs for every page view with a referrer).
         let colon: Int
         if r.count > 7 && r[0] | 0x20 == 104 && r[1] | 0x20 == 116 && r[2] | 0x20 == 116 && r[3] | 0x20 == 112 {
@@ -134,7 +135,6 @@ struct URLNormalizer {
         while i < r.count && r[i] != 47 && r[i] != 63 && r[i] != 35 { i += 1 }
         var hostEnd = i
         if let portColon = r[hostStart ..< hostEnd].lastIndex(of: UInt8(ascii: ":")) { hostEnd = portColon }
-        let host = r[hostStart ..< hostEnd].map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
         var pathEnd = i
         while pathEnd < r.count && r[pathEnd] != 63 && r[pathEnd] != 35 { pathEnd += 1 }
         var query: Range<Int>? = nil
@@ -143,6 +143,6 @@ struct URLNormalizer {
             while q < r.count && r[q] != 35 { q += 1 }
             query = (pathEnd + 1) ..< q
         }
-        return (host, i ..< pathEnd, query)
+        return (hostStart ..< hostEnd, i ..< pathEnd, query)
     }
 }

@@ -233,10 +233,19 @@ public final class LogFormatParser: LineParser {
         return value
     }
 
-    /// Literals are a few bytes: compare inline rather than calling memcmp.
+    /// Literals are a few bytes: compare inline rather than calling memcmp (8 bytes a step for the
+    /// cached timestamp).
     @inline(__always)
     private static func same(_ a: UnsafeMutablePointer<UInt8>, _ b: UnsafeMutablePointer<UInt8>, _ count: Int) -> Bool {
-        for k in 0 ..< count where a[k] != b[k] { return false }
+        var k = 0
+        while k + 8 <= count {
+            if UnsafeRawPointer(a + k).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(b + k).loadUnaligned(as: UInt64.self) { return false }
+            k += 8
+        }
+        while k < count {
+            if a[k] != b[k] { return false }
+            k += 1
+        }
         return true
     }
 

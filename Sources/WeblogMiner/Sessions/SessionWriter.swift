@@ -117,7 +117,10 @@ public final class SessionWriter {
                 if let d { ByteText.seconds(d, &line) } else { line.append(45) }
             }
             line.append(9)
-            for (k, v) in s.views.enumerated() { line += k == 0 ? [v.inferred ? 49 : 48] : [32, v.inferred ? 49 : 48] }
+            for (k, v) in s.views.enumerated() {
+                if k > 0 { line.append(32) }
+                line.append(v.inferred ? 49 : 48)
+            }
             line.append(10)
             try out.write(line)
         case .jsonl:
@@ -207,6 +210,15 @@ enum ByteText {
     /// A TSV value: tab, newline, carriage return and backslash escaped (and spaces as %20 for tokens
     /// of a space-separated sequence).
     static func tsv<C: Collection<UInt8>>(_ bytes: C, _ out: inout [UInt8], spaceAsPercent: Bool = false) {
+        // Most values need no escape: check, then copy them in one go.
+        let plain = bytes.withContiguousStorageIfAvailable { b in
+            for c in b where c == 9 || c == 10 || c == 13 || c == 92 || (c == 32 && spaceAsPercent) { return false }
+            return true
+        }
+        if plain == true {
+            out.append(contentsOf: bytes)
+            return
+        }
         for b in bytes {
             switch b {
             case 32 where spaceAsPercent: out += [37, 50, 48]
@@ -222,12 +234,16 @@ enum ByteText {
     static func int(_ value: Int64, _ out: inout [UInt8]) {
         if value < 0 { out.append(45) }
         var v = value.magnitude
-        let start = out.count
-        repeat {
-            out.append(UInt8(48 + v % 10))
-            v /= 10
-        } while v > 0
-        out[start...].reverse()
+        // Digits right to left into a stack buffer, then one append (not one per digit).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var at = 20
+            repeat {
+                at -= 1
+                digits[at] = UInt8(48 + v % 10)
+                v /= 10
+            } while v > 0
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[at...]))
+        }
     }
 
     /// Same text as `seconds(_:)`: whole seconds, or up to three decimals without trailing zeros.

@@ -18,7 +18,7 @@ public final class Sessionizer {
     public let options: SessionOptions
     private let cleaning: CleaningOptions
     public private(set) var pages = ByteStringInterner(capacity: 4096)
-    private var open: [UInt64: Open] = [:]
+    private var open = HashMap64<Open>()
     private var robotsTxtVisitors = HashSet64()
     private var robotAgentVisitors = DistinctCounter()
     private var nextID = 1
@@ -147,7 +147,7 @@ public final class Sessionizer {
     }
 
     private func isRobotBehaviour(_ item: Open) -> Bool {
-        let views = item.session.views.filter { !$0.inferred }
+        let views = item.session.views.contains(where: \.inferred) ? item.session.views.filter { !$0.inferred } : item.session.views
         if cleaning.robotMinViewsWithoutReferrer > 0 && views.count >= cleaning.robotMinViewsWithoutReferrer && item.referrers == 0 { return true }
         if cleaning.maxViewsPerMinute > 0 && views.count > cleaning.maxViewsPerMinute {
             var first = 0
