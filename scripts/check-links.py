@@ -75,8 +75,18 @@ DEGENERATE_GAP = 1e-9  # relative gap (s1 - s2) / s1 below which HITS is not uni
 
 
 def need_networkx():
+    """networkx, numpy and scipy from PyPI, installed when missing (test-time reference tools only)."""
     try:
         import networkx, numpy, scipy  # noqa: F401
+        return
+    except ImportError:
+        pass
+    import subprocess
+    for extra in ([], ["--break-system-packages"]):
+        if subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *extra, "networkx", "numpy", "scipy"]).returncode == 0:
+            break
+    try:
+        import networkx, numpy, scipy  # noqa: F401,F811
     except ImportError:
         raise SystemExit("check-links: needs networkx, numpy and scipy:\n"
                          "    pip install --break-system-packages networkx scipy")

@@ -196,3 +196,55 @@ import Testing
         #expect(b["reachable"] as? Int == 1 && b["in_degree"] as? Int == 1 && b["out_degree"] as? Int == 0)
     }
 }
+
+/// The fixture site (fixtures/site, 13 pages written with deliberate gaps) against its visit log:
+/// the expected results are worked out in fixtures/site/EXPECTED.md by hand and by an independent
+/// Python program; the tool's shortcut rule (nearest earlier A, no page the site never links to)
+/// is the one documented there.
+@Suite(.serialized) struct LinkFixtureTests {
+    static let args = "'\(Paths.fixture("access/site-visits.log"))' --site '\(Paths.fixture("site"))' --site-host www.example.com -q"
+
+    static func table(_ name: String) throws -> [[String: String]] {
+        let r = try Tool.shell("$WM links \(args) --table \(name)")
+        #expect(r.status == 0, "\(r.err)")
+        let lines = r.out.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        let header = lines[0]
+        return lines.dropFirst().map { Dictionary(uniqueKeysWithValues: zip(header, $0)) }
+    }
+
+    @Test func siteLinkGraphHas39Links() throws {
+        let links = try Self.table("edges").filter { $0["kind"] == "link" }
+        #expect(links.count == 39)
+        // Only in a comment or a script: not links.
+        #expect(!links.contains { $0["from"] == "/" && $0["to"] == "/signup" })
+        #expect(!links.contains { $0["from"] == "/docs/install" && $0["to"] == "/docs/config" })
+        // <base href> on /blog/launch: install.html is /docs/install.
+        #expect(links.contains { $0["from"] == "/blog/launch" && $0["to"] == "/docs/install" })
+    }
+
+    @Test func shortcutSuggestions() throws {
+        let rows = try Self.table("shortcuts").map { "\($0["from"]!) -> \($0["to"]!) \($0["sessions"]!)" }
+        #expect(Array(rows.prefix(6)) == ["/ -> /signup 11", "/ -> /docs/install 11", "/docs/install -> /docs/config 8",
+                                          "/ -> /docs/faq 6", "/ -> /docs/config 5", "/features -> /signup 5"])
+        #expect(!rows.contains { $0.contains("-> /thanks ") })   // reached by a form, not by links
+    }
+
+    @Test func neverUsedLinksUnreachablePagesAndExits() throws {
+        let unused = Set(try Self.table("unused").filter { $0["follows"] == "0" }.map { "\($0["from"]!) -> \($0["to"]!)" })
+        #expect(unused == ["/blog/ -> /", "/blog/launch -> /", "/contact -> /", "/contact -> /docs/faq", "/docs/ -> /",
+                           "/docs/config -> /docs/", "/docs/faq -> /features", "/features -> /", "/pricing -> /", "/signup -> /", "/thanks -> /"])
+        let pages = try Self.table("pages")
+        #expect(Set(pages.filter { $0["reachable"] == "0" }.map { $0["page"]! }) == ["/legacy", "/thanks"])
+        let exits = try Self.table("exits").map { "\($0["page"]!) \($0["exits"]!)" }
+        #expect(exits == ["/signup 9", "/docs/config 7", "/contact 6", "/docs/faq 6", "/docs/install 5", "/thanks 5",
+                          "/ 3", "/features 2", "/blog/ 1", "/docs/ 1", "/pricing 1"])
+    }
+
+    @Test func dotAndGraphMLAreWellFormed() throws {
+        let dot = try Tool.shell("$WM links \(Self.args) --output dot --top 5")
+        #expect(dot.status == 0 && dot.out.hasPrefix("digraph pages {") && dot.out.hasSuffix("}\n"))
+        #expect(dot.out.split(separator: "\n").filter { $0.contains("[label=") }.count == 5)
+        let xml = try Tool.shell("$WM links \(Self.args) --output graphml | python3 -c 'import sys, xml.dom.minidom; d = xml.dom.minidom.parse(sys.stdin); print(len(d.getElementsByTagName(\"node\")))'")
+        #expect(xml.status == 0 && xml.out.trimmingCharacters(in: .whitespacesAndNewlines) == "13")
+    }
+}
