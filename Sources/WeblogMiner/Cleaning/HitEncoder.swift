@@ -85,7 +85,9 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
         }
         page.withUnsafeBufferPointer { pageBytes in
             referrerPage.withUnsafeBufferPointer { refPageBytes in
-                write(.pageView, r.epochMillis, referrerKind, out, page: pageBytes, referrer: referrerKind == .internalPage ? refPageBytes : referrer)
+                // The authenticated user travels with the hit: it ties sessions to registered users.
+                write(.pageView, r.epochMillis, referrerKind, out, page: pageBytes, referrer: referrerKind == .internalPage ? refPageBytes : referrer,
+                      user: r.user.count > 0 ? line.bytes(r.user) : UnsafeBufferPointer(start: emptyBytePointer, count: 0))
             }
         }
     }
@@ -97,11 +99,13 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
         }
     }
 
-    /// tag u8, time i64, referrer kind u8, visitor hash u64, lengths u32 x3, then visitor, page, referrer bytes.
+    /// tag u8, time i64, referrer kind u8, visitor hash u64, lengths u32 x4, then visitor, page,
+    /// referrer and user bytes.
     private func write(_ t: Tag, _ time: Int64, _ referrerKind: Hit.ReferrerKind, _ out: ByteBuffer,
                        page: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: emptyBytePointer, count: 0),
-                       referrer: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: emptyBytePointer, count: 0)) {
-        let total = 1 + 8 + 1 + 8 + 12 + key.count + page.count + referrer.count
+                       referrer: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: emptyBytePointer, count: 0),
+                       user: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: emptyBytePointer, count: 0)) {
+        let total = 1 + 8 + 1 + 8 + 16 + key.count + page.count + referrer.count + user.count
         let hash = key.withUnsafeBufferPointer { hashBytes($0.baseAddress ?? emptyBytePointer, $0.count) }
         out.reserve(total) { p in
             let raw = UnsafeMutableRawPointer(p)
@@ -112,12 +116,15 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
             raw.storeBytes(of: UInt32(key.count), toByteOffset: 18, as: UInt32.self)
             raw.storeBytes(of: UInt32(page.count), toByteOffset: 22, as: UInt32.self)
             raw.storeBytes(of: UInt32(referrer.count), toByteOffset: 26, as: UInt32.self)
-            var at = 30
+            raw.storeBytes(of: UInt32(user.count), toByteOffset: 30, as: UInt32.self)
+            var at = 34
             key.withUnsafeBufferPointer { if $0.count > 0 { (p + at).update(from: $0.baseAddress!, count: $0.count) } }
             at += key.count
             if page.count > 0 { (p + at).update(from: page.baseAddress!, count: page.count) }
             at += page.count
             if referrer.count > 0 { (p + at).update(from: referrer.baseAddress!, count: referrer.count) }
+            at += referrer.count
+            if user.count > 0 { (p + at).update(from: user.baseAddress!, count: user.count) }
             return total
         }
     }
@@ -219,13 +226,15 @@ extension HitChunk {
                 let keyLength = Int(raw.loadUnaligned(fromByteOffset: at + 18, as: UInt32.self))
                 let pageLength = Int(raw.loadUnaligned(fromByteOffset: at + 22, as: UInt32.self))
                 let referrerLength = Int(raw.loadUnaligned(fromByteOffset: at + 26, as: UInt32.self))
-                let k = Int32(at + 30)
+                let userLength = Int(raw.loadUnaligned(fromByteOffset: at + 30, as: UInt32.self))
+                let k = Int32(at + 34)
                 let p = k + Int32(keyLength)
                 let r = p + Int32(pageLength)
+                let u = r + Int32(referrerLength)
                 let kind: Hit.Kind = tag == .pageView ? .pageView : tag == .robotAgent ? .robotAgent : .robotsTxt
                 chunk.hits.append(Hit(time: time, kind: kind, referrerKind: referrerKind, visitorHash: hash,
-                                      visitor: k ..< p, page: p ..< r, referrer: r ..< r + Int32(referrerLength)))
-                at = Int(r) + referrerLength
+                                      visitor: k ..< p, page: p ..< r, referrer: r ..< u, user: u ..< u + Int32(userLength)))
+                at = Int(u) + userLength
             }
         }
         return chunk

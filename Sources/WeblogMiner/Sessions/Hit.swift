@@ -11,6 +11,8 @@ struct Hit {
     var visitor: Range<Int32>
     var page: Range<Int32>
     var referrer: Range<Int32>
+    /// The authenticated user (`%u`, or a click log's user field); empty when anonymous.
+    var user: Range<Int32> = 0 ..< 0
     /// Tie-break for equal times: input order.
     var sequence: Int = 0
 }

@@ -42,6 +42,10 @@ public struct Session: Sendable {
     public var views: [PageView]
     /// Referrer of the first view when it came from outside the site.
     public var entryReferrer: [UInt8]?
+    /// The first authenticated user seen in the session (a login ties the visitor to a user).
+    public var user: [UInt8]? = nil
+    /// Hits of the session carried more than one distinct user (shared device): the link is ambiguous.
+    public var hasSeveralUsers = false
     public var start: Int64 { views.first?.time ?? 0 }
     public var end: Int64 { views.last?.time ?? 0 }
 

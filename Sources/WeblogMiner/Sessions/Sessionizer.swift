@@ -93,6 +93,7 @@ public final class Sessionizer {
                     }
                 }
                 current.session.views.append(PageView(page: page, time: hit.time, inferred: false, referrer: referrerPage ?? -1))
+                if !hit.user.isEmpty { Self.noteUser(hit, chunk, in: &current.session) }
                 current.last = hit.time
                 expiry.append((hit.time, hit.visitorHash))
                 if hit.referrerKind != .none { current.referrers += 1 }
@@ -103,10 +104,20 @@ public final class Sessionizer {
         }
         let visitor = Array(chunk.bytes(hit.visitor))
         let entryReferrer = hit.referrerKind == .external ? Array(chunk.bytes(hit.referrer)) : nil
-        let session = Session(id: nextID, visitor: visitor, visitorHash: hit.visitorHash, views: [PageView(page: page, time: hit.time, inferred: false, referrer: referrerPage ?? -1)], entryReferrer: entryReferrer)
+        var session = Session(id: nextID, visitor: visitor, visitorHash: hit.visitorHash, views: [PageView(page: page, time: hit.time, inferred: false, referrer: referrerPage ?? -1)], entryReferrer: entryReferrer)
         nextID += 1
+        if !hit.user.isEmpty { Self.noteUser(hit, chunk, in: &session) }
         open[hit.visitorHash] = Open(session: session, last: hit.time, referrers: hit.referrerKind == .none ? 0 : 1)
         expiry.append((hit.time, hit.visitorHash))
+    }
+
+    private static func noteUser(_ hit: Hit, _ chunk: HitChunk, in session: inout Session) {
+        let user = chunk.bytes(hit.user)
+        if let known = session.user {
+            if !known.elementsEqual(user) { session.hasSeveralUsers = true }
+        } else {
+            session.user = Array(user)
+        }
     }
 
     /// Closes sessions idle for longer than the timeout, in order of their start.
