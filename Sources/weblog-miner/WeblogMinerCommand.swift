@@ -20,7 +20,7 @@ struct WeblogMinerCommand: ParsableCommand {
 
             \(ExitStatus.helpText)
             """),
-        subcommands: [ParseCommand.self, StatsCommand.self, SessionsCommand.self, PagesCommand.self, PatternsCommand.self, RulesCommand.self, LinksCommand.self, CatCommand.self]
+        subcommands: [ParseCommand.self, StatsCommand.self, SessionsCommand.self, PagesCommand.self, PatternsCommand.self, RulesCommand.self, LinksCommand.self, ProspectsCommand.self, DwellCommand.self, CatCommand.self]
     )
 
     static func main() {

@@ -166,7 +166,7 @@ func seconds(_ millis: Int64) -> String {
     return String(decoding: bytes, as: UTF8.self)
 }
 
-func isoTime(_ millis: Int64) -> String {
+public func isoTime(_ millis: Int64) -> String {
     var bytes: [UInt8] = []
     ByteText.iso(millis, &bytes)
     return String(decoding: bytes, as: UTF8.self)

@@ -1,0 +1,152 @@
+/// Scores visitors who have not converted by how much their behaviour so far resembles that of
+/// visitors who converted soon after. Snapshot design, so no feature ever sees the conversion:
+/// at a snapshot time S, each visitor not yet converted gets features from its views before S and
+/// the label "converts within the horizon after S". Validation is by time: train at S1 = end - 2h,
+/// test at S2 = end - h (later visitors and later conversions); the final model is trained at S2 and
+/// scores every never-converted visitor at the end of the data.
+public struct ProspectScoring {
+    public enum ModelKind: String, Sendable, CaseIterable {
+        case gbdt, logistic
+    }
+
+    public struct Options: Sendable {
+        public var model = ModelKind.gbdt
+        /// Label window after a snapshot; nil: a quarter of the data's time span.
+        public var horizonMillis: Int64? = nil
+        public var seed: UInt64 = 1
+        public var reasons = 3
+        public init() {}
+    }
+
+    public struct Evaluation: Sendable {
+        public var trainSnapshot: Int64 = 0
+        public var testSnapshot: Int64 = 0
+        public var horizonMillis: Int64 = 0
+        public var trainRows = 0
+        public var trainPositives = 0
+        public var testRows = 0
+        public var testPositives = 0
+        public var rocAUC = Double.nan
+        public var averagePrecision = Double.nan
+        public var precisionAtK = Double.nan
+        public var k = 0
+        /// The other model on the same split, for comparison.
+        public var otherModelAUC = Double.nan
+        public var calibration: [Metrics.CalibrationBin] = []
+    }
+
+    public struct Prospect: Sendable {
+        public var visitor: Int
+        public var score: Double
+        public var reasons: [String]
+    }
+
+    public enum ScoringError: Error, CustomStringConvertible {
+        case tooFewConversions(Int, snapshot: Int64)
+        public var description: String {
+            switch self {
+            case .tooFewConversions(let n, let at):
+                "only \(n) conversions after the training snapshot \(isoTime(at)): too few to learn from (give a registration table, --conversion, or a longer log)"
+            }
+        }
+    }
+
+    public var options: Options
+    public init(options: Options) { self.options = options }
+
+    public func run(history: VisitorHistory, join: CustomerJoin, pageNames: ByteStringInterner) throws -> (Evaluation, [Prospect]) {
+        let end = history.lastTime + 1
+        let horizon = options.horizonMillis ?? max(3_600_000, (history.lastTime - history.firstTime) / 4)
+        var evaluation = Evaluation()
+        evaluation.horizonMillis = horizon
+        evaluation.trainSnapshot = end - 2 * horizon
+        evaluation.testSnapshot = end - horizon
+
+        // Time-based validation.
+        let cutoffs = join.status.map { status -> Int64 in
+            switch status {
+            case .anonymous: Int64.max
+            case .converted(let at): at
+            case .customer, .ambiguous: Int64.min
+            }
+        }
+        let evalFeatures = ProspectFeatures(history: history, snapshot: evaluation.trainSnapshot, pageNames: pageNames, cutoffs: cutoffs)
+        let (trainX, trainY, _) = dataset(history, join, evalFeatures, snapshot: evaluation.trainSnapshot, horizon: horizon)
+        let (testX, testY, _) = dataset(history, join, evalFeatures, snapshot: evaluation.testSnapshot, horizon: horizon)
+        evaluation.trainRows = trainY.count
+        evaluation.trainPositives = trainY.filter { $0 }.count
+        evaluation.testRows = testY.count
+        evaluation.testPositives = testY.filter { $0 }.count
+        guard evaluation.trainPositives >= 5 else { throw ScoringError.tooFewConversions(evaluation.trainPositives, snapshot: evaluation.trainSnapshot) }
+        var model = makeModel(options.model)
+        model.fit(trainX, trainY)
+        if evaluation.testPositives > 0 && evaluation.testPositives < testY.count {
+            let scores = model.predictProbability(testX)
+            evaluation.rocAUC = Metrics.rocAUC(scores: scores, labels: testY)
+            evaluation.averagePrecision = Metrics.averagePrecision(scores: scores, labels: testY)
+            evaluation.k = max(1, evaluation.testPositives)
+            evaluation.precisionAtK = Metrics.precisionAtK(scores: scores, labels: testY, k: evaluation.k)
+            evaluation.calibration = Metrics.calibration(scores: scores, labels: testY)
+            var other = makeModel(options.model == .gbdt ? .logistic : .gbdt)
+            other.fit(trainX, trainY)
+            evaluation.otherModelAUC = Metrics.rocAUC(scores: other.predictProbability(testX), labels: testY)
+        }
+
+        // The final model: trained at the latest snapshot, scoring everyone not converted at the end.
+        let features = ProspectFeatures(history: history, snapshot: evaluation.testSnapshot, pageNames: pageNames, cutoffs: cutoffs)
+        let (x, y, _) = dataset(history, join, features, snapshot: evaluation.testSnapshot, horizon: horizon)
+        var final = makeModel(options.model)
+        if y.contains(true) { final.fit(x, y) } else { final = model }
+        let scoringFeatures = features
+        var candidates: [Int] = []
+        var rows = FeatureMatrix(names: scoringFeatures.names)
+        for (i, v) in history.visitors.enumerated() where join.status[i] == .anonymous {
+            guard let row = scoringFeatures.row(v, before: end) else { continue }
+            rows.append(row: row)
+            candidates.append(i)
+        }
+        let scores = candidates.isEmpty ? [] : final.predictProbability(rows)
+        var prospects: [Prospect] = []
+        for (r, i) in candidates.enumerated() {
+            let contributions = final.contributions(rows, row: r)
+            let top = contributions.indices.filter { contributions[$0] > 0 }.sorted { contributions[$0] > contributions[$1] }.prefix(options.reasons)
+            prospects.append(Prospect(visitor: i, score: scores[r], reasons: top.map { scoringFeatures.phrase($0, rows[r, $0]) }))
+        }
+        prospects.sort { $0.score != $1.score ? $0.score > $1.score : history.visitors[$0.visitor].key < history.visitors[$1.visitor].key }
+        return (evaluation, prospects)
+    }
+
+    /// Rows for visitors seen before `snapshot` and not converted (nor customers) by then; label:
+    /// converts within `horizon` after it.
+    func dataset(_ history: VisitorHistory, _ join: CustomerJoin, _ features: ProspectFeatures, snapshot: Int64, horizon: Int64) -> (FeatureMatrix, [Bool], [Int]) {
+        var x = FeatureMatrix(names: features.names)
+        var y: [Bool] = []
+        var who: [Int] = []
+        for (i, v) in history.visitors.enumerated() {
+            let label: Bool
+            switch join.status[i] {
+            case .anonymous: label = false
+            case .converted(let at):
+                guard at >= snapshot else { continue }   // already converted: not a prospect any more
+                label = at < snapshot + horizon
+            case .customer, .ambiguous: continue
+            }
+            guard let row = features.row(v, before: snapshot) else { continue }
+            x.append(row: row)
+            y.append(label)
+            who.append(i)
+        }
+        return (x, y, who)
+    }
+
+    func makeModel(_ kind: ModelKind) -> any BinaryClassifier {
+        switch kind {
+        case .gbdt:
+            var m = GradientBoostedTrees()
+            m.seed = options.seed
+            return m
+        case .logistic:
+            return LogisticRegression()
+        }
+    }
+}

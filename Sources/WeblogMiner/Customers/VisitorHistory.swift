@@ -1,0 +1,94 @@
+/// What the customer steps keep of each finished session, per visitor: times, pages, dwell, entry
+/// channel and the authenticated user. Held in memory after the streaming pass (it grows with
+/// visitors and their page views, not with raw hits).
+public final class VisitorHistory {
+    public struct SessionSummary: Sendable {
+        public var start: Int64
+        public var end: Int64
+        /// Observed page views (ids in the session page table) and their times.
+        public var pages: [Int32]
+        public var times: [Int64]
+        /// Dwell seconds of each view; -1 for the last view (censored).
+        public var dwell: [Int32]
+        public var channel: EntryChannel
+        public var user: String?
+        public var severalUsers: Bool
+    }
+
+    public struct Visitor: Sendable {
+        public var key: String
+        public var device: Device
+        public var sessions: [SessionSummary] = []
+    }
+
+    public private(set) var visitors: [Visitor] = []
+    private var index: [String: Int] = [:]
+    public private(set) var firstTime = Int64.max
+    public private(set) var lastTime = Int64.min
+
+    public init() {}
+
+    /// `userAgent`: taken from an `ip ua` visitor key when the key has that shape.
+    public func add(_ session: Session) {
+        let observed = session.views.filter { !$0.inferred }
+        guard let first = observed.first, let last = observed.last else { return }
+        let key = String(decoding: session.visitor, as: UTF8.self)
+        let dwellMillis = session.dwellMillis
+        var dwell: [Int32] = []
+        for (i, v) in session.views.enumerated() where !v.inferred {
+            dwell.append(dwellMillis[i].map { Int32(clamping: $0 / 1000) } ?? -1)
+        }
+        let summary = SessionSummary(
+            start: first.time, end: last.time, pages: observed.map(\.page), times: observed.map(\.time), dwell: dwell,
+            channel: EntryChannel(referrer: session.entryReferrer), user: session.user.map { String(decoding: $0, as: UTF8.self) },
+            severalUsers: session.hasSeveralUsers)
+        if let i = index[key] {
+            visitors[i].sessions.append(summary)
+        } else {
+            index[key] = visitors.count
+            let ua = key.firstIndex(of: " ").map { String(key[key.index(after: $0)...]) } ?? ""
+            visitors.append(Visitor(key: key, device: Device(userAgent: ua), sessions: [summary]))
+        }
+        firstTime = min(firstTime, first.time)
+        lastTime = max(lastTime, last.time)
+    }
+}
+
+/// Where a session came from, by the external referrer of its first view.
+public enum EntryChannel: String, Sendable, CaseIterable {
+    case direct, search, social, referral
+
+    static let searchHosts = ["google.", "bing.", "duckduckgo.", "yahoo.", "baidu.", "yandex.", "ecosia.", "qwant.", "startpage."]
+    static let socialHosts = ["facebook.", "fb.", "t.co", "twitter.", "x.com", "linkedin.", "lnkd.in", "instagram.", "reddit.", "pinterest.", "youtube.", "tiktok.", "mastodon"]
+
+    init(referrer: [UInt8]?) {
+        guard let referrer, !referrer.isEmpty else {
+            self = .direct
+            return
+        }
+        let host = UsageGraph.domain(of: referrer)
+        if Self.searchHosts.contains(where: { host.contains($0) }) {
+            self = .search
+        } else if Self.socialHosts.contains(where: { host == $0 || host.hasSuffix("." + $0) || host.contains($0 + ".") || host.hasPrefix($0) }) {
+            self = .social
+        } else {
+            self = .referral
+        }
+    }
+}
+
+/// Device class from the user agent (when the visitor key carries one).
+public enum Device: String, Sendable, CaseIterable {
+    case desktop, mobile, tablet, unknown
+
+    init(userAgent ua: String) {
+        if ua.isEmpty { self = .unknown; return }
+        if ua.contains("iPad") || ua.contains("Tablet") || (ua.contains("Android") && !ua.contains("Mobile")) {
+            self = .tablet
+        } else if ua.contains("Mobi") || ua.contains("iPhone") || ua.contains("Android") {
+            self = .mobile
+        } else {
+            self = .desktop
+        }
+    }
+}

@@ -1,0 +1,277 @@
+import ArgumentParser
+import WeblogMiner
+
+struct ProspectsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prospects",
+        abstract: "Potential customers: visitors who have not registered, ranked by how much they behave like those who did.",
+        discussion: reflow("""
+            Sessions are built as in `sessions` (same options). Visitors are tied to registered users by the
+            authenticated-user field (%u, or a click log's user column): a login ties the visitor key for its
+            other sessions too; --key-is-visitor when the visitor/cookie key itself is the user id; --hash sha256
+            when the table holds SHA-256 hashes of lower-cased keys (e-mail addresses). A conversion is the
+            registration time or the first view of a page matching --conversion (PCRE2).
+
+            No leakage: at a snapshot time S, features come only from views before S, and the label is
+            "converts within --horizon after S". Time-based validation trains at end - 2 x horizon and tests at
+            end - horizon (ROC-AUC, PR-AUC, precision at k, calibration on stderr and in --report); the final
+            model scores every visitor never tied to a user. Features: sessions, views, time per session,
+            active days, tenure, recency, dwell, bounce share, entry channels, device, daytime share, the
+            site's most viewed pages and most frequent paths (contiguous patterns).
+
+            With --features FILE --label COL the command instead cross-validates on a ready feature table
+            (--cv K folds, stratified) and writes one out-of-fold score per data row.
+
+            Columns (--output tsv or jsonl):
+            \(RecordTable.help(ProspectsCommand.columns))
+
+            --features mode columns: row (0-based data row), fold, score (out-of-fold probability), label.
+
+            \(ExitStatus.helpText)
+            """)
+    )
+
+    static let columns: [RecordTable.Column] = [
+        .init("rank", "1 = most likely to convert"),
+        .init("visitor", "visitor key (address masked with --anonymize)"),
+        .init("score", "model probability of converting within the horizon"),
+        .init("sessions", "sessions seen"),
+        .init("page_views", "page views seen"),
+        .init("first_seen", "first view (UTC)"),
+        .init("last_seen", "last view (UTC)"),
+        .init("reasons", "the features that raised the score most, in words ('; '-separated)"),
+    ]
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup var sessionOptions: SessionCLIOptions
+
+    @Option(help: ArgumentHelp("Registration table (CSV/TSV with a header): user id, registration time, attributes.", valueName: "file"))
+    var registrations: String?
+
+    @Option(help: ArgumentHelp("Column of the user key in the registration table (default: user_id, id, email_sha256, ...).", valueName: "column"))
+    var key: String?
+
+    @Option(help: ArgumentHelp("Column of the registration time (default: registered_at, created_at, ...).", valueName: "column"))
+    var registeredAt: String?
+
+    @Option(help: ArgumentHelp("The table's keys are hashed: sha256 of the lower-cased log value.", valueName: "sha256"))
+    var hash: String?
+
+    @Flag(help: "The visitor key (cookie/user column of a click log) is the user id.")
+    var keyIsVisitor = false
+
+    @Option(help: ArgumentHelp("Pages that count as a conversion (PCRE2), e.g. '^/checkout/thanks'.", valueName: "regex"))
+    var conversion: String?
+
+    @Option(help: ArgumentHelp("Model: gbdt (gradient-boosted trees) or logistic (L2 logistic regression).", valueName: "model"))
+    var model: ProspectScoring.ModelKind = .gbdt
+
+    @Option(help: ArgumentHelp("Label window after a snapshot (default: a quarter of the log's time span).", valueName: "duration"))
+    var horizon: String?
+
+    @Option(help: ArgumentHelp("Write at most this many prospects (0: all).", valueName: "n"))
+    var top = 100
+
+    @Flag(help: "Mask addresses (IPv4 last octet, IPv6 beyond /48) and e-mail addresses in the output.")
+    var anonymize = false
+
+    @Option(help: ArgumentHelp("Write the join coverage and model quality as JSON to this file.", valueName: "file"))
+    var report: String?
+
+    @Option(help: ArgumentHelp("Cross-validate on a ready feature table instead of logs.", valueName: "file"))
+    var features: String?
+
+    @Option(help: ArgumentHelp("Label column of --features (true/false, yes/no, 1/0).", valueName: "column"))
+    var label: String?
+
+    @Option(help: ArgumentHelp("Folds for --features cross-validation.", valueName: "k"))
+    var cv = 5
+
+    @Option(help: "Random seed (folds, boosting).")
+    var seed: UInt64 = 1
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "file"))
+    var outputFile: String?
+
+    @Option(name: .customLong("output"), help: ArgumentHelp("Output format: tsv or jsonl.", valueName: "tsv|jsonl"))
+    var outputFormat: RecordOutputFormat = .tsv
+
+    func validate() throws {
+        if let hash, hash.lowercased() != "sha256" { throw ValidationError("--hash supports sha256 only") }
+        if features != nil && label == nil { throw ValidationError("--features needs --label COLUMN") }
+        if features != nil && !input.files.isEmpty { throw ValidationError("--features reads a feature table instead of logs: leave out the log files") }
+        guard cv >= 2 else { throw ValidationError("--cv must be at least 2") }
+        guard top >= 0 else { throw ValidationError("--top must be 0 or more") }
+    }
+
+    func run() throws {
+        ignoreBrokenPipeSignal()
+        if let features, let label { return try crossValidate(features, label: label) }
+        var joinOptions = CustomerJoin.Options()
+        joinOptions.hashLogKeys = hash != nil
+        joinOptions.visitorKeyIsUser = keyIsVisitor
+        let table: Registrations?
+        do {
+            table = try registrations.map { try Registrations.read(InputSpec($0), keyColumn: key, timeColumn: registeredAt) }
+        } catch let error as InputError {
+            Diagnostics.error(error.message)
+            throw ExitCode(ExitStatus.noInput.rawValue)
+        } catch {
+            Diagnostics.error("\(error)")
+            throw ExitCode(ExitStatus.dataError.rawValue)
+        }
+        if let t = table, !input.quiet {
+            Diagnostics.note("registrations: \(t.users.count) users (key \(t.keyColumn), time \(t.timeColumn ?? "none"))\(t.duplicateKeys > 0 ? ", \(t.duplicateKeys) duplicate keys skipped" : "")\(t.badTimes > 0 ? ", \(t.badTimes) unreadable times" : "")")
+        }
+        let matcher: PageMapper?
+        do {
+            matcher = try conversion.map { try PageMapper(specs: [$0 + "=converted"]) }
+        } catch {
+            throw ValidationError("--conversion: \(error.description)")
+        }
+        var options = ProspectScoring.Options()
+        options.model = model
+        options.seed = seed
+        if let horizon { options.horizonMillis = try Duration(parsing: horizon, option: "--horizon", defaultUnit: 86_400_000).millis }
+        let history = VisitorHistory()
+        try runSessions(input: input, options: sessionOptions, outputFile: outputFile) { out in
+            ({ session, _ in history.add(session) },
+             { pages in
+                let join = CustomerJoin(history: history, registrations: table, conversion: matcher, pageNames: pages, options: joinOptions)
+                if !input.quiet { Diagnostics.note(join.summary) }
+                let (evaluation, prospects): (ProspectScoring.Evaluation, [ProspectScoring.Prospect])
+                do {
+                    (evaluation, prospects) = try ProspectScoring(options: options).run(history: history, join: join, pageNames: pages)
+                } catch {
+                    Diagnostics.error("\(error)")
+                    throw ExitCode(ExitStatus.dataError.rawValue)
+                }
+                if !input.quiet { Diagnostics.note(Self.describe(evaluation, model: model)) }
+                if let report { try writeReport(report, join: join, evaluation: evaluation) }
+                var rows = RecordTable(columns: Self.columns)
+                for (rank, p) in prospects.prefix(top == 0 ? prospects.count : top).enumerated() {
+                    let v = history.visitors[p.visitor]
+                    let views = v.sessions.reduce(0) { $0 + $1.pages.count }
+                    rows.append([.int(rank + 1), .text(anonymize ? Anonymizer.visitor(v.key) : v.key), .real(LinkAnalysis.round4(p.score * 100) / 100),
+                                 .int(v.sessions.count), .int(views), .text(isoTime(v.sessions.map(\.start).min()!)),
+                                 .text(isoTime(v.sessions.map(\.end).max()!)), .text(p.reasons.joined(separator: "; "))])
+                }
+                try rows.write(format: outputFormat, to: out)
+                try out.commit()
+             })
+        }
+    }
+
+    static func describe(_ e: ProspectScoring.Evaluation, model: ProspectScoring.ModelKind) -> String {
+        func f(_ x: Double) -> String { x.isNaN ? "n/a" : String(format4: x) }
+        var s = "model \(model.rawValue), horizon \(f(Double(e.horizonMillis) / 86_400_000)) days: trained at \(isoTime(e.trainSnapshot)) (\(e.trainRows) visitors, \(e.trainPositives) converted within the horizon), "
+        s += "tested at \(isoTime(e.testSnapshot)) (\(e.testRows) visitors, \(e.testPositives) converted): ROC-AUC \(f(e.rocAUC)), PR-AUC \(f(e.averagePrecision)), precision at \(e.k) \(f(e.precisionAtK)); \(model == .gbdt ? "logistic" : "gbdt") ROC-AUC \(f(e.otherModelAUC))"
+        if !e.calibration.isEmpty {
+            s += "\ncalibration (predicted -> observed, count): " + e.calibration.filter { $0.count > 0 }.map { "\(f($0.meanPredicted)) -> \(f($0.observedRate)) (\($0.count))" }.joined(separator: ", ")
+        }
+        return s
+    }
+
+    private func writeReport(_ path: String, join: CustomerJoin, evaluation e: ProspectScoring.Evaluation) throws {
+        let out = try CommandSupport.openOutput(path)
+        let c = join.coverage
+        func num(_ x: Double) -> String { x.isNaN ? "null" : "\(x)" }
+        var json = "{\"join\":{\"registered_users\":\(c.registeredUsers),\"registered_users_seen\":\(c.registeredUsersSeen),\"visitors\":\(c.visitors),\"visitors_linked\":\(c.visitorsLinked)"
+        json += ",\"sessions\":\(c.sessions),\"sessions_linked\":\(c.sessionsLinked),\"sessions_with_user\":\(c.sessionsWithUser),\"visitors_without_key\":\(c.visitorsWithoutKey)"
+        json += ",\"visitors_unknown_key\":\(c.visitorsUnknownKey),\"visitors_ambiguous\":\(c.visitorsAmbiguous),\"visitors_registered_before\":\(c.visitorsRegisteredBefore)"
+        json += ",\"conversions_by_registration\":\(c.conversionsByRegistration),\"conversions_by_page\":\(c.conversionsByPage)}"
+        json += ",\"model\":{\"kind\":\(jsonQuote(model.rawValue)),\"horizon_days\":\(Double(e.horizonMillis) / 86_400_000),\"train_snapshot\":\(jsonQuote(isoTime(e.trainSnapshot))),\"test_snapshot\":\(jsonQuote(isoTime(e.testSnapshot)))"
+        json += ",\"train_rows\":\(e.trainRows),\"train_positives\":\(e.trainPositives),\"test_rows\":\(e.testRows),\"test_positives\":\(e.testPositives)"
+        json += ",\"roc_auc\":\(num(e.rocAUC)),\"pr_auc\":\(num(e.averagePrecision)),\"precision_at_k\":\(num(e.precisionAtK)),\"k\":\(e.k),\"other_model_roc_auc\":\(num(e.otherModelAUC))"
+        json += ",\"calibration\":[" + e.calibration.map { "{\"lower\":\($0.lower),\"upper\":\($0.upper),\"count\":\($0.count),\"mean_predicted\":\(num($0.meanPredicted)),\"observed_rate\":\(num($0.observedRate))}" }.joined(separator: ",") + "]}}\n"
+        try out.write(json)
+        try out.commit()
+    }
+
+    private func crossValidate(_ path: String, label: String) throws {
+        let table: FeatureTable
+        do {
+            table = try FeatureTable.read(InputSpec(path), label: label)
+        } catch let error as InputError {
+            Diagnostics.error(error.message)
+            throw ExitCode(ExitStatus.noInput.rawValue)
+        } catch {
+            Diagnostics.error("\(error)")
+            throw ExitCode(ExitStatus.dataError.rawValue)
+        }
+        let out = try CommandSupport.openOutput(outputFile)
+        try CommandSupport.guardingOutput {
+            let (folds, scores) = table.crossValidate(k: cv, model: model, seed: seed)
+            let auc = Metrics.rocAUC(scores: scores, labels: table.labels)
+            if !input.quiet {
+                Diagnostics.note("\(table.labels.count) rows, \(table.matrix.columns) features, \(table.labels.filter { $0 }.count) positive; \(cv)-fold out-of-fold ROC-AUC \(String(format4: auc)), PR-AUC \(String(format4: Metrics.averagePrecision(scores: scores, labels: table.labels))) (\(model.rawValue))")
+            }
+            var rows = RecordTable(columns: [.init("row", ""), .init("fold", ""), .init("score", ""), .init("label", "")])
+            for i in scores.indices { rows.append([.int(i), .int(folds[i]), .real(scores[i]), .int(table.labels[i] ? 1 : 0)]) }
+            try rows.write(format: outputFormat, to: out)
+            try out.commit()
+            return .ok
+        }
+    }
+}
+
+struct DwellCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dwell",
+        abstract: "Dwell time per page (Weibull fits) and how well it can be predicted.",
+        discussion: reflow("""
+            Sessions are built as in `sessions` (same options). A view's dwell is the time to the next view of
+            its session; a session's last view is censored (not observed) and never given a made-up value.
+            Per page: a Weibull distribution fitted by maximum likelihood (shape < 1 means most visitors leave
+            quickly while the rest stay long). On stderr: a gradient-boosted-trees predictor of the median
+            dwell (page, position, channel, hour, device, visitor history), trained on the earlier 70% of
+            sessions and tested on the later 30%, against the global median and the page's median (mean and
+            median absolute error in seconds), and the pages that keep visitors longest and shortest.
+
+            Columns (--output tsv or jsonl):
+            \(RecordTable.help(DwellAnalysis.columns))
+
+            \(ExitStatus.helpText)
+            """)
+    )
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup var sessionOptions: SessionCLIOptions
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "file"))
+    var outputFile: String?
+
+    @Option(name: .customLong("output"), help: ArgumentHelp("Output format: tsv or jsonl.", valueName: "tsv|jsonl"))
+    var outputFormat: RecordOutputFormat = .tsv
+
+    @Option(help: "Random seed (boosting).")
+    var seed: UInt64 = 1
+
+    func run() throws {
+        ignoreBrokenPipeSignal()
+        let history = VisitorHistory()
+        try runSessions(input: input, options: sessionOptions, outputFile: outputFile) { out in
+            ({ session, _ in history.add(session) },
+             { pages in
+                let analysis = DwellAnalysis(history: history, pageNames: pages, seed: seed)
+                if !input.quiet { Diagnostics.note(Self.describe(analysis)) }
+                try analysis.table.write(format: outputFormat, to: out)
+                try out.commit()
+             })
+        }
+    }
+
+    static func describe(_ a: DwellAnalysis) -> String {
+        let r = a.report
+        func f(_ x: Double) -> String { x.isNaN ? "n/a" : String(format4: (x * 10).rounded() / 10) }
+        var s = "dwell model (gbdt on log dwell): \(r.trainViews) views to train, \(r.testViews) later views to test; mean / median absolute error, s: "
+        s += "model \(f(r.modelMAE)) / \(f(r.modelMedianAE)), page median \(f(r.pageMedianMAE)) / \(f(r.pageMedianMedianAE)), global median \(f(r.globalMedianMAE)) / \(f(r.globalMedianMedianAE))"
+        if !a.longest.isEmpty {
+            s += "\nlongest median dwell: " + a.longest.map { "\($0.page) \(f($0.medianSeconds)) s" }.joined(separator: ", ")
+            s += "\nshortest median dwell: " + a.shortest.map { "\($0.page) \(f($0.medianSeconds)) s" }.joined(separator: ", ")
+        }
+        return s
+    }
+}
+
+extension ProspectScoring.ModelKind: ExpressibleByArgument {}

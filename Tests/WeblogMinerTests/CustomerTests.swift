@@ -1,0 +1,171 @@
+import Foundation
+import Testing
+@testable import WeblogMiner
+
+/// The registration join on each key kind, hashed and ambiguous keys, anonymisation, the no-leakage
+/// guarantee of the prospect features, and a planted signal the prospect model must find.
+@Suite struct CustomerTests {
+    static let hour: Int64 = 3_600_000
+    static let day: Int64 = 86_400_000
+
+    /// A session of `pages` one minute apart from `start`, for a visitor key and an optional user.
+    static func session(_ id: Int, visitor: String, start: Int64, pages: [Int32], user: String? = nil, referrer: String? = nil) -> Session {
+        let views = pages.enumerated().map { PageView(page: $1, time: start + Int64($0) * 60_000, inferred: false) }
+        var s = Session(id: id, visitor: Array(visitor.utf8), visitorHash: UInt64(truncatingIfNeeded: visitor.hashValue), views: views,
+                        entryReferrer: referrer.map { Array($0.utf8) })
+        s.user = user.map { Array($0.utf8) }
+        return s
+    }
+
+    static func pages(_ names: [String]) -> ByteStringInterner {
+        var interner = ByteStringInterner(capacity: 64)
+        for n in names { _ = interner.intern(n) }
+        return interner
+    }
+
+    static func registrations(_ csv: String) throws -> Registrations {
+        let dir = TemporaryDirectory()
+        return try Registrations.read(InputSpec(dir.write("reg.csv", csv)), keyColumn: nil, timeColumn: nil)
+    }
+
+    @Test func sha256KnownVectors() {
+        #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq") == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+
+    @Test func anonymizer() {
+        #expect(Anonymizer.value("203.0.113.77") == "203.0.113.0")
+        #expect(Anonymizer.value("2001:db8:85a3::8a2e:370:7334") == "2001:db8:85a3::")
+        #expect(Anonymizer.value("2001:db8::1") == "2001:db8:0::")
+        #expect(Anonymizer.value("alice@example.com").hasPrefix("sha256:") && !Anonymizer.value("alice@example.com").contains("alice"))
+        #expect(Anonymizer.visitor("198.51.100.23 Mozilla/5.0 (X11)") == "198.51.100.0 Mozilla/5.0 (X11)")
+        #expect(Anonymizer.value("u123") == "u123")
+    }
+
+    @Test func joinOnUserFieldTiesTheVisitorsOtherSessions() throws {
+        let table = try Self.registrations("user_id,registered_at,plan\nu1,2026-03-02T10:00:00Z,pro\nu2,2026-03-01T00:00:00Z,free\nu9,2026-03-03T00:00:00Z,pro\n")
+        #expect(table.keyColumn == "user_id" && table.timeColumn == "registered_at" && table.users.count == 3)
+        let t0 = Int64(1_772_409_600_000)  // 2026-03-02T00:00:00Z
+        let h = VisitorHistory()
+        h.add(Self.session(1, visitor: "1.1.1.1 a", start: t0, pages: [0, 1]))                    // anonymous, then...
+        h.add(Self.session(2, visitor: "1.1.1.1 a", start: t0 + 12 * Self.hour, pages: [2], user: "u1"))  // ...logs in: u1
+        h.add(Self.session(3, visitor: "2.2.2.2 b", start: t0, pages: [0], user: "u2"))             // registered before
+        h.add(Self.session(4, visitor: "3.3.3.3 c", start: t0, pages: [0], user: "u7"))             // not in the table
+        h.add(Self.session(5, visitor: "4.4.4.4 d", start: t0, pages: [0], user: "u1"))             // u1 on a second device
+        h.add(Self.session(6, visitor: "4.4.4.4 d", start: t0 + Self.hour, pages: [0], user: "u9"))  // and u9: shared device
+        h.add(Self.session(7, visitor: "5.5.5.5 e", start: t0, pages: [0, 1]))                     // never logs in
+        let join = CustomerJoin(history: h, registrations: table, conversion: nil, pageNames: Self.pages(["/", "/pricing", "/account"]), options: .init())
+        #expect(join.status == [.converted(at: t0 + 10 * Self.hour), .customer, .customer, .ambiguous, .anonymous])
+        #expect(join.coverage.visitorsLinked == 2 && join.coverage.sessionsLinked == 3)
+        #expect(join.coverage.registeredUsersSeen == 2)
+        #expect(join.coverage.visitorsUnknownKey == 1 && join.coverage.visitorsAmbiguous == 1 && join.coverage.visitorsWithoutKey == 1)
+        #expect(join.coverage.visitorsRegisteredBefore == 1)
+    }
+
+    @Test func joinOnHashedEmailsAndCookies() throws {
+        let hashed = SHA256.hex("alice@example.com")
+        let table = try Self.registrations("email_sha256;created_at\n\(hashed);1772413200\n")
+        let t0 = Int64(1_772_409_600_000)
+        let h = VisitorHistory()
+        h.add(Self.session(1, visitor: "9.9.9.9 x", start: t0, pages: [0], user: "Alice@Example.com"))
+        var options = CustomerJoin.Options()
+        #expect(CustomerJoin(history: h, registrations: table, conversion: nil, pageNames: Self.pages(["/"]), options: options).status == [.customer])  // unknown unhashed
+        options.hashLogKeys = true
+        #expect(CustomerJoin(history: h, registrations: table, conversion: nil, pageNames: Self.pages(["/"]), options: options).status == [.converted(at: 1_772_413_200_000)])
+        // Click logs: the cookie/visitor key is the user id; NA means anonymous.
+        let cookies = try Self.registrations("id,registered_at\nc42,2026-03-02T05:00:00Z\n")
+        let c = VisitorHistory()
+        c.add(Self.session(1, visitor: "c42", start: t0, pages: [0]))
+        c.add(Self.session(2, visitor: "NA", start: t0, pages: [0]))
+        var cookieOptions = CustomerJoin.Options()
+        cookieOptions.visitorKeyIsUser = true
+        let join = CustomerJoin(history: c, registrations: cookies, conversion: nil, pageNames: Self.pages(["/"]), options: cookieOptions)
+        #expect(join.status == [.converted(at: t0 + 5 * Self.hour), .anonymous])
+    }
+
+    @Test func conversionPages() throws {
+        let t0 = Int64(1_772_409_600_000)
+        let h = VisitorHistory()
+        h.add(Self.session(1, visitor: "a", start: t0, pages: [0, 1, 2]))
+        h.add(Self.session(2, visitor: "b", start: t0, pages: [0, 1]))
+        let matcher = try PageMapper(specs: ["^/checkout/thanks$=converted"])
+        let join = CustomerJoin(history: h, registrations: nil, conversion: matcher, pageNames: Self.pages(["/", "/cart", "/checkout/thanks"]), options: .init())
+        #expect(join.status == [.converted(at: t0 + 2 * 60_000), .anonymous])
+    }
+
+    /// Converters visit /member pages only after converting. Adding or removing those later views
+    /// must not change a single training value (features come only from views before the snapshot,
+    /// and visitors converted before a snapshot leave it).
+    @Test func noLeakageFromAfterTheConversion() throws {
+        let (history, table, names) = Self.plantedShop(visitors: 300, postConversionViews: false)
+        let (leaky, _, _) = Self.plantedShop(visitors: 300, postConversionViews: true)
+        let scoring = ProspectScoring(options: .init())
+        for snapshot in [history.firstTime + 5 * Self.day, history.firstTime + 8 * Self.day] {
+            let join1 = CustomerJoin(history: history, registrations: table, conversion: nil, pageNames: names, options: .init())
+            let join2 = CustomerJoin(history: leaky, registrations: table, conversion: nil, pageNames: names, options: .init())
+            let f1 = ProspectFeatures(history: history, snapshot: snapshot, pageNames: names, cutoffs: Self.cutoffs(join1))
+            let f2 = ProspectFeatures(history: leaky, snapshot: snapshot, pageNames: names, cutoffs: Self.cutoffs(join2))
+            #expect(f1.names == f2.names)
+            #expect(!f2.names.contains("views:/member"))
+            let (x1, y1, _) = scoring.dataset(history, join1, f1, snapshot: snapshot, horizon: 3 * Self.day)
+            let (x2, y2, _) = scoring.dataset(leaky, join2, f2, snapshot: snapshot, horizon: 3 * Self.day)
+            #expect(y1 == y2 && x1.rows == x2.rows)
+            #expect(zip(x1.values, x2.values).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) })
+        }
+    }
+
+    static func cutoffs(_ join: CustomerJoin) -> [Int64] {
+        join.status.map { if case .converted(let at) = $0 { return at } else if $0 == .anonymous { return Int64.max } else { return Int64.min } }
+    }
+
+    @Test func prospectModelFindsAPlantedSignal() throws {
+        let (history, table, names) = Self.plantedShop(visitors: 1500, postConversionViews: true)
+        let join = CustomerJoin(history: history, registrations: table, conversion: nil, pageNames: names, options: .init())
+        var options = ProspectScoring.Options()
+        options.horizonMillis = 3 * Self.day
+        let (evaluation, prospects) = try ProspectScoring(options: options).run(history: history, join: join, pageNames: names)
+        #expect(evaluation.testPositives > 10)
+        #expect(evaluation.rocAUC > 0.8, "AUC \(evaluation.rocAUC)")
+        // The top prospects are the visitors who read the pricing page repeatedly, and say so.
+        let top = prospects.prefix(20)
+        let pricingReaders = top.filter { p in history.visitors[p.visitor].sessions.contains { $0.pages.filter { $0 == 1 }.count >= 2 } }
+        #expect(pricingReaders.count >= 15)
+        #expect(top.contains { $0.reasons.contains { $0.contains("/pricing") } })
+    }
+
+    /// A shop over 14 days: visitors who view /pricing twice in a session register (with probability
+    /// 0.7) a day later; others rarely (0.02). Deterministic.
+    static func plantedShop(visitors: Int, postConversionViews: Bool) -> (VisitorHistory, Registrations, ByteStringInterner) {
+        var rng = SeededGenerator(seed: 42)
+        func uniform() -> Double { rng.nextDouble() }
+        let names = pages(["/", "/pricing", "/features", "/blog/", "/member"])
+        let t0 = Int64(1_772_409_600_000)
+        let history = VisitorHistory()
+        var rows = ["user_id,registered_at"]
+        var id = 0
+        for v in 0 ..< visitors {
+            let key = "10.0.\(v / 250).\(v % 250) UA"
+            let interested = uniform() < 0.25
+            let sessions = 1 + Int(uniform() * 3)
+            var start = t0 + Int64(uniform() * Double(12 * day))
+            var registered: Int64? = nil
+            for _ in 0 ..< sessions {
+                let pages: [Int32] = interested ? [0, 1, 2, 1] : (uniform() < 0.5 ? [0, 2, 3] : [0, 3])
+                id += 1
+                history.add(session(id, visitor: key, start: start, pages: pages))
+                if registered == nil && uniform() < (interested ? 0.7 : 0.02) { registered = start + day }
+                start += Int64(uniform() * Double(day)) + 2 * hour
+            }
+            if let at = registered {
+                rows.append("user\(v),\(isoTime(at))")
+                id += 1
+                // The login after registering ties the visitor to the user; members' pages only then.
+                history.add(session(id, visitor: key, start: at + 10 * 60_000, pages: postConversionViews ? [0, 4, 4, 4] : [0], user: "user\(v)"))
+            }
+        }
+        let dir = TemporaryDirectory()
+        let table = try! Registrations.read(InputSpec(dir.write("r.csv", rows.joined(separator: "\n") + "\n")), keyColumn: nil, timeColumn: nil)
+        return (history, table, names)
+    }
+}
