@@ -87,9 +87,14 @@ public enum Metrics {
         var counts = [Int](repeating: 0, count: bins)
         var sumPredicted = [Double](repeating: 0, count: bins)
         var sumPositive = [Int](repeating: 0, count: bins)
+        // Edges as numpy.linspace computes them (i * step), so a score on an edge lands in the same
+        // bin as in sklearn.
+        let step = 1.0 / Double(bins)
+        let edges = (0 ... bins).map { $0 == bins ? 1.0 : Double($0) * step }
         for (s, y) in zip(scores, labels) where !s.isNaN {
-            // (lower, upper]: ceil(s * bins) - 1, as numpy.digitize(right=True) does.
-            let b = min(bins - 1, max(0, Int((s * Double(bins)).rounded(.up)) - 1))
+            // (lower, upper]: the number of inner edges below s (numpy.searchsorted, side left).
+            var b = 0
+            while b < bins - 1 && s > edges[b + 1] { b += 1 }
             counts[b] += 1
             sumPredicted[b] += s
             if y { sumPositive[b] += 1 }
@@ -97,7 +102,7 @@ public enum Metrics {
         return (0 ..< bins).compactMap { b in
             guard counts[b] > 0 else { return nil }
             let n = Double(counts[b])
-            return CalibrationBin(lower: Double(b) / Double(bins), upper: Double(b + 1) / Double(bins), count: counts[b],
+            return CalibrationBin(lower: edges[b], upper: edges[b + 1], count: counts[b],
                                   meanPredicted: sumPredicted[b] / n, observedRate: Double(sumPositive[b]) / n)
         }
     }
