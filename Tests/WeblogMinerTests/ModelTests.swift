@@ -237,6 +237,22 @@ import Testing
         #expect(constantModel.predict(test).allSatisfy { abs($0 - constant[0]) < 1e-9 })
     }
 
+    @Test func degenerateInputsDoNotTrap() {
+        let (x, _) = Self.planted(100, seed: 9)
+        var oneClass = GradientBoostedTrees()
+        oneClass.fit(x, [Bool](repeating: false, count: 100))
+        #expect(oneClass.predictProbability(x).allSatisfy { $0 < 1e-6 })
+        var tiny = GradientBoostedTrees()
+        tiny.fit(x.selecting(rows: [0, 1, 2]), [true, false, true])
+        #expect(tiny.predictProbability(x).count == 100)
+        var constant = FeatureMatrix(names: ["c"])
+        for _ in 0 ..< 50 { constant.append(row: [1]) }
+        var lr = LogisticRegression()
+        lr.fit(constant, (0 ..< 50).map { $0 % 5 == 0 })
+        #expect(abs(lr.coefficients[0]) < 1e-12)
+        #expect(abs(sigmoid(lr.intercept) - 0.2) < 1e-9)
+    }
+
     /// _BinMapper(n_bins=256).fit(v).bin_thresholds_ for v_i = ((37 i) mod 1000) / 7, i < 1000, and
     /// for 0...9 repeated with a NaN (sklearn maps 4.5 to bin 4, NaN to bin 255).
     @Test func binningMatchesSklearn() {
