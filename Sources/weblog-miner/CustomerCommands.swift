@@ -127,7 +127,7 @@ struct ProspectsCommand: ParsableCommand {
         do {
             matcher = try conversion.map { try PageMapper(specs: [$0 + "=converted"]) }
         } catch {
-            throw ValidationError("--conversion: \(error.description)")
+            throw ValidationError("--conversion: \(error)")
         }
         var options = ProspectScoring.Options()
         options.model = model
@@ -141,7 +141,13 @@ struct ProspectsCommand: ParsableCommand {
                 if !input.quiet { Diagnostics.note(join.summary) }
                 let (evaluation, prospects): (ProspectScoring.Evaluation, [ProspectScoring.Prospect])
                 do {
-                    (evaluation, prospects) = try ProspectScoring(options: options).run(history: history, join: join, pageNames: pages)
+                    let scoring = ProspectScoring(options: options)
+                    let hasConversionTimes = join.status.contains { if case .converted = $0 { return true } else { return false } }
+                    if !hasConversionTimes && table == nil && matcher == nil {
+                        (evaluation, prospects) = try scoring.runLookalike(history: history, join: join, pageNames: pages)
+                    } else {
+                        (evaluation, prospects) = try scoring.run(history: history, join: join, pageNames: pages)
+                    }
                 } catch {
                     Diagnostics.error("\(error)")
                     throw ExitCode(ExitStatus.dataError.rawValue)
@@ -152,7 +158,7 @@ struct ProspectsCommand: ParsableCommand {
                 for (rank, p) in prospects.prefix(top == 0 ? prospects.count : top).enumerated() {
                     let v = history.visitors[p.visitor]
                     let views = v.sessions.reduce(0) { $0 + $1.pages.count }
-                    rows.append([.int(rank + 1), .text(anonymize ? Anonymizer.visitor(v.key) : v.key), .real(LinkAnalysis.round4(p.score * 100) / 100),
+                    rows.append([.int(rank + 1), .text(anonymize ? Anonymizer.visitor(v.key) : v.key), .real((p.score * 1_000_000).rounded() / 1_000_000),
                                  .int(v.sessions.count), .int(views), .text(isoTime(v.sessions.map(\.start).min()!)),
                                  .text(isoTime(v.sessions.map(\.end).max()!)), .text(p.reasons.joined(separator: "; "))])
                 }
@@ -164,7 +170,13 @@ struct ProspectsCommand: ParsableCommand {
 
     static func describe(_ e: ProspectScoring.Evaluation, model: ProspectScoring.ModelKind) -> String {
         func f(_ x: Double) -> String { x.isNaN ? "n/a" : String(format4: x) }
-        var s = "model \(model.rawValue), horizon \(f(Double(e.horizonMillis) / 86_400_000)) days: trained at \(isoTime(e.trainSnapshot)) (\(e.trainRows) visitors, \(e.trainPositives) converted within the horizon), "
+        var s: String
+        if e.mode == "lookalike" {
+            s = "no conversion times (no --registrations or --conversion): lookalike mode, logged-in users vs anonymous visitors. model \(model.rawValue), \(e.folds)-fold cross-validated over \(e.trainRows) visitors (\(e.trainPositives) logged in): "
+            s += "ROC-AUC \(f(e.rocAUC)), PR-AUC \(f(e.averagePrecision)), precision at \(e.k) \(f(e.precisionAtK)); \(model == .gbdt ? "logistic" : "gbdt") ROC-AUC \(f(e.otherModelAUC))"
+            return s
+        }
+        s = "model \(model.rawValue), horizon \(f(Double(e.horizonMillis) / 86_400_000)) days: trained at \(isoTime(e.trainSnapshot)) (\(e.trainRows) visitors, \(e.trainPositives) converted within the horizon), "
         s += "tested at \(isoTime(e.testSnapshot)) (\(e.testRows) visitors, \(e.testPositives) converted): ROC-AUC \(f(e.rocAUC)), PR-AUC \(f(e.averagePrecision)), precision at \(e.k) \(f(e.precisionAtK)); \(model == .gbdt ? "logistic" : "gbdt") ROC-AUC \(f(e.otherModelAUC))"
         if !e.calibration.isEmpty {
             s += "\ncalibration (predicted -> observed, count): " + e.calibration.filter { $0.count > 0 }.map { "\(f($0.meanPredicted)) -> \(f($0.observedRate)) (\($0.count))" }.joined(separator: ", ")
@@ -180,7 +192,7 @@ struct ProspectsCommand: ParsableCommand {
         json += ",\"sessions\":\(c.sessions),\"sessions_linked\":\(c.sessionsLinked),\"sessions_with_user\":\(c.sessionsWithUser),\"visitors_without_key\":\(c.visitorsWithoutKey)"
         json += ",\"visitors_unknown_key\":\(c.visitorsUnknownKey),\"visitors_ambiguous\":\(c.visitorsAmbiguous),\"visitors_registered_before\":\(c.visitorsRegisteredBefore)"
         json += ",\"conversions_by_registration\":\(c.conversionsByRegistration),\"conversions_by_page\":\(c.conversionsByPage)}"
-        json += ",\"model\":{\"kind\":\(jsonQuote(model.rawValue)),\"horizon_days\":\(Double(e.horizonMillis) / 86_400_000),\"train_snapshot\":\(jsonQuote(isoTime(e.trainSnapshot))),\"test_snapshot\":\(jsonQuote(isoTime(e.testSnapshot)))"
+        json += ",\"model\":{\"kind\":\(jsonQuote(model.rawValue)),\"mode\":\(jsonQuote(e.mode)),\"horizon_days\":\(Double(e.horizonMillis) / 86_400_000),\"train_snapshot\":\(jsonQuote(isoTime(e.trainSnapshot))),\"test_snapshot\":\(jsonQuote(isoTime(e.testSnapshot)))"
         json += ",\"train_rows\":\(e.trainRows),\"train_positives\":\(e.trainPositives),\"test_rows\":\(e.testRows),\"test_positives\":\(e.testPositives)"
         json += ",\"roc_auc\":\(num(e.rocAUC)),\"pr_auc\":\(num(e.averagePrecision)),\"precision_at_k\":\(num(e.precisionAtK)),\"k\":\(e.k),\"other_model_roc_auc\":\(num(e.otherModelAUC))"
         json += ",\"calibration\":[" + e.calibration.map { "{\"lower\":\($0.lower),\"upper\":\($0.upper),\"count\":\($0.count),\"mean_predicted\":\(num($0.meanPredicted)),\"observed_rate\":\(num($0.observedRate))}" }.joined(separator: ",") + "]}}\n"

@@ -107,6 +107,7 @@ public struct ProspectFeatures {
     /// The feature and its value in words, for the reasons shown next to a prospect.
     public func phrase(_ feature: Int, _ value: Double) -> String {
         let name = names[feature]
+        if value.isNaN { return name.hasSuffix("dwell_s") ? "no time per page observed yet (one-page visits)" : "no \(name) yet" }
         func n(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(format4: (x * 10).rounded() / 10) }
         if name.hasPrefix("views:") { return "viewed \(name.dropFirst(6)) \(value == 1 ? "once" : "\(n(value)) times")" }
         if name.hasPrefix("pattern:") { return "path \(name.dropFirst(8)) in \(n(value)) session\(value == 1 ? "" : "s")" }

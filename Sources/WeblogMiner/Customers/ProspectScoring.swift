@@ -19,6 +19,10 @@ public struct ProspectScoring {
     }
 
     public struct Evaluation: Sendable {
+        /// "forecast" (snapshots, time-based validation) or "lookalike" (customers vs the rest,
+        /// cross-validated: without conversion times there is nothing to forecast).
+        public var mode = "forecast"
+        public var folds = 0
         public var trainSnapshot: Int64 = 0
         public var testSnapshot: Int64 = 0
         public var horizonMillis: Int64 = 0
@@ -112,6 +116,66 @@ public struct ProspectScoring {
             let top = contributions.indices.filter { contributions[$0] > 0 }.sorted { contributions[$0] > contributions[$1] }.prefix(options.reasons)
             prospects.append(Prospect(visitor: i, score: scores[r], reasons: top.map { scoringFeatures.phrase($0, rows[r, $0]) }))
         }
+        prospects.sort { $0.score != $1.score ? $0.score > $1.score : history.visitors[$0.visitor].key < history.visitors[$1.visitor].key }
+        return (evaluation, prospects)
+    }
+
+    /// Without conversion times (no registration table or conversion page, but logged-in users):
+    /// which anonymous visitors behave like the known users? Features from all views; customers vs
+    /// anonymous visitors, 5-fold stratified cross-validation; prospects get out-of-fold scores, so
+    /// no visitor is scored by a model that saw it.
+    public func runLookalike(history: VisitorHistory, join: CustomerJoin, pageNames: ByteStringInterner, folds k: Int = 5) throws -> (Evaluation, [Prospect]) {
+        let end = history.lastTime + 1
+        var evaluation = Evaluation()
+        evaluation.mode = "lookalike"
+        evaluation.folds = k
+        evaluation.testSnapshot = end
+        let features = ProspectFeatures(history: history, snapshot: end, pageNames: pageNames)
+        var x = FeatureMatrix(names: features.names)
+        var y: [Bool] = []
+        var who: [Int] = []
+        for (i, v) in history.visitors.enumerated() {
+            guard join.status[i] == .anonymous || join.status[i] == .customer, let row = features.row(v, before: end) else { continue }
+            x.append(row: row)
+            y.append(join.status[i] == .customer)
+            who.append(i)
+        }
+        evaluation.trainRows = y.count
+        evaluation.trainPositives = y.filter { $0 }.count
+        evaluation.testRows = y.count
+        evaluation.testPositives = evaluation.trainPositives
+        guard evaluation.trainPositives >= k && evaluation.trainPositives < y.count - k else {
+            throw ScoringError.tooFewConversions(evaluation.trainPositives, snapshot: end)
+        }
+        let foldOf = CrossValidation.stratifiedFolds(labels: y, k: k, seed: options.seed)
+        var scores = [Double](repeating: .nan, count: y.count)
+        var otherScores = scores
+        var reasons = [[String]](repeating: [], count: y.count)
+        for f in 0 ..< k {
+            let train = y.indices.filter { foldOf[$0] != f }, test = y.indices.filter { foldOf[$0] == f }
+            let trainX = x.selecting(rows: train), testX = x.selecting(rows: test)
+            var model = makeModel(options.model)
+            model.fit(trainX, train.map { y[$0] })
+            let p = model.predictProbability(testX)
+            var other = makeModel(options.model == .gbdt ? .logistic : .gbdt)
+            other.fit(trainX, train.map { y[$0] })
+            let q = other.predictProbability(testX)
+            for (j, i) in test.enumerated() {
+                scores[i] = p[j]
+                otherScores[i] = q[j]
+                if !y[i] {
+                    let c = model.contributions(testX, row: j)
+                    reasons[i] = c.indices.filter { c[$0] > 0 }.sorted { c[$0] > c[$1] }.prefix(options.reasons).map { features.phrase($0, testX[j, $0]) }
+                }
+            }
+        }
+        evaluation.rocAUC = Metrics.rocAUC(scores: scores, labels: y)
+        evaluation.averagePrecision = Metrics.averagePrecision(scores: scores, labels: y)
+        evaluation.k = max(1, evaluation.trainPositives)
+        evaluation.precisionAtK = Metrics.precisionAtK(scores: scores, labels: y, k: evaluation.k)
+        evaluation.calibration = Metrics.calibration(scores: scores, labels: y)
+        evaluation.otherModelAUC = Metrics.rocAUC(scores: otherScores, labels: y)
+        var prospects = y.indices.filter { !y[$0] }.map { Prospect(visitor: who[$0], score: scores[$0], reasons: reasons[$0]) }
         prospects.sort { $0.score != $1.score ? $0.score > $1.score : history.visitors[$0.visitor].key < history.visitors[$1.visitor].key }
         return (evaluation, prospects)
     }

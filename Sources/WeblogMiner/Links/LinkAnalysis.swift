@@ -334,5 +334,5 @@ public struct LinkAnalysis {
         return (rank, hits, t1 - t0, monotonicSeconds() - t1)
     }
 
-    static func round4(_ x: Double) -> Double { (x * 10000).rounded() / 10000 }
+    public static func round4(_ x: Double) -> Double { (x * 10000).rounded() / 10000 }
 }

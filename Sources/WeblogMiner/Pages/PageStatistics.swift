@@ -158,7 +158,11 @@ public enum PageWriter {
 
 extension String {
     /// Up to four decimals, trailing zeros dropped, without Foundation.
-    init(format4 value: Double) {
+    public init(format4 value: Double) {
+        guard value.isFinite else {
+            self = value.isNaN ? "nan" : (value > 0 ? "inf" : "-inf")
+            return
+        }
         let scaled = Int64((value * 10000).rounded())
         let whole = scaled / 10000
         var frac = String(abs(scaled % 10000)).leftPadded(4)
