@@ -17,10 +17,12 @@ public struct SessionRun {
         public var sessions = 0
         /// Page names by id.
         public var pages: ByteStringInterner
+        /// With `suspend`: what continues in the next run (open sessions are then not handed out).
+        public var snapshot: Sessionizer.Snapshot? = nil
     }
 
     /// `body` receives each session and the page-name table (ids in `PageView.page`).
-    public func run(inputs: [InputSpec], rejectsOutput: OutputStream? = nil,
+    public func run(inputs: [InputSpec], rejectsOutput: OutputStream? = nil, resume: Sessionizer.Snapshot? = nil, suspend: Bool = false,
                     _ body: @escaping (Session, ByteStringInterner) throws -> Void) throws -> Report {
         let merger = HitMerger(inputs: inputs, ingest: ingest, cleaning: cleaning, visitorKey: sessions.visitorKey,
                                windowMillis: sessions.reorderWindowMillis, rejectWriter: rejectsOutput)
@@ -30,8 +32,14 @@ public struct SessionRun {
             count += 1
             try body(session, sessionizer.pages)
         }
+        if let resume { sessionizer.resume(from: resume) }
         let reports = try merger.run { hit, chunk in try sessionizer.add(hit, chunk) }
-        try sessionizer.finish()
+        var snapshot: Sessionizer.Snapshot? = nil
+        if suspend {
+            snapshot = sessionizer.suspend()
+        } else {
+            try sessionizer.finish()
+        }
         var cleaningCounts = merger.counts
         cleaningCounts.lateHits = merger.counts.lateHits
         let s = sessionizer.counts
@@ -42,7 +50,8 @@ public struct SessionRun {
         cleaningCounts.robotsTxtVisitors = s.robotsTxtVisitors
         cleaningCounts.behaviourHits = s.behaviourHits
         cleaningCounts.behaviourSessions = s.behaviourSessions
-        return Report(ingest: IngestReport.combine(reports, maxRejectRatio: ingest.maxRejectRatio), cleaning: cleaningCounts, sessions: count, pages: sessionizer.pages)
+        return Report(ingest: IngestReport.combine(reports, maxRejectRatio: ingest.maxRejectRatio), cleaning: cleaningCounts, sessions: count,
+                      pages: sessionizer.pages, snapshot: snapshot)
     }
 }
 

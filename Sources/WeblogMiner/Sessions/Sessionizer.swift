@@ -146,6 +146,58 @@ public final class Sessionizer {
         for item in rest { try close(item) }
     }
 
+    /// What a nightly run carries to the next one: the sessions still open at the end of the input
+    /// (they may go on in tomorrow's log), the page names (so ids stay stable), the next session
+    /// number and the robots.txt fetchers.
+    public struct Snapshot: Sendable {
+        public struct OpenSession: Sendable {
+            public var session: Session
+            public var last: Int64
+            public var referrers: Int
+            public init(session: Session, last: Int64, referrers: Int) {
+                self.session = session
+                self.last = last
+                self.referrers = referrers
+            }
+        }
+        public var pages: ByteStringInterner
+        public var open: [OpenSession]
+        public var nextID: Int
+        public var robotsTxtVisitors: [UInt64]
+        public init(pages: ByteStringInterner, open: [OpenSession], nextID: Int, robotsTxtVisitors: [UInt64]) {
+            self.pages = pages
+            self.open = open
+            self.nextID = nextID
+            self.robotsTxtVisitors = robotsTxtVisitors
+        }
+    }
+
+    /// Continues from a snapshot of an earlier run.
+    func resume(from snapshot: Snapshot) {
+        pages = snapshot.pages
+        nextID = snapshot.nextID
+        for v in snapshot.robotsTxtVisitors { _ = robotsTxtVisitors.insert(v) }
+        for o in snapshot.open.sorted(by: { $0.last < $1.last }) {
+            open[o.session.visitorHash] = Open(session: o.session, last: o.last, referrers: o.referrers)
+            expiry.append((o.last, o.session.visitorHash))
+        }
+    }
+
+    /// Ends the input without closing the open sessions: they are handed back for the next run.
+    /// `robotSessionsDropped`: open sessions that already look like robots are counted and dropped.
+    func suspend() -> Snapshot {
+        counts.robotAgentVisitors = robotAgentVisitors.count
+        let rest = open.values.sorted { $0.session.id < $1.session.id }
+        open.removeAll()
+        return Snapshot(pages: pages, open: rest.map { Snapshot.OpenSession(session: $0.session, last: $0.last, referrers: $0.referrers) },
+                        nextID: nextID, robotsTxtVisitors: robotsTxtVisitors.values)
+    }
+
+    /// Whether a session that is still open would be dropped as a robot's if it ended now.
+    public static func isRobotBehaviour(_ open: Snapshot.OpenSession, cleaning: CleaningOptions) -> Bool {
+        isRobotBehaviour(open.session, referrers: open.referrers, cleaning: cleaning)
+    }
+
     private func close(_ item: Open) throws {
         let views = item.session.observedViews
         if isRobotBehaviour(item) {
@@ -158,8 +210,12 @@ public final class Sessionizer {
     }
 
     private func isRobotBehaviour(_ item: Open) -> Bool {
-        let views = item.session.views.contains(where: \.inferred) ? item.session.views.filter { !$0.inferred } : item.session.views
-        if cleaning.robotMinViewsWithoutReferrer > 0 && views.count >= cleaning.robotMinViewsWithoutReferrer && item.referrers == 0 { return true }
+        Self.isRobotBehaviour(item.session, referrers: item.referrers, cleaning: cleaning)
+    }
+
+    private static func isRobotBehaviour(_ session: Session, referrers: Int, cleaning: CleaningOptions) -> Bool {
+        let views = session.views.contains(where: \.inferred) ? session.views.filter { !$0.inferred } : session.views
+        if cleaning.robotMinViewsWithoutReferrer > 0 && views.count >= cleaning.robotMinViewsWithoutReferrer && referrers == 0 { return true }
         if cleaning.maxViewsPerMinute > 0 && views.count > cleaning.maxViewsPerMinute {
             var first = 0
             for last in views.indices {
