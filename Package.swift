@@ -11,6 +11,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
+        // Results database and the nightly state store (SQLite, Debian libsqlite3-dev).
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // The `run` configuration file (YAML).
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // C libraries from Debian: zlib1g-dev (gzip) and libpcre2-dev (user-supplied patterns).
@@ -22,7 +26,11 @@ let package = Package(
             providers: [.apt(["libpcre2-dev"]), .brew(["pcre2"])]),
         .target(
             name: "WeblogMiner",
-            dependencies: ["CZlib", "CPCRE2"],
+            dependencies: [
+                "CZlib", "CPCRE2",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Yams", package: "Yams"),
+            ],
             resources: [.embedInCode("Cleaning/robot-patterns.txt")],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .executableTarget(

@@ -20,11 +20,19 @@ struct WeblogMinerCommand: ParsableCommand {
 
             \(ExitStatus.helpText)
             """),
-        subcommands: [ParseCommand.self, StatsCommand.self, SessionsCommand.self, PagesCommand.self, PatternsCommand.self, RulesCommand.self, LinksCommand.self, ProspectsCommand.self, DwellCommand.self, CatCommand.self]
+        subcommands: [RunCommand.self, InitCommand.self, ParseCommand.self, StatsCommand.self, SessionsCommand.self, PagesCommand.self, PatternsCommand.self, RulesCommand.self, LinksCommand.self, ProspectsCommand.self, DwellCommand.self, CatCommand.self]
     )
 
     static func main() {
         ProcessSetup.limitMallocArenas()
-        Self.main(nil)
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "run" {
+            do {
+                arguments = try RunCommand.expandConfig(arguments)
+            } catch {
+                Self.exit(withError: error)
+            }
+        }
+        Self.main(arguments)
     }
 }

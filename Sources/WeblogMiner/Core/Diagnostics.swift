@@ -6,6 +6,12 @@ public enum Diagnostics {
     public static func error(_ message: String) { emit("error: " + message) }
     public static func note(_ message: String) { emit(message) }
 
+    /// A line as it is (machine-readable logs).
+    public static func raw(_ line: String) {
+        var bytes = Array((line + "\n").utf8)
+        bytes.withUnsafeMutableBytes { _ = write(2, $0.baseAddress, $0.count) }
+    }
+
     /// A note printed only the first time `key` comes up in this process (e.g. one detected-format
     /// note for 28 rotated files of the same format, not 28).
     public static func noteOnce(key: String, _ message: @autoclosure () -> String) {

@@ -48,9 +48,11 @@ public enum SHA256 {
         return h.flatMap { v in (0 ..< 4).map { UInt8(truncatingIfNeeded: v >> (24 - $0 * 8)) } }
     }
 
-    public static func hex(_ text: String) -> String {
+    public static func hex(_ text: String) -> String { hexDigest(Array(text.utf8)[...]) }
+
+    public static func hexDigest(_ bytes: ArraySlice<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
-        return String(decoding: digest(Array(text.utf8)).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] }, as: UTF8.self)
+        return String(decoding: digest(Array(bytes)).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 15)]] }, as: UTF8.self)
     }
 
     @inline(__always) private static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { x >> n | x << (32 - n) }

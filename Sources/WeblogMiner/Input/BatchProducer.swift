@@ -56,6 +56,24 @@ final class BatchProducer: @unchecked Sendable {
             let reader = DecompressingReader(fd: fd)
             var batch = takeBatch()
             var skippingOverlong = false
+            let skip = producer.inputs[index].skipLines
+            if skip > 0 {
+                var left = skip
+                while left > 0 {
+                    let n = reader.read(into: batch.buffer, capacity: batch.capacity)
+                    if n == 0 { break }
+                    var at = 0
+                    while left > 0, at < n, let nl = memchr(batch.buffer + at, 0x0A, n - at) {
+                        at = nl.assumingMemoryBound(to: UInt8.self) - batch.buffer + 1
+                        left -= 1
+                    }
+                    if left == 0 {
+                        memmove(batch.buffer, batch.buffer + at, n - at)
+                        batch.count = n - at
+                    }
+                }
+                nextLineNumber = skip - left + 1
+            }
             let minRead = 16 * 1024
             let base = producer.bytesRead
             while true {

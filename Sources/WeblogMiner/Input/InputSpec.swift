@@ -1,8 +1,16 @@
 /// One input named on the command line: a file path, or standard input (`-`).
 public struct InputSpec: Sendable, Hashable {
     public let path: String
+    /// Lines at the start that an earlier run already read (a log that has grown since): skipped,
+    /// and line numbers continue after them.
+    public var skipLines = 0
 
     public init(_ path: String) { self.path = path }
+
+    public init(_ path: String, skipLines: Int) {
+        self.path = path
+        self.skipLines = skipLines
+    }
 
     public static let standardInput = InputSpec("-")
 

@@ -1,0 +1,138 @@
+import Foundation
+
+/// `weblog-miner run`: every stage over the logs in one streaming pass (parse, clean, sessions),
+/// then the in-memory steps (pages, patterns, rules, links, customers, dwell) over all sessions so
+/// far, written into a fresh directory — TSV per result, summary.json, results.sqlite, report.html —
+/// that replaces the previous results atomically. With a state store, only new log lines are read,
+/// sessions still open at the end wait for the next run, and re-running on the same input changes
+/// nothing.
+public struct NightlyRun {
+    public struct Options {
+        public var ingest = IngestOptions()
+        public var cleaning = CleaningOptions()
+        public var sessions = SessionOptions()
+        public var outDir = "weblog-results"
+        /// nil: `OUT.state.sqlite` beside the output directory; "" : no state (a one-off run).
+        public var statePath: String? = nil
+        public var minSupport = "1%"
+        public var maxGap: Int? = nil
+        public var maxLength: Int? = nil
+        public var minConfidence = 0.5
+        public var registrations: String? = nil
+        public var keyColumn: String? = nil
+        public var timeColumn: String? = nil
+        public var hashKeys = false
+        public var keyIsVisitor = false
+        public var conversion: String? = nil
+        public var site: String? = nil
+        public var siteEdges: String? = nil
+        public var siteFiles = SiteLinks.FileURLStyle.stripExtension
+        public var links = LinkAnalysis.Options()
+        public var prospects = ProspectScoring.Options()
+        public var topProspects = 100
+        public var anonymize = false
+        public var title = "Web usage report"
+        public init() {}
+    }
+
+    public struct Outcome {
+        public var status = ExitStatus.ok
+        public var filesRead = 0
+        public var filesSkipped = 0
+        public var newSessions = 0
+        public var totalSessions = 0
+        public var outDir = ""
+        public var notes: [String] = []
+    }
+
+    public var options: Options
+    public init(options: Options) { self.options = options }
+
+    public func run(inputs: [InputSpec], note: (String) -> Void = { _ in }) throws -> Outcome {
+        var outcome = Outcome()
+        outcome.outDir = options.outDir
+        let statePath = options.statePath ?? (Self.trimmed(options.outDir) + ".state.sqlite")
+        let useState = !statePath.isEmpty
+        let lock = useState ? try RunLock(path: statePath + ".lock") : nil
+        defer { withExtendedLifetime(lock) {} }
+        let store = useState ? try StateStore(path: statePath) : nil
+        let loaded = try store?.load() ?? StateStore.Loaded()
+
+        // Which inputs are new, grown, or already read.
+        var toRead: [InputSpec] = []
+        var records: [StateStore.FileRecord?] = []
+        for input in inputs {
+            guard !input.isStandardInput, let found = StateStore.identify(input.path) else {
+                toRead.append(input)
+                records.append(nil)
+                continue
+            }
+            var id = found.record
+            if let seen = loaded.files.first(where: { found.continues($0) }) {
+                if seen.device == id.device && seen.inode == id.inode && seen.size == id.size || seen.head == id.head && seen.lines > 0 && seen.size == id.size {
+                    outcome.filesSkipped += 1
+                    continue
+                }
+                id.lines = seen.lines
+                toRead.append(InputSpec(input.path, skipLines: seen.lines))
+            } else {
+                toRead.append(input)
+            }
+            records.append(id)
+        }
+        if outcome.filesSkipped > 0 { note("\(outcome.filesSkipped) of \(inputs.count) log files already read by an earlier run: skipped") }
+
+        // The streaming pass.
+        var closed = loaded.closed
+        let firstNew = closed.count
+        let sessionRun = SessionRun(ingest: options.ingest, cleaning: options.cleaning, sessions: options.sessions)
+        let report = try sessionRun.run(inputs: toRead, resume: loaded.snapshot, suspend: true) { session, _ in closed.append(session) }
+        let snapshot = report.snapshot!
+        outcome.filesRead = toRead.count
+        outcome.newSessions = closed.count - firstNew
+        outcome.status = report.ingest.status
+        for (k, f) in report.ingest.files.enumerated() where records[k] != nil {
+            records[k]!.lines += f.lines
+        }
+        // For today's results, sessions still open count as they stand (robots' left out).
+        var all = closed
+        for o in snapshot.open where !Sessionizer.isRobotBehaviour(o, cleaning: options.cleaning) { all.append(o.session) }
+        all.sort { $0.id < $1.id }
+        outcome.totalSessions = all.count
+        var totals = loaded.totals
+        totals["next_session_id"] = nil
+        let c = report.cleaning
+        for (k, v) in [("hits", c.hits), ("dropped_static", c.droppedStatic), ("dropped_status", c.droppedStatus), ("dropped_method", c.droppedMethod),
+                       ("robot_agent_hits", c.robotAgentHits), ("robots_txt_hits", c.robotsTxtHits), ("behaviour_hits", c.behaviourHits),
+                       ("late_hits", c.lateHits), ("rejected_lines", report.ingest.rejects.values.reduce(0, +))] {
+            totals[k, default: 0] += v
+        }
+
+        // Results into a fresh directory.
+        let staging = try AtomicDirectory(target: options.outDir)
+        do {
+            let results = try writeResults(sessions: all, pages: snapshot.pages, totals: totals, into: staging, note: note)
+            outcome.notes = results
+            if getenv("WEBLOG_MINER_FAIL_BEFORE_PUBLISH") != nil {
+                // Test hook: a failure at the worst moment (everything written, nothing published).
+                throw AtomicDirectory.PublishError.cannotSwap(options.outDir, EIO)
+            }
+            if let store {
+                try store.save(files: records.compactMap { $0 }, closed: Array(closed[firstNew...]), snapshot: snapshot,
+                               previousPageCount: loaded.snapshot?.pages.count ?? 0, totals: totals) { try staging.publish() }
+            } else {
+                try staging.publish()
+            }
+        } catch {
+            staging.discard()
+            throw error
+        }
+        return outcome
+    }
+
+    static func trimmed(_ path: String) -> String {
+        var p = path
+        while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
+        return p
+    }
+}

@@ -1,0 +1,40 @@
+import Glibc
+
+/// One nightly run at a time per state store: an exclusive `flock` on `STATE.lock`, released by the
+/// kernel when the process ends however it ends (so a killed run never leaves a stale lock).
+public final class RunLock {
+    private let fd: Int32
+    public let path: String
+
+    public enum LockError: Error, CustomStringConvertible {
+        case busy(String, holder: String)
+        case cannotOpen(String, Int32)
+        public var description: String {
+            switch self {
+            case .busy(let path, let holder): "another weblog-miner run is working on this state (lock \(path) held\(holder.isEmpty ? "" : " by pid \(holder)")); try again when it has finished"
+            case .cannotOpen(let path, let code): "cannot create the lock file \(path): \(errnoDescription(code))"
+            }
+        }
+    }
+
+    public init(path: String) throws(LockError) {
+        self.path = path
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .cannotOpen(path, errno) }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            var buffer = [UInt8](repeating: 0, count: 32)
+            let n = pread(fd, &buffer, 32, 0)
+            close(fd)
+            throw .busy(path, holder: String(decoding: buffer.prefix(max(0, n)), as: UTF8.self).filter(\.isNumber))
+        }
+        self.fd = fd
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = pwrite(fd, pid, pid.count, 0)
+    }
+
+    deinit {
+        flock(fd, LOCK_UN)
+        close(fd)
+    }
+}

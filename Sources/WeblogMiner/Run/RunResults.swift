@@ -1,0 +1,133 @@
+import Foundation
+
+/// The result files of a run, computed from all sessions so far.
+extension NightlyRun {
+    /// Names of the TSV results, in report order; each becomes a table of results.sqlite.
+    public static let resultFiles = ["sessions", "pages", "patterns", "rules", "links", "edges", "shortcuts", "unused_links", "exits", "prospects", "dwell"]
+
+    func writeResults(sessions: [Session], pages: ByteStringInterner, totals: [String: Int], into dir: AtomicDirectory, note: (String) -> Void) throws -> [String] {
+        var notes: [String] = []
+        func open(_ name: String) throws -> OutputStream { try OutputStream.open(dir.path(name)) }
+        func name(_ id: Int32) -> String { String(decoding: pages.bytes(of: id), as: UTF8.self) }
+
+        let sessionWriter = try SessionWriter(format: .tsv, to: try open("sessions.tsv"))
+        for s in sessions { try sessionWriter.write(s, pages: pages) }
+        try sessionWriter.finish(pages: pages)
+
+        var pageStats = PageStatistics()
+        var usage = UsageGraph()
+        let history = VisitorHistory()
+        for s in sessions {
+            pageStats.add(s)
+            usage.add(s)
+            history.add(s)
+        }
+        try PageWriter.write(pageStats, pages: pages, format: .tsv, to: try open("pages.tsv"))
+
+        // Patterns and rules, exactly as `sessions | patterns -` and `sessions | rules -` would give.
+        let db = SequenceDatabase(sequences: sessions.map { $0.views.map { name($0.page) } })
+        var patternOptions = PatternOptions()
+        patternOptions.minSupport = PatternOptions.absoluteSupport(options.minSupport, sequences: db.count) ?? 1
+        patternOptions.maxGap = options.maxGap
+        patternOptions.maxLength = options.maxLength
+        let patterns = db.count == 0 ? [] : PrefixSpan(database: db, options: patternOptions).mine()
+        try PatternWriter.write(patterns, db: db, format: .tsv, to: try open("patterns.tsv"))
+        let rules = SequentialRules.rules(from: patterns, sequences: db.count, minConfidence: options.minConfidence)
+        try PatternWriter.write(rules, db: db, format: .tsv, to: try open("rules.tsv"))
+
+        // Link structure.
+        var site: SiteLinks? = nil
+        let namer = PageNamer(cleaning: options.cleaning)
+        if let dirPath = options.site {
+            site = try SiteLinks.read(directory: dirPath, namer: namer, siteHosts: options.cleaning.siteHosts, style: options.siteFiles)
+        } else if let edges = options.siteEdges {
+            site = try SiteLinks.read(edgeList: InputSpec(edges), namer: namer)
+        }
+        let links = LinkAnalysis(usage: usage, sessionPages: pages, site: site, options: options.links)
+        for (file, table) in [("links.tsv", links.pages), ("edges.tsv", links.edges), ("shortcuts.tsv", links.shortcuts),
+                              ("unused_links.tsv", links.unused), ("exits.tsv", links.exits)] {
+            let out = try open(file)
+            try table.write(format: .tsv, to: out)
+            try out.commit()
+        }
+
+        // Customers.
+        var table: Registrations? = nil
+        if let path = options.registrations {
+            table = try Registrations.read(InputSpec(path), keyColumn: options.keyColumn, timeColumn: options.timeColumn)
+        }
+        let matcher = try options.conversion.map { try PageMapper(specs: [$0 + "=converted"]) }
+        var joinOptions = CustomerJoin.Options()
+        joinOptions.hashLogKeys = options.hashKeys
+        joinOptions.visitorKeyIsUser = options.keyIsVisitor
+        let join = CustomerJoin(history: history, registrations: table, conversion: matcher, pageNames: pages, options: joinOptions)
+        var prospectRows = RecordTable(columns: ProspectTable.columns)
+        var evaluation: ProspectScoring.Evaluation? = nil
+        do {
+            let scoring = ProspectScoring(options: options.prospects)
+            let hasTimes = join.status.contains { if case .converted = $0 { return true } else { return false } }
+            let hasCustomers = join.status.contains(.customer)
+            if hasTimes || table != nil || matcher != nil {
+                let (e, p) = try scoring.run(history: history, join: join, pageNames: pages)
+                evaluation = e
+                prospectRows = ProspectTable.rows(p, history: history, top: options.topProspects, anonymize: options.anonymize)
+            } else if hasCustomers {
+                let (e, p) = try scoring.runLookalike(history: history, join: join, pageNames: pages)
+                evaluation = e
+                prospectRows = ProspectTable.rows(p, history: history, top: options.topProspects, anonymize: options.anonymize)
+            } else {
+                notes.append("prospects: no registered or logged-in users and no --conversion pages: nothing to learn from (prospects.tsv is empty)")
+            }
+        } catch {
+            notes.append("prospects: \(error)")
+        }
+        let prospectsOut = try open("prospects.tsv")
+        try prospectRows.write(format: .tsv, to: prospectsOut)
+        try prospectsOut.commit()
+
+        let dwell = DwellAnalysis(history: history, pageNames: pages, seed: options.prospects.seed)
+        let dwellOut = try open("dwell.tsv")
+        try dwell.table.write(format: .tsv, to: dwellOut)
+        try dwellOut.commit()
+
+        // summary.json, results.sqlite, report.html.
+        let summary = RunSummary(sessions: sessions, history: history, pages: pageStats, totals: totals, join: join, evaluation: evaluation,
+                                 links: links.summary, dwell: dwell.report, patterns: patterns.count, rules: rules.count, title: options.title)
+        let summaryOut = try open("summary.json")
+        try summaryOut.write(summary.json)
+        try summaryOut.commit()
+        try ResultsDatabase.write(path: dir.path("results.sqlite"), tsvDirectory: dir.staging, tables: Self.resultFiles)
+        let html = HTMLReport(directory: dir.staging, summary: summary, pageNames: pages, sessions: sessions, anonymize: options.anonymize, dwell: dwell).render()
+        let reportOut = try open("report.html")
+        try reportOut.write(html)
+        try reportOut.commit()
+        for n in notes { note(n) }
+        return notes
+    }
+}
+
+/// The prospects table shared by `prospects` and `run`.
+public enum ProspectTable {
+    public static let columns: [RecordTable.Column] = [
+        .init("rank", "1 = most likely to convert"),
+        .init("visitor", "visitor key (address masked with --anonymize)"),
+        .init("score", "model probability of converting within the horizon"),
+        .init("sessions", "sessions seen"),
+        .init("page_views", "page views seen"),
+        .init("first_seen", "first view (UTC)"),
+        .init("last_seen", "last view (UTC)"),
+        .init("reasons", "the features that raised the score most, in words ('; '-separated)"),
+    ]
+
+    public static func rows(_ prospects: [ProspectScoring.Prospect], history: VisitorHistory, top: Int, anonymize: Bool) -> RecordTable {
+        var rows = RecordTable(columns: columns)
+        for (rank, p) in prospects.prefix(top == 0 ? prospects.count : top).enumerated() {
+            let v = history.visitors[p.visitor]
+            let views = v.sessions.reduce(0) { $0 + $1.pages.count }
+            rows.append([.int(rank + 1), .text(anonymize ? Anonymizer.visitor(v.key) : v.key), .real((p.score * 1_000_000).rounded() / 1_000_000),
+                         .int(v.sessions.count), .int(views), .text(isoTime(v.sessions.map(\.start).min()!)),
+                         .text(isoTime(v.sessions.map(\.end).max()!)), .text(p.reasons.joined(separator: "; "))])
+        }
+        return rows
+    }
+}

@@ -1,0 +1,258 @@
+import ArgumentParser
+import WeblogMiner
+import Yams
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "The nightly job: every stage over the logs, results published atomically into one directory with an HTML report.",
+        discussion: reflow("""
+            Reads the logs once (parse, clean, sessions) and computes pages, patterns, rules, link structure,
+            prospects and dwell over all sessions so far. Writes into --out DIR: report.html (self-contained,
+            open it in any browser), summary.json, sessions.tsv, pages.tsv, patterns.tsv, rules.tsv,
+            links.tsv, edges.tsv, shortcuts.tsv, unused_links.tsv, exits.tsv, prospects.tsv, dwell.tsv and
+            results.sqlite (one table per TSV file, same columns; see each command's --help). The new results
+            replace the old in one atomic rename: a crash, kill or full disk leaves the previous ones intact.
+
+            State (default OUT.state.sqlite, --no-state for a one-off run): log files already read are
+            recognised by content (also after rotation and compression) and skipped, a grown file is read
+            from where it stopped, sessions still open at the end continue in the next run, so
+            `run day1.gz` then `run day1.gz day2.gz` gives the same results as `run day1.gz day2.gz`, and
+            running again on the same input changes nothing. A lock stops two runs on the same state.
+
+            A YAML file given with --config supplies defaults for any long option (keys as the option names,
+            with - or _); `weblog-miner init` writes a commented example. Command-line options win.
+
+            EXAMPLES
+              weblog-miner run --out /var/www/stats /var/log/apache2/access.log*
+              weblog-miner run --config /etc/weblog-miner.yaml
+              weblog-miner run --out results logs/a/*.gz logs/b/*.gz --site site/ --registrations users.csv
+
+            \(ExitStatus.helpText)
+              75  another run holds the lock on the state
+            """)
+    )
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup var sessionOptions: SessionCLIOptions
+
+    @Option(help: ArgumentHelp("A YAML file of option defaults (see `weblog-miner init`).", valueName: "file"))
+    var config: String?
+
+    @Option(help: ArgumentHelp("Results directory (replaced atomically).", valueName: "dir"))
+    var out: String = "weblog-results"
+
+    @Option(help: ArgumentHelp("State store (SQLite). Default: OUT.state.sqlite.", valueName: "file"))
+    var state: String?
+
+    @Flag(help: "Do not read or write a state store: results from exactly the logs given.")
+    var noState = false
+
+    @Option(help: ArgumentHelp("Registration table for prospects (CSV/TSV with a header).", valueName: "file"))
+    var registrations: String?
+
+    @Option(help: ArgumentHelp("User key column of the registration table.", valueName: "column"))
+    var key: String?
+
+    @Option(help: ArgumentHelp("Registration time column.", valueName: "column"))
+    var registeredAt: String?
+
+    @Option(help: ArgumentHelp("The table's keys are sha256 of the lower-cased log value.", valueName: "sha256"))
+    var hash: String?
+
+    @Flag(help: "The visitor key (cookie/user column) is the user id.")
+    var keyIsVisitor = false
+
+    @Option(help: ArgumentHelp("Pages that count as a conversion (PCRE2).", valueName: "regex"))
+    var conversion: String?
+
+    @Option(help: ArgumentHelp("The site's HTML export or mirror, for the link structure.", valueName: "dir"))
+    var site: String?
+
+    @Option(help: ArgumentHelp("The site's links as from<TAB>to lines, instead of --site.", valueName: "file"))
+    var siteEdges: String?
+
+    @Option(help: ArgumentHelp("How exported file names map to URLs: strip or keep the .html.", valueName: "strip|keep"))
+    var siteFiles: SiteLinks.FileURLStyle = .stripExtension
+
+    @Option(help: ArgumentHelp("Pattern minimum support: a count or a share of sessions.", valueName: "n|p%"))
+    var minSupport = "1%"
+
+    @Option(help: ArgumentHelp("Largest step between pattern pages (1 = contiguous paths).", valueName: "n"))
+    var maxGap: Int?
+
+    @Option(help: ArgumentHelp("Longest pattern.", valueName: "n"))
+    var maxLength: Int?
+
+    @Option(help: ArgumentHelp("Rule minimum confidence.", valueName: "c"))
+    var minConfidence = 0.5
+
+    @Option(help: ArgumentHelp("Prospects in prospects.tsv (0: all).", valueName: "n"))
+    var topProspects = 100
+
+    @Flag(help: "Mask addresses and e-mail addresses in prospects.")
+    var anonymize = false
+
+    @Option(help: ArgumentHelp("Report title.", valueName: "text"))
+    var title = "Web usage report"
+
+    @Option(help: ArgumentHelp("Messages on stderr: text, or json (one JSON object per line, for cron and log collectors).", valueName: "text|json"))
+    var log = "text"
+
+    func validate() throws {
+        guard log == "text" || log == "json" else { throw ValidationError("--log must be text or json") }
+        if let hash, hash.lowercased() != "sha256" { throw ValidationError("--hash supports sha256 only") }
+        if input.files.isEmpty { throw ValidationError("name the log files to read (or - for standard input)") }
+    }
+
+    func emit(_ message: String, event: String = "note") {
+        if log == "json" {
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            Diagnostics.raw("{\"time\":\(jsonQuote(isoTime(Int64(now.tv_sec) * 1000))),\"event\":\(jsonQuote(event)),\"message\":\(jsonQuote(message))}")
+        } else if !input.quiet {
+            Diagnostics.note(message)
+        }
+    }
+
+    func run() throws {
+        ignoreBrokenPipeSignal()
+        var options = NightlyRun.Options()
+        options.ingest = try input.ingestOptions()
+        if log == "json" { options.ingest.quiet = true }
+        (options.cleaning, options.sessions) = try sessionOptions.build()
+        options.outDir = out
+        options.statePath = noState ? "" : state
+        options.minSupport = minSupport
+        options.maxGap = maxGap
+        options.maxLength = maxLength
+        options.minConfidence = minConfidence
+        options.registrations = registrations
+        options.keyColumn = key
+        options.timeColumn = registeredAt
+        options.hashKeys = hash != nil
+        options.keyIsVisitor = keyIsVisitor
+        options.conversion = conversion
+        options.site = site
+        options.siteEdges = siteEdges
+        options.siteFiles = siteFiles
+        options.topProspects = topProspects
+        options.anonymize = anonymize
+        options.title = title
+        let outcome: NightlyRun.Outcome
+        do {
+            outcome = try NightlyRun(options: options).run(inputs: input.inputs) { emit($0) }
+        } catch let error as RunLock.LockError {
+            emit(error.description, event: "error")
+            if log == "text" { Diagnostics.error(error.description) }
+            throw ExitCode(75)
+        } catch let error as OutputError {
+            if log == "text" { Diagnostics.error(error.message) } else { emit(error.message, event: "error") }
+            throw ExitCode(error.exitStatus.rawValue)
+        } catch let error as InputError {
+            if log == "text" { Diagnostics.error(error.message) } else { emit(error.message, event: "error") }
+            throw ExitCode(ExitStatus.noInput.rawValue)
+        } catch let error as AtomicDirectory.PublishError {
+            if log == "text" { Diagnostics.error(error.description) } else { emit(error.description, event: "error") }
+            throw ExitCode(ExitStatus.cannotCreate.rawValue)
+        } catch {
+            if log == "text" { Diagnostics.error("\(error)") } else { emit("\(error)", event: "error") }
+            throw ExitCode(ExitStatus.dataError.rawValue)
+        }
+        emit("\(outcome.filesRead) log files read, \(outcome.filesSkipped) already done; \(outcome.newSessions) new sessions, \(outcome.totalSessions) in all; results in \(outcome.outDir)/ (open \(outcome.outDir)/report.html)", event: "done")
+        if outcome.status != .ok { throw ExitCode(outcome.status.rawValue) }
+    }
+
+    /// `--config FILE`: its keys become options placed before the command line's own, which win.
+    static func expandConfig(_ arguments: [String]) throws -> [String] {
+        guard let k = arguments.firstIndex(of: "--config"), k + 1 < arguments.count else { return arguments }
+        let path = arguments[k + 1]
+        guard let text = readText(path) else { throw ValidationError("cannot read --config \(path)") }
+        let node: Any?
+        do {
+            node = try Yams.load(yaml: text)
+        } catch {
+            throw ValidationError("\(path): not valid YAML: \(error)")
+        }
+        guard let map = node as? [String: Any] else { throw ValidationError("\(path): expected key: value lines") }
+        var extra: [String] = []
+        var logs: [String] = []
+        for (rawKey, value) in map.sorted(by: { $0.key < $1.key }) {
+            let key = rawKey.split(separator: "_", omittingEmptySubsequences: false).joined(separator: "-")
+            if key == "logs" || key == "files" {
+                logs += (value as? [Any])?.map { "\($0)" } ?? ["\(value)"]
+                continue
+            }
+            switch value {
+            case let flag as Bool: if flag { extra.append("--" + key) }
+            case let list as [Any]: for v in list { extra += ["--" + key, "\(v)"] }
+            default: extra += ["--" + key, "\(value)"]
+            }
+        }
+        var rest = arguments
+        rest.removeSubrange(k ... k + 1)
+        // Logs from the file only when the command line names none.
+        let commandLineNamesLogs = rest.dropFirst().contains { !$0.hasPrefix("-") } || rest.contains("-")
+        return [rest[0]] + extra + Array(rest.dropFirst()) + (commandLineNamesLogs ? [] : logs)
+    }
+}
+
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Write a commented example configuration for `weblog-miner run --config`.")
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
+    var outputFile: String?
+
+    static let example = """
+        # weblog-miner run --config weblog-miner.yaml
+        # Keys are the long options of `weblog-miner run` (see `weblog-miner run --help`); - or _ both work.
+        # Options given on the command line win over this file.
+
+        # Where results go (replaced atomically each night) and the state that makes runs incremental.
+        out: /var/www/weblog-report
+        # state: /var/lib/weblog-miner/state.sqlite
+
+        # The logs: every rotated file may be named every night; files already read are skipped.
+        logs:
+          - /var/log/apache2/access.log
+          - /var/log/apache2/access.log.1
+        # format: combined
+
+        # The site itself: referrers from these hosts are internal pages.
+        site-host:
+          - www.example.com
+        # The site's HTML export, for links that exist but are not used and shortcut suggestions.
+        # site: /srv/www/html
+
+        # Page mapping: many URLs, one page.
+        map:
+          - '^/product/[0-9]+$=/product/:id'
+
+        # Sessions.
+        timeout: 30m
+        # path-completion: true
+
+        # Patterns and rules.
+        min-support: 1%
+        # max-gap: 1
+        min-confidence: 0.5
+
+        # Customers: registrations (user id, registration time, ...) and conversion pages.
+        # registrations: /srv/exports/registrations.csv
+        # conversion: '^/checkout/thanks'
+        # anonymize: true
+
+        title: Web usage report
+        """
+
+    func run() throws {
+        let out = try CommandSupport.openOutput(outputFile)
+        try CommandSupport.guardingOutput {
+            try out.write(Self.example + "\n")
+            try out.commit()
+            return .ok
+        }
+    }
+}
