@@ -146,7 +146,12 @@ struct ProspectsCommand: ParsableCommand {
                     if !hasConversionTimes && table == nil && matcher == nil {
                         (evaluation, prospects) = try scoring.runLookalike(history: history, join: join, pageNames: pages)
                     } else {
-                        (evaluation, prospects) = try scoring.run(history: history, join: join, pageNames: pages)
+                        do {
+                            (evaluation, prospects) = try scoring.run(history: history, join: join, pageNames: pages)
+                        } catch let error as ProspectScoring.ScoringError {
+                            if !input.quiet { Diagnostics.note("\(error); falling back to the lookalike model") }
+                            (evaluation, prospects) = try scoring.runLookalike(history: history, join: join, pageNames: pages)
+                        }
                     }
                 } catch {
                     Diagnostics.error("\(error)")
@@ -172,7 +177,7 @@ struct ProspectsCommand: ParsableCommand {
         func f(_ x: Double) -> String { x.isNaN ? "n/a" : String(format4: x) }
         var s: String
         if e.mode == "lookalike" {
-            s = "no conversion times (no --registrations or --conversion): lookalike mode, logged-in users vs anonymous visitors. model \(model.rawValue), \(e.folds)-fold cross-validated over \(e.trainRows) visitors (\(e.trainPositives) logged in): "
+            s = "lookalike mode, converted or logged-in visitors (their views before converting) vs anonymous visitors. model \(model.rawValue), \(e.folds)-fold cross-validated over \(e.trainRows) visitors (\(e.trainPositives) logged in): "
             s += "ROC-AUC \(f(e.rocAUC)), PR-AUC \(f(e.averagePrecision)), precision at \(e.k) \(f(e.precisionAtK)); \(model == .gbdt ? "logistic" : "gbdt") ROC-AUC \(f(e.otherModelAUC))"
             return s
         }

@@ -120,24 +120,42 @@ public struct ProspectScoring {
         return (evaluation, prospects)
     }
 
-    /// Without conversion times (no registration table or conversion page, but logged-in users):
-    /// which anonymous visitors behave like the known users? Features from all views; customers vs
-    /// anonymous visitors, 5-fold stratified cross-validation; prospects get out-of-fold scores, so
-    /// no visitor is scored by a model that saw it.
+    /// Without enough conversions to forecast (no conversion times, or too short a log): which
+    /// anonymous visitors behave like those who converted or are known users? Converted visitors
+    /// contribute only their views before converting; the features that measure time to the end of
+    /// the data (recency, the last 3 days) are left out, since they would tell converters apart by
+    /// when their history was cut. 5-fold stratified cross-validation; prospects get out-of-fold
+    /// scores, so no visitor is scored by a model that saw it.
     public func runLookalike(history: VisitorHistory, join: CustomerJoin, pageNames: ByteStringInterner, folds k: Int = 5) throws -> (Evaluation, [Prospect]) {
         let end = history.lastTime + 1
         var evaluation = Evaluation()
         evaluation.mode = "lookalike"
         evaluation.folds = k
         evaluation.testSnapshot = end
-        let features = ProspectFeatures(history: history, snapshot: end, pageNames: pageNames)
+        let cutoffs = join.status.map { status -> Int64 in
+            if case .converted(let at) = status { return at }
+            return status == .ambiguous ? Int64.min : Int64.max
+        }
+        let features = ProspectFeatures(history: history, snapshot: end, pageNames: pageNames, cutoffs: cutoffs)
+        let timeRelative = ["recency_days", "sessions_last_3_days"].compactMap { features.names.firstIndex(of: $0) }
         var x = FeatureMatrix(names: features.names)
         var y: [Bool] = []
         var who: [Int] = []
         for (i, v) in history.visitors.enumerated() {
-            guard join.status[i] == .anonymous || join.status[i] == .customer, let row = features.row(v, before: end) else { continue }
+            let label: Bool
+            var cut = end
+            switch join.status[i] {
+            case .anonymous: label = false
+            case .customer: label = true
+            case .converted(let at):
+                label = true
+                cut = at
+            case .ambiguous: continue
+            }
+            guard var row = features.row(v, before: cut) else { continue }
+            for k in timeRelative { row[k] = .nan }
             x.append(row: row)
-            y.append(join.status[i] == .customer)
+            y.append(label)
             who.append(i)
         }
         evaluation.trainRows = y.count

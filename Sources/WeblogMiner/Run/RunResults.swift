@@ -68,9 +68,15 @@ extension NightlyRun {
             let hasTimes = join.status.contains { if case .converted = $0 { return true } else { return false } }
             let hasCustomers = join.status.contains(.customer)
             if hasTimes || table != nil || matcher != nil {
-                let (e, p) = try scoring.run(history: history, join: join, pageNames: pages)
-                evaluation = e
-                prospectRows = ProspectTable.rows(p, history: history, top: options.topProspects, anonymize: options.anonymize)
+                let result: (ProspectScoring.Evaluation, [ProspectScoring.Prospect])
+                do {
+                    result = try scoring.run(history: history, join: join, pageNames: pages)
+                } catch let error as ProspectScoring.ScoringError {
+                    notes.append("prospects: \(error); falling back to the lookalike model")
+                    result = try scoring.runLookalike(history: history, join: join, pageNames: pages)
+                }
+                evaluation = result.0
+                prospectRows = ProspectTable.rows(result.1, history: history, top: options.topProspects, anonymize: options.anonymize)
             } else if hasCustomers {
                 let (e, p) = try scoring.runLookalike(history: history, join: join, pageNames: pages)
                 evaluation = e
