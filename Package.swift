@@ -32,7 +32,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             resources: [.embedInCode("Cleaning/robot-patterns.txt")],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+            // Optimised in debug builds too: the tests run the miners and models on real-sized data.
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release)), .unsafeFlags(["-O"], .when(configuration: .debug))]),
         .executableTarget(
             name: "weblog-miner",
             dependencies: [
