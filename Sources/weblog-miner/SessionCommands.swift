@@ -188,11 +188,20 @@ struct PagesCommand: ParsableCommand {
     @Option(name: .customLong("output"), help: ArgumentHelp("Output format: tsv or jsonl.", valueName: "tsv|jsonl"))
     var outputFormat: RecordOutputFormat = .tsv
 
+    @Flag(help: "Write mergeable partial statistics instead (for parts of the data split by visitor); combine them with `merge --kind pages`.")
+    var partial = false
+
     func run() throws {
         let stats = PageStatisticsBox()
         try runSessions(input: input, options: sessionOptions, outputFile: outputFile) { out in
             ({ session, _ in stats.value.add(session) },
-             { pages in try PageWriter.write(stats.value, pages: pages, format: outputFormat, to: out) })
+             { pages in
+                if partial {
+                    try stats.value.writePartial(pages: pages, to: out)
+                } else {
+                    try PageWriter.write(stats.value, pages: pages, format: outputFormat, to: out)
+                }
+             })
         }
     }
 }

@@ -20,7 +20,7 @@ struct WeblogMinerCommand: ParsableCommand {
 
             \(ExitStatus.helpText)
             """),
-        subcommands: [RunCommand.self, InitCommand.self, ParseCommand.self, StatsCommand.self, SessionsCommand.self, PagesCommand.self, PatternsCommand.self, RulesCommand.self, LinksCommand.self, ProspectsCommand.self, DwellCommand.self, CatCommand.self]
+        subcommands: [RunCommand.self, InitCommand.self, ParseCommand.self, StatsCommand.self, SessionsCommand.self, PagesCommand.self, PatternsCommand.self, RulesCommand.self, LinksCommand.self, ProspectsCommand.self, DwellCommand.self, MergeCommand.self, CatCommand.self]
     )
 
     static func main() {

@@ -183,7 +183,7 @@ import Testing
         #expect(a.dwellCount == 1 && a.medianDwellMillis == 10_000)  // only the first /a of session 1 has a next view
         #expect(b.dwellCount == 2 && b.medianDwellMillis == 30_000 && b.meanDwellMillis == 30_000)
         #expect(a.exitRate == 0.75 && a.bounceRate == 0.5)
-        let (previous, next) = r.stats.topNeighbours()
+        let (previous, next) = r.stats.topNeighbours(names: pages)
         #expect(next[pages.find("/b")!]?.0 == pages.find("/a") && next[pages.find("/b")!]?.1 == 2)
         #expect(previous[pages.find("/a")!]?.1 == 2)
     }

@@ -1,6 +1,7 @@
 /// Reads a graph given as lines `from<TAB>to[<TAB>weight]` (any extra columns ignored; `#` comments
-/// and a header row starting `from<TAB>to` skipped). Repeated edges add their weights; a missing
-/// weight counts 1. Streams the file: memory holds the names and the edges, not the text.
+/// and a header row starting `from<TAB>to` skipped); a line with one field names a page without
+/// edges (an isolated node, e.g. a page viewed only in one-page sessions). Repeated edges add their
+/// weights; a missing weight counts 1. Streams the file: memory holds the names and the edges, not the text.
 public enum EdgeList {
     public struct Result {
         public var graph: PageGraph
@@ -30,6 +31,10 @@ public enum EdgeList {
                     tab1 = base.distance(to: q.assumingMemoryBound(to: UInt8.self))
                     if let r = memchr(base + tab1 + 1, 9, line.count - tab1 - 1) { tab2 = base.distance(to: r.assumingMemoryBound(to: UInt8.self)) }
                 }
+            }
+            if tab0 < 0 {
+                _ = interner.intern(base, line.count)
+                return
             }
             let toEnd = tab1 >= 0 ? tab1 : line.count
             guard tab0 > 0, toEnd > tab0 + 1 else {

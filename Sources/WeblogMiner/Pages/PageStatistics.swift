@@ -82,6 +82,16 @@ public struct PageStatistics {
         for k in 1 ..< max(1, observed.count) { transitions[Self.pair(observed[k - 1].page, observed[k].page), default: 0] += 1 }
     }
 
+    /// The statistics of a page, created empty when new.
+    mutating func page(_ id: Int32) -> Page {
+        if let p = pages[id] { return p }
+        let p = Page()
+        pages[id] = p
+        return p
+    }
+
+    mutating func addTransition(_ key: UInt64, _ count: Int) { transitions[key, default: 0] += count }
+
     private func hashPair(_ visitor: UInt64, _ page: Int32) -> UInt64 {
         var h = visitor ^ (UInt64(UInt32(bitPattern: page)) &* 0x9E37_79B9_7F4A_7C15)
         h ^= h >> 31
@@ -89,15 +99,17 @@ public struct PageStatistics {
         return h ^ (h >> 29)
     }
 
-    /// For each page, its most frequent previous and next page (ties: lower page id).
-    public func topNeighbours() -> (previous: [Int32: (Int32, Int)], next: [Int32: (Int32, Int)]) {
+    /// For each page, its most frequent previous and next page (ties: the name that sorts first, so
+    /// the answer does not depend on the order pages were first seen: merged partials agree).
+    public func topNeighbours(names: ByteStringInterner) -> (previous: [Int32: (Int32, Int)], next: [Int32: (Int32, Int)]) {
         var previous: [Int32: (Int32, Int)] = [:]
         var next: [Int32: (Int32, Int)] = [:]
+        func before(_ a: Int32, _ b: Int32) -> Bool { names.bytes(of: a).lexicographicallyPrecedes(names.bytes(of: b)) }
         for (key, n) in transitions {
             let from = Int32(bitPattern: UInt32(key >> 32))
             let to = Int32(bitPattern: UInt32(key & 0xFFFF_FFFF))
-            if let cur = next[from], cur.1 > n || (cur.1 == n && cur.0 < to) {} else { next[from] = (to, n) }
-            if let cur = previous[to], cur.1 > n || (cur.1 == n && cur.0 < from) {} else { previous[to] = (from, n) }
+            if let cur = next[from], cur.1 > n || (cur.1 == n && !before(to, cur.0)) {} else { next[from] = (to, n) }
+            if let cur = previous[to], cur.1 > n || (cur.1 == n && !before(from, cur.0)) {} else { previous[to] = (from, n) }
         }
         return (previous, next)
     }
@@ -124,7 +136,7 @@ public enum PageWriter {
     ]
 
     public static func write(_ stats: PageStatistics, pages: ByteStringInterner, format: RecordOutputFormat, to out: OutputStream) throws(OutputError) {
-        let (previous, next) = stats.topNeighbours()
+        let (previous, next) = stats.topNeighbours(names: pages)
         func name(_ id: Int32) -> String { String(decoding: pages.bytes(of: id), as: UTF8.self) }
         func rate(_ x: Double) -> String { String(format4: x) }
         if format == .tsv { try out.write(columns.map(\.name).joined(separator: "\t") + "\n") }

@@ -1,0 +1,103 @@
+import ArgumentParser
+import WeblogMiner
+
+/// Combines results computed on parts of the data (Spark partitions split by visitor) exactly.
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Combine partial results of parts of the data into the whole: pages partials or edge counts.",
+        discussion: reflow("""
+            --kind pages: files written by `pages --partial` (each from the sessions of a disjoint group of
+            visitors) become the `pages` table, exactly as `pages` over all the data would give it (counts and
+            sums add, dwell histograms add so medians stay exact, transitions add).
+
+            --kind edges: lines from<TAB>to<TAB>count (with or without a header; e.g. `links --table edges`
+            output, of which only kind=transition rows are taken when a kind column exists) are summed per
+            edge; single-field lines (isolated pages) are kept. The output feeds `links --edges`.
+
+            EXAMPLES
+              weblog-miner merge --kind pages part-*.partial > pages.tsv
+              weblog-miner merge --kind edges edges-*.tsv | weblog-miner links --edges - --output jsonl
+
+            \(ExitStatus.helpText)
+            """)
+    )
+
+    enum Kind: String, ExpressibleByArgument, CaseIterable { case pages, edges }
+
+    @Argument(help: ArgumentHelp("Partial files ('-' for standard input).", valueName: "file"))
+    var files: [String] = []
+
+    @Option(help: ArgumentHelp("What the files hold: pages (partials of `pages --partial`) or edges.", valueName: "kind"))
+    var kind: Kind
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "file"))
+    var outputFile: String?
+
+    @Option(name: .customLong("output"), help: ArgumentHelp("Output format (pages): tsv or jsonl.", valueName: "tsv|jsonl"))
+    var outputFormat: RecordOutputFormat = .tsv
+
+    func run() throws {
+        ignoreBrokenPipeSignal()
+        let inputs = files.isEmpty ? ["-"] : files
+        var texts: [(String, String)] = []
+        for f in inputs {
+            guard let text = readText(f) else {
+                Diagnostics.error("cannot read \(f)")
+                throw ExitCode(ExitStatus.noInput.rawValue)
+            }
+            texts.append((f, text))
+        }
+        let out = try CommandSupport.openOutput(outputFile)
+        try CommandSupport.guardingOutput {
+            switch kind {
+            case .pages:
+                var stats = PageStatistics()
+                var names = ByteStringInterner(capacity: 1024)
+                for (f, text) in texts {
+                    do {
+                        try stats.addPartial(text, source: f, names: &names)
+                    } catch {
+                        Diagnostics.error("\(error)")
+                        throw ExitCode(ExitStatus.dataError.rawValue)
+                    }
+                }
+                try PageWriter.write(stats, pages: names, format: outputFormat, to: out)
+            case .edges:
+                var counts: [String: Double] = [:]
+                var order: [String] = []
+                var nodes: [String] = []
+                var seenNodes = Set<String>()
+                for (_, text) in texts {
+                    var kindColumn: Int? = nil
+                    for (k, line) in text.split(separator: "\n").enumerated() {
+                        let f = line.split(separator: "\t", omittingEmptySubsequences: false)
+                        if k == 0 && f.first == "from" {
+                            kindColumn = f.firstIndex(of: "kind")
+                            continue
+                        }
+                        if f.count == 1 {
+                            if seenNodes.insert(String(f[0])).inserted { nodes.append(String(f[0])) }
+                            continue
+                        }
+                        if let kc = kindColumn, kc < f.count, f[kc] != "transition" { continue }
+                        guard f.count >= 2 else { continue }
+                        let key = String(f[0]) + "\t" + String(f[1])
+                        let w = f.count >= 3 ? Double(f[2]) ?? 1 : 1
+                        if counts[key] == nil { order.append(key) }
+                        counts[key, default: 0] += w
+                    }
+                }
+                try out.write("from\tto\tcount\n")
+                for key in order.sorted() { try out.write(key + "\t" + FieldValueText.number(counts[key]!) + "\n") }
+                for n in nodes.sorted() { try out.write(n + "\n") }
+                try out.commit()
+            }
+            return .ok
+        }
+    }
+}
+
+enum FieldValueText {
+    static func number(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)" }
+}
