@@ -31,37 +31,12 @@ struct ProspectsCommand: ParsableCommand {
             """)
     )
 
-    static let columns: [RecordTable.Column] = [
-        .init("rank", "1 = most likely to convert"),
-        .init("visitor", "visitor key (address masked with --anonymize)"),
-        .init("score", "model probability of converting within the horizon"),
-        .init("sessions", "sessions seen"),
-        .init("page_views", "page views seen"),
-        .init("first_seen", "first view (UTC)"),
-        .init("last_seen", "last view (UTC)"),
-        .init("reasons", "the features that raised the score most, in words ('; '-separated)"),
-    ]
+    static var columns: [RecordTable.Column] { ProspectTable.columns }
 
     @OptionGroup var input: InputOptions
     @OptionGroup var sessionOptions: SessionCLIOptions
 
-    @Option(help: ArgumentHelp("Registration table (CSV/TSV with a header): user id, registration time, attributes.", valueName: "file"))
-    var registrations: String?
-
-    @Option(help: ArgumentHelp("Column of the user key in the registration table (default: user_id, id, email_sha256, ...).", valueName: "column"))
-    var key: String?
-
-    @Option(help: ArgumentHelp("Column of the registration time (default: registered_at, created_at, ...).", valueName: "column"))
-    var registeredAt: String?
-
-    @Option(help: ArgumentHelp("The table's keys are hashed: sha256 of the lower-cased log value.", valueName: "sha256"))
-    var hash: String?
-
-    @Flag(help: "The visitor key (cookie/user column of a click log) is the user id.")
-    var keyIsVisitor = false
-
-    @Option(help: ArgumentHelp("Pages that count as a conversion (PCRE2), e.g. '^/checkout/thanks'.", valueName: "regex"))
-    var conversion: String?
+    @OptionGroup var customer: CustomerCLIOptions
 
     @Option(help: ArgumentHelp("Model: gbdt (gradient-boosted trees) or logistic (L2 logistic regression).", valueName: "model"))
     var model: ProspectScoring.ModelKind = .gbdt
@@ -97,7 +72,6 @@ struct ProspectsCommand: ParsableCommand {
     var outputFormat: RecordOutputFormat = .tsv
 
     func validate() throws {
-        if let hash, hash.lowercased() != "sha256" { throw ValidationError("--hash supports sha256 only") }
         if features != nil && label == nil { throw ValidationError("--features needs --label COLUMN") }
         if features != nil && !input.files.isEmpty { throw ValidationError("--features reads a feature table instead of logs: leave out the log files") }
         guard cv >= 2 else { throw ValidationError("--cv must be at least 2") }
@@ -108,11 +82,11 @@ struct ProspectsCommand: ParsableCommand {
         ignoreBrokenPipeSignal()
         if let features, let label { return try crossValidate(features, label: label) }
         var joinOptions = CustomerJoin.Options()
-        joinOptions.hashLogKeys = hash != nil
-        joinOptions.visitorKeyIsUser = keyIsVisitor
+        joinOptions.hashLogKeys = customer.hash != nil
+        joinOptions.visitorKeyIsUser = customer.keyIsVisitor
         let table: Registrations?
         do {
-            table = try registrations.map { try Registrations.read(InputSpec($0), keyColumn: key, timeColumn: registeredAt) }
+            table = try customer.registrations.map { try Registrations.read(InputSpec($0), keyColumn: customer.key, timeColumn: customer.registeredAt) }
         } catch let error as InputError {
             Diagnostics.error(error.message)
             throw ExitCode(ExitStatus.noInput.rawValue)
@@ -125,7 +99,7 @@ struct ProspectsCommand: ParsableCommand {
         }
         let matcher: PageMapper?
         do {
-            matcher = try conversion.map { try PageMapper(specs: [$0 + "=converted"]) }
+            matcher = try customer.conversion.map { try PageMapper(specs: [$0 + "=converted"]) }
         } catch {
             throw ValidationError("--conversion: \(error)")
         }
@@ -159,14 +133,7 @@ struct ProspectsCommand: ParsableCommand {
                 }
                 if !input.quiet { Diagnostics.note(Self.describe(evaluation, model: model)) }
                 if let report { try writeReport(report, join: join, evaluation: evaluation) }
-                var rows = RecordTable(columns: Self.columns)
-                for (rank, p) in prospects.prefix(top == 0 ? prospects.count : top).enumerated() {
-                    let v = history.visitors[p.visitor]
-                    let views = v.sessions.reduce(0) { $0 + $1.pages.count }
-                    rows.append([.int(rank + 1), .text(anonymize ? Anonymizer.visitor(v.key) : v.key), .real((p.score * 1_000_000).rounded() / 1_000_000),
-                                 .int(v.sessions.count), .int(views), .text(isoTime(v.sessions.map(\.start).min()!)),
-                                 .text(isoTime(v.sessions.map(\.end).max()!)), .text(p.reasons.joined(separator: "; "))])
-                }
+                let rows = ProspectTable.rows(prospects, history: history, top: top, anonymize: anonymize)
                 try rows.write(format: outputFormat, to: out)
                 try out.commit()
              })
@@ -292,3 +259,28 @@ struct DwellCommand: ParsableCommand {
 }
 
 extension ProspectScoring.ModelKind: ExpressibleByArgument {}
+
+/// Registration table and conversion options shared by `prospects` and `run`.
+struct CustomerCLIOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Registration table (CSV/TSV with a header): user id, registration time, attributes.", valueName: "file"))
+    var registrations: String?
+
+    @Option(help: ArgumentHelp("Column of the user key in the registration table (default: user_id, id, email_sha256, ...).", valueName: "column"))
+    var key: String?
+
+    @Option(help: ArgumentHelp("Column of the registration time (default: registered_at, created_at, ...).", valueName: "column"))
+    var registeredAt: String?
+
+    @Option(help: ArgumentHelp("The table's keys are hashed: sha256 of the lower-cased log value.", valueName: "sha256"))
+    var hash: String?
+
+    @Flag(help: "The visitor key (cookie/user column of a click log) is the user id.")
+    var keyIsVisitor = false
+
+    @Option(help: ArgumentHelp("Pages that count as a conversion (PCRE2), e.g. '^/checkout/thanks'.", valueName: "regex"))
+    var conversion: String?
+
+    func validate() throws {
+        if let hash, hash.lowercased() != "sha256" { throw ValidationError("--hash supports sha256 only") }
+    }
+}

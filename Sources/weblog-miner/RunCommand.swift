@@ -48,23 +48,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Do not read or write a state store: results from exactly the logs given.")
     var noState = false
 
-    @Option(help: ArgumentHelp("Registration table for prospects (CSV/TSV with a header).", valueName: "file"))
-    var registrations: String?
-
-    @Option(help: ArgumentHelp("User key column of the registration table.", valueName: "column"))
-    var key: String?
-
-    @Option(help: ArgumentHelp("Registration time column.", valueName: "column"))
-    var registeredAt: String?
-
-    @Option(help: ArgumentHelp("The table's keys are sha256 of the lower-cased log value.", valueName: "sha256"))
-    var hash: String?
-
-    @Flag(help: "The visitor key (cookie/user column) is the user id.")
-    var keyIsVisitor = false
-
-    @Option(help: ArgumentHelp("Pages that count as a conversion (PCRE2).", valueName: "regex"))
-    var conversion: String?
+    @OptionGroup var customer: CustomerCLIOptions
 
     @Option(help: ArgumentHelp("The site's HTML export or mirror, for the link structure.", valueName: "dir"))
     var site: String?
@@ -101,7 +85,6 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         guard log == "text" || log == "json" else { throw ValidationError("--log must be text or json") }
-        if let hash, hash.lowercased() != "sha256" { throw ValidationError("--hash supports sha256 only") }
         if input.files.isEmpty { throw ValidationError("name the log files to read (or - for standard input)") }
     }
 
@@ -127,12 +110,12 @@ struct RunCommand: ParsableCommand {
         options.maxGap = maxGap
         options.maxLength = maxLength
         options.minConfidence = minConfidence
-        options.registrations = registrations
-        options.keyColumn = key
-        options.timeColumn = registeredAt
-        options.hashKeys = hash != nil
-        options.keyIsVisitor = keyIsVisitor
-        options.conversion = conversion
+        options.registrations = customer.registrations
+        options.keyColumn = customer.key
+        options.timeColumn = customer.registeredAt
+        options.hashKeys = customer.hash != nil
+        options.keyIsVisitor = customer.keyIsVisitor
+        options.conversion = customer.conversion
         options.site = site
         options.siteEdges = siteEdges
         options.siteFiles = siteFiles

@@ -20,23 +20,8 @@ public struct HTMLReport {
         self.dwell = dwell
     }
 
-    /// Text for HTML content and attribute values.
-    public static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for u in s.unicodeScalars {
-            switch u {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default:
-                if u.value < 0x20 && u != "\t" && u != "\n" { out += "\u{FFFD}" } else { out.unicodeScalars.append(u) }
-            }
-        }
-        return out
-    }
+    /// Text for HTML content and attribute values (the XML escaping of GraphML serves both).
+    public static func escape(_ s: String) -> String { GraphExport.xmlEscape(s) }
 
     /// JSON made safe inside a <script> element: no `<`, `>`, `&` or line separators left in it.
     public static func scriptSafeJSON(_ json: String) -> String {

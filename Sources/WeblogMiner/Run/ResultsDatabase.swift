@@ -5,22 +5,38 @@ import GRDB
 /// --help and in the README), typed INTEGER, REAL or TEXT by their content, so site owners can ask
 /// `sqlite3 results.sqlite 'SELECT page, views FROM pages ORDER BY views DESC LIMIT 10'`.
 public enum ResultsDatabase {
+    /// Streams each TSV twice (column types, then rows), so even a large sessions.tsv is never held
+    /// in memory whole.
     public static func write(path: String, tsvDirectory: String, tables: [String]) throws {
         let queue = try DatabaseQueue(path: path)
         try queue.write { db in
             for name in tables {
-                guard let table = TSVTable.read(tsvDirectory + "/" + name + ".tsv") else { continue }
-                let types = table.header.indices.map { column -> String in
-                    let values = table.rows.compactMap { $0.count > column && !$0[column].isEmpty ? $0[column] : nil }
-                    if !values.isEmpty && values.allSatisfy({ Int64($0) != nil }) { return "INTEGER" }
-                    if !values.isEmpty && values.allSatisfy({ Double($0) != nil }) { return "REAL" }
-                    return "TEXT"
-                }
-                let columns = zip(table.header, types).map { "\"\($0.0)\" \($0.1)" }.joined(separator: ", ")
+                let file = InputSpec(tsvDirectory + "/" + name + ".tsv")
+                var header: [String] = []
+                var isInteger: [Bool] = [], isReal: [Bool] = [], seen: [Bool] = []
+                guard (try? Decompressor.forEachLine(file, { line, number in
+                    let cells = TSVTable.cells(line)
+                    if number == 1 {
+                        header = cells
+                        isInteger = Array(repeating: true, count: cells.count)
+                        isReal = isInteger
+                        seen = Array(repeating: false, count: cells.count)
+                        return
+                    }
+                    for (k, cell) in cells.enumerated() where k < header.count && !cell.isEmpty {
+                        seen[k] = true
+                        if isInteger[k] && Int64(cell) == nil { isInteger[k] = false }
+                        if isReal[k] && Double(cell) == nil { isReal[k] = false }
+                    }
+                })) != nil, !header.isEmpty else { continue }
+                let types = header.indices.map { !seen[$0] ? "TEXT" : isInteger[$0] ? "INTEGER" : isReal[$0] ? "REAL" : "TEXT" }
+                let columns = zip(header, types).map { "\"\($0.0)\" \($0.1)" }.joined(separator: ", ")
                 try db.execute(sql: "CREATE TABLE \"\(name)\" (\(columns))")
-                let placeholders = Array(repeating: "?", count: table.header.count).joined(separator: ", ")
+                let placeholders = Array(repeating: "?", count: header.count).joined(separator: ", ")
                 let statement = try db.makeStatement(sql: "INSERT INTO \"\(name)\" VALUES (\(placeholders))")
-                for row in table.rows {
+                _ = try Decompressor.forEachLine(file) { line, number in
+                    guard number > 1, !line.isEmpty else { return }
+                    let row = TSVTable.cells(line)
                     var values: [DatabaseValueConvertible?] = []
                     for (k, type) in types.enumerated() {
                         let cell = k < row.count ? row[k] : ""
@@ -55,8 +71,15 @@ public struct TSVTable {
         return TSVTable(header: header, rows: rows)
     }
 
+    /// The unescaped cells of one line.
+    static func cells(_ line: UnsafeBufferPointer<UInt8>) -> [String] {
+        line.split(separator: 9, omittingEmptySubsequences: false).map { field in
+            field.contains(92) ? unescape(Substring(String(decoding: field, as: UTF8.self))) : String(decoding: field, as: UTF8.self)
+        }
+    }
+
     static func unescape(_ cell: Substring) -> String {
-        guard cell.contains("\\") else { return String(cell) }
+        guard cell.utf8.contains(92) else { return String(cell) }
         var out = ""
         var escaped = false
         for ch in cell {
