@@ -38,8 +38,8 @@ struct ProspectsCommand: ParsableCommand {
 
     @OptionGroup var customer: CustomerCLIOptions
 
-    @Option(help: ArgumentHelp("Model: gbdt (gradient-boosted trees) or logistic (L2 logistic regression).", valueName: "model"))
-    var model: ProspectScoring.ModelKind = .gbdt
+    @Option(help: ArgumentHelp("Model: auto (the better on the time-based validation), gbdt (gradient-boosted trees) or logistic (L2 logistic regression).", valueName: "model"))
+    var model: ProspectScoring.ModelKind = .auto
 
     @Option(help: ArgumentHelp("Label window after a snapshot (default: a quarter of the log's time span).", valueName: "duration"))
     var horizon: String?
@@ -144,12 +144,12 @@ struct ProspectsCommand: ParsableCommand {
         func f(_ x: Double) -> String { x.isNaN ? "n/a" : String(format4: x) }
         var s: String
         if e.mode == "lookalike" {
-            s = "lookalike mode, converted or logged-in visitors (their views before converting) vs anonymous visitors. model \(model.rawValue), \(e.folds)-fold cross-validated over \(e.trainRows) visitors (\(e.trainPositives) logged in): "
-            s += "ROC-AUC \(f(e.rocAUC)), PR-AUC \(f(e.averagePrecision)), precision at \(e.k) \(f(e.precisionAtK)); \(model == .gbdt ? "logistic" : "gbdt") ROC-AUC \(f(e.otherModelAUC))"
+            s = "lookalike mode, converted or logged-in visitors (their views before converting) vs anonymous visitors. model \(e.model), \(e.folds)-fold cross-validated over \(e.trainRows) visitors (\(e.trainPositives) logged in): "
+            s += "ROC-AUC \(f(e.rocAUC)), PR-AUC \(f(e.averagePrecision)), precision at \(e.k) \(f(e.precisionAtK)); \(e.model == "gbdt" ? "logistic" : "gbdt") ROC-AUC \(f(e.otherModelAUC))"
             return s
         }
-        s = "model \(model.rawValue), horizon \(f(Double(e.horizonMillis) / 86_400_000)) days: trained at \(isoTime(e.trainSnapshot)) (\(e.trainRows) visitors, \(e.trainPositives) converted within the horizon), "
-        s += "tested at \(isoTime(e.testSnapshot)) (\(e.testRows) visitors, \(e.testPositives) converted): ROC-AUC \(f(e.rocAUC)), PR-AUC \(f(e.averagePrecision)), precision at \(e.k) \(f(e.precisionAtK)); \(model == .gbdt ? "logistic" : "gbdt") ROC-AUC \(f(e.otherModelAUC))"
+        s = "model \(e.model)\(model == .auto ? " (auto: the better on the validation)" : ""), horizon \(f(Double(e.horizonMillis) / 86_400_000)) days: trained at \(isoTime(e.trainSnapshot)) (\(e.trainRows) visitors, \(e.trainPositives) converted within the horizon), "
+        s += "tested at \(isoTime(e.testSnapshot)) (\(e.testRows) visitors, \(e.testPositives) converted): ROC-AUC \(f(e.rocAUC)), PR-AUC \(f(e.averagePrecision)), precision at \(e.k) \(f(e.precisionAtK)); \(e.model == "gbdt" ? "logistic" : "gbdt") ROC-AUC \(f(e.otherModelAUC))"
         if !e.calibration.isEmpty {
             s += "\ncalibration (predicted -> observed, count): " + e.calibration.filter { $0.count > 0 }.map { "\(f($0.meanPredicted)) -> \(f($0.observedRate)) (\($0.count))" }.joined(separator: ", ")
         }
@@ -164,7 +164,7 @@ struct ProspectsCommand: ParsableCommand {
         json += ",\"sessions\":\(c.sessions),\"sessions_linked\":\(c.sessionsLinked),\"sessions_with_user\":\(c.sessionsWithUser),\"visitors_without_key\":\(c.visitorsWithoutKey)"
         json += ",\"visitors_unknown_key\":\(c.visitorsUnknownKey),\"visitors_ambiguous\":\(c.visitorsAmbiguous),\"visitors_registered_before\":\(c.visitorsRegisteredBefore)"
         json += ",\"conversions_by_registration\":\(c.conversionsByRegistration),\"conversions_by_page\":\(c.conversionsByPage)}"
-        json += ",\"model\":{\"kind\":\(jsonQuote(model.rawValue)),\"mode\":\(jsonQuote(e.mode)),\"horizon_days\":\(Double(e.horizonMillis) / 86_400_000),\"train_snapshot\":\(jsonQuote(isoTime(e.trainSnapshot))),\"test_snapshot\":\(jsonQuote(isoTime(e.testSnapshot)))"
+        json += ",\"model\":{\"kind\":\(jsonQuote(e.model)),\"mode\":\(jsonQuote(e.mode)),\"horizon_days\":\(Double(e.horizonMillis) / 86_400_000),\"train_snapshot\":\(jsonQuote(isoTime(e.trainSnapshot))),\"test_snapshot\":\(jsonQuote(isoTime(e.testSnapshot)))"
         json += ",\"train_rows\":\(e.trainRows),\"train_positives\":\(e.trainPositives),\"test_rows\":\(e.testRows),\"test_positives\":\(e.testPositives)"
         json += ",\"roc_auc\":\(num(e.rocAUC)),\"pr_auc\":\(num(e.averagePrecision)),\"precision_at_k\":\(num(e.precisionAtK)),\"k\":\(e.k),\"other_model_roc_auc\":\(num(e.otherModelAUC))"
         json += ",\"calibration\":[" + e.calibration.map { "{\"lower\":\($0.lower),\"upper\":\($0.upper),\"count\":\($0.count),\"mean_predicted\":\(num($0.meanPredicted)),\"observed_rate\":\(num($0.observedRate))}" }.joined(separator: ",") + "]}}\n"

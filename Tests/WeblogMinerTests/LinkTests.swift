@@ -182,7 +182,7 @@ import Testing
 
     @Test func edgeListCommandRanksAGraph() throws {
         let dir = TemporaryDirectory()
-        let path = dir.write("g.tsv", "from\tto\tweight\n/\t/a\t2\n/a\t/\t1\n/a\t/b\t1\nbad line\n/b\t/\tx\n")
+        let path = dir.write("g.tsv", "from\tto\tweight\n/\t/a\t2\n/a\t/\t1\n/a\t/b\t1\nbad\t\n/b\t/\tx\n")
         let r = try Tool.shell("$WM links --edges '\(path)' --output jsonl")
         #expect(r.status == 65)   // malformed lines are reported, not silently dropped
         #expect(r.err.contains("2 malformed lines") && r.err.contains("line 5"))

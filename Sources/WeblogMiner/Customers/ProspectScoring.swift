@@ -7,10 +7,12 @@
 public struct ProspectScoring {
     public enum ModelKind: String, Sendable, CaseIterable {
         case gbdt, logistic
+        /// The better of the two on the time-based validation (forecast mode; gbdt in lookalike mode).
+        case auto
     }
 
     public struct Options: Sendable {
-        public var model = ModelKind.gbdt
+        public var model = ModelKind.auto
         /// Label window after a snapshot; nil: a quarter of the data's time span.
         public var horizonMillis: Int64? = nil
         public var seed: UInt64 = 1
@@ -22,6 +24,8 @@ public struct ProspectScoring {
         /// "forecast" (snapshots, time-based validation) or "lookalike" (customers vs the rest,
         /// cross-validated: without conversion times there is nothing to forecast).
         public var mode = "forecast"
+        /// The model that made the scores (with `auto`, the one that validated better).
+        public var model = "gbdt"
         public var folds = 0
         public var trainSnapshot: Int64 = 0
         public var testSnapshot: Int64 = 0
@@ -82,24 +86,35 @@ public struct ProspectScoring {
         evaluation.testRows = testY.count
         evaluation.testPositives = testY.filter { $0 }.count
         guard evaluation.trainPositives >= 5 else { throw ScoringError.tooFewConversions(evaluation.trainPositives, snapshot: evaluation.trainSnapshot) }
-        var model = makeModel(options.model)
+        var chosen: ModelKind = options.model == .logistic ? .logistic : .gbdt
+        var model = makeModel(chosen)
         model.fit(trainX, trainY)
         if evaluation.testPositives > 0 && evaluation.testPositives < testY.count {
-            let scores = model.predictProbability(testX)
+            var scores = model.predictProbability(testX)
+            let otherKind: ModelKind = chosen == .gbdt ? .logistic : .gbdt
+            var other = makeModel(otherKind)
+            other.fit(trainX, trainY)
+            let otherScores = other.predictProbability(testX)
             evaluation.rocAUC = Metrics.rocAUC(scores: scores, labels: testY)
+            evaluation.otherModelAUC = Metrics.rocAUC(scores: otherScores, labels: testY)
+            if options.model == .auto && evaluation.otherModelAUC > evaluation.rocAUC {
+                // Model selection on later visitors: the simpler or the richer model, whichever generalised.
+                swap(&evaluation.rocAUC, &evaluation.otherModelAUC)
+                scores = otherScores
+                chosen = otherKind
+                model = other
+            }
             evaluation.averagePrecision = Metrics.averagePrecision(scores: scores, labels: testY)
             evaluation.k = max(1, evaluation.testPositives)
             evaluation.precisionAtK = Metrics.precisionAtK(scores: scores, labels: testY, k: evaluation.k)
             evaluation.calibration = Metrics.calibration(scores: scores, labels: testY)
-            var other = makeModel(options.model == .gbdt ? .logistic : .gbdt)
-            other.fit(trainX, trainY)
-            evaluation.otherModelAUC = Metrics.rocAUC(scores: other.predictProbability(testX), labels: testY)
         }
+        evaluation.model = chosen.rawValue
 
         // The final model: trained at the latest snapshot, scoring everyone not converted at the end.
         let features = ProspectFeatures(history: history, snapshot: evaluation.testSnapshot, pageNames: pageNames, cutoffs: cutoffs)
         let (x, y, _) = dataset(history, join, features, snapshot: evaluation.testSnapshot, horizon: horizon)
-        var final = makeModel(options.model)
+        var final = makeModel(chosen)
         if y.contains(true) { final.fit(x, y) } else { final = model }
         let scoringFeatures = features
         var candidates: [Int] = []
@@ -130,6 +145,7 @@ public struct ProspectScoring {
         let end = history.lastTime + 1
         var evaluation = Evaluation()
         evaluation.mode = "lookalike"
+        evaluation.model = options.model == .logistic ? "logistic" : "gbdt"
         evaluation.folds = k
         evaluation.testSnapshot = end
         let cutoffs = join.status.map { status -> Int64 in
@@ -175,7 +191,7 @@ public struct ProspectScoring {
             var model = makeModel(options.model)
             model.fit(trainX, train.map { y[$0] })
             let p = model.predictProbability(testX)
-            var other = makeModel(options.model == .gbdt ? .logistic : .gbdt)
+            var other = makeModel(options.model == .logistic ? .gbdt : .logistic)
             other.fit(trainX, train.map { y[$0] })
             let q = other.predictProbability(testX)
             for (j, i) in test.enumerated() {
@@ -223,7 +239,7 @@ public struct ProspectScoring {
 
     func makeModel(_ kind: ModelKind) -> any BinaryClassifier {
         switch kind {
-        case .gbdt:
+        case .gbdt, .auto:
             var m = GradientBoostedTrees()
             m.seed = options.seed
             return m
