@@ -275,4 +275,18 @@ import Testing
         let probe = FeatureMatrix(rows: 5, columns: 1, values: [0, 4.5, 5, .nan, 100], names: ["v"])
         #expect(b2.transform(probe, rows: Array(0 ..< 5)) == [0, 4, 5, 255, 9])
     }
+
+    @Test func medianBySelectionEqualsMedianBySorting() {
+        var rng = SeededGenerator(seed: 9)
+        for n in [1, 2, 3, 4, 5, 10, 11, 100, 101, 1000] {
+            for duplicates in [false, true] {
+                let values = (0 ..< n).map { _ in duplicates ? Double(rng.nextInt(below: 5)) : rng.nextDouble() * 100 - 50 }
+                let s = values.sorted()
+                let expected = n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2
+                #expect(Metrics.median(values) == expected, "n \(n)")
+            }
+        }
+        #expect(Metrics.median(Array(stride(from: 1000.0, to: 0, by: -1))) == 500.5)   // reversed input
+        #expect(Metrics.median([]).isNaN)
+    }
 }

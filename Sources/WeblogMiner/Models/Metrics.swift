@@ -118,11 +118,43 @@ public enum Metrics {
         return median(zip(predicted, actual).map { abs($0 - $1) })
     }
 
-    /// Median as numpy computes it: the mean of the two middle values for an even count.
+    /// Median as numpy computes it: the mean of the two middle values for an even count. By
+    /// selection (Hoare's quickselect, median-of-three pivots), not a full sort: boosting with the
+    /// absolute loss takes a median per tree node.
     static func median(_ values: [Double]) -> Double {
         guard !values.isEmpty else { return .nan }
-        let s = values.sorted()
-        let m = s.count / 2
-        return s.count % 2 == 1 ? s[m] : (s[m - 1] + s[m]) / 2
+        var a = values
+        let m = a.count / 2
+        let upper = select(&a, m)
+        guard a.count % 2 == 0 else { return upper }
+        // After selection every value left of m is <= a[m]: the lower middle is their maximum.
+        var lower = -Double.infinity
+        for i in 0 ..< m where a[i] > lower { lower = a[i] }
+        return (lower + upper) / 2
+    }
+
+    /// Rearranges `a` so that a[k] holds the k-th smallest value, smaller-or-equal ones before it.
+    static func select(_ a: inout [Double], _ k: Int) -> Double {
+        var lo = 0, hi = a.count - 1
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2
+            // Median of three as the pivot keeps sorted and reversed input linear.
+            if a[mid] < a[lo] { a.swapAt(mid, lo) }
+            if a[hi] < a[lo] { a.swapAt(hi, lo) }
+            if a[hi] < a[mid] { a.swapAt(hi, mid) }
+            let pivot = a[mid]
+            var i = lo, j = hi
+            while i <= j {
+                while a[i] < pivot { i += 1 }
+                while a[j] > pivot { j -= 1 }
+                if i <= j {
+                    a.swapAt(i, j)
+                    i += 1
+                    j -= 1
+                }
+            }
+            if k <= j { hi = j } else if k >= i { lo = i } else { return a[k] }
+        }
+        return a[k]
     }
 }
