@@ -122,6 +122,15 @@ struct RunCommand: ParsableCommand {
         options.topProspects = topProspects
         options.anonymize = anonymize
         options.title = title
+        if log == "json" {
+            options.onStage = { stage in
+                var now = timespec()
+                clock_gettime(CLOCK_REALTIME, &now)
+                Diagnostics.raw("{\"time\":\(jsonQuote(isoTime(Int64(now.tv_sec) * 1000))),\"event\":\"stage\",\"stage\":\(jsonQuote(stage))}")
+            }
+        } else if !input.quiet && Diagnostics.stderrIsTerminal {
+            options.onStage = { stage in Diagnostics.note("stage: " + stage) }
+        }
         let outcome: NightlyRun.Outcome
         do {
             outcome = try NightlyRun(options: options).run(inputs: input.inputs) { emit($0) }

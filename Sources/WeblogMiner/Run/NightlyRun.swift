@@ -32,6 +32,8 @@ public struct NightlyRun {
         public var topProspects = 100
         public var anonymize = false
         public var title = "Web usage report"
+        /// Told the name of each in-memory step as it starts (progress for terminals and `--log json`).
+        public var onStage: (@Sendable (String) -> Void)? = nil
         public init() {}
     }
 

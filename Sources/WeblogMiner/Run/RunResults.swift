@@ -8,6 +8,8 @@ extension NightlyRun {
     func writeResults(sessions: [Session], pages: ByteStringInterner, totals: [String: Int], into dir: AtomicDirectory, note: (String) -> Void) throws -> [String] {
         var notes: [String] = []
         func open(_ name: String) throws -> OutputStream { try OutputStream.open(dir.path(name)) }
+        func stage(_ name: String) { options.onStage?(name) }
+        stage("sessions and pages (\(sessions.count) sessions)")
         func name(_ id: Int32) -> String { String(decoding: pages.bytes(of: id), as: UTF8.self) }
 
         let sessionWriter = try SessionWriter(format: .tsv, to: try open("sessions.tsv"))
@@ -24,6 +26,7 @@ extension NightlyRun {
         }
         try PageWriter.write(pageStats, pages: pages, format: .tsv, to: try open("pages.tsv"))
 
+        stage("patterns and rules")
         // Patterns and rules, exactly as `sessions | patterns -` and `sessions | rules -` would give.
         let db = SequenceDatabase(sequences: sessions.map { $0.views.map { name($0.page) } })
         var patternOptions = PatternOptions()
@@ -35,6 +38,7 @@ extension NightlyRun {
         let rules = SequentialRules.rules(from: patterns, sequences: db.count, minConfidence: options.minConfidence)
         try PatternWriter.write(rules, db: db, format: .tsv, to: try open("rules.tsv"))
 
+        stage("link structure")
         // Link structure.
         var site: SiteLinks? = nil
         let namer = PageNamer(cleaning: options.cleaning)
@@ -51,6 +55,7 @@ extension NightlyRun {
             try out.commit()
         }
 
+        stage("customers")
         // Customers.
         var table: Registrations? = nil
         if let path = options.registrations {
@@ -91,11 +96,13 @@ extension NightlyRun {
         try prospectRows.write(format: .tsv, to: prospectsOut)
         try prospectsOut.commit()
 
+        stage("dwell")
         let dwell = DwellAnalysis(history: history, pageNames: pages, seed: options.prospects.seed)
         let dwellOut = try open("dwell.tsv")
         try dwell.table.write(format: .tsv, to: dwellOut)
         try dwellOut.commit()
 
+        stage("summary, results.sqlite and report.html")
         // summary.json, results.sqlite, report.html.
         let summary = RunSummary(sessions: sessions, history: history, pages: pageStats, totals: totals, join: join, evaluation: evaluation,
                                  links: links.summary, dwell: dwell.report, patterns: patterns.count, rules: rules.count, title: options.title)
