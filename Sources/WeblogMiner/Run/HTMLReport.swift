@@ -218,7 +218,8 @@ public struct HTMLReport {
             y0 += max(h0, yy - y0) + 10
         }
         svg += "</svg></div>\n"
-        return svg.replacingOccurrences("viewBox=\"0 0 \(Int(width)) \(Int(height) + 20)\"", "viewBox=\"0 0 \(Int(width)) \(Int(max(y0, y1, y2)) + 10)\"")
+        let finalHeight = Int(max(y0, y1, y2)) + 10
+        return svg.replacingOccurrences("viewBox=\"0 0 \(Int(width)) \(Int(height) + 20)\"", "width=\"\(Int(width))\" height=\"\(finalHeight)\" viewBox=\"0 0 \(Int(width)) \(finalHeight)\"")
     }
 
     func box(_ x: Double, _ y: Double, _ w: Double, _ h: Double, _ label: String, _ n: Int) -> String {
@@ -236,7 +237,8 @@ public struct HTMLReport {
         let maxValue = max(1, values.map(\.1).max() ?? 1)
         let barWidth = 28, gap = 6, height = 160
         let width = values.count * (barWidth + gap) + 10
-        var svg = "<div class=\"scroll\"><svg class=\"chart\" viewBox=\"0 0 \(width) \(height + 40)\" role=\"img\" aria-label=\"bar chart\">"
+        // Natural size (scaled down, never up): a two-day chart must not fill the page.
+        var svg = "<div class=\"scroll\"><svg class=\"chart\" width=\"\(width)\" height=\"\(height + 40)\" viewBox=\"0 0 \(width) \(height + 40)\" role=\"img\" aria-label=\"bar chart\">"
         for (k, (label, v)) in values.enumerated() {
             let h = Int(Double(height) * Double(v) / Double(maxValue))
             let x = 5 + k * (barWidth + gap)
