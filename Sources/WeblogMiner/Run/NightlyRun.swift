@@ -82,6 +82,9 @@ public struct NightlyRun {
             }
             records.append(id)
         }
+        if useState && inputs.contains(where: \.isStandardInput) {
+            note("standard input cannot be recognised by a later run: lines fed again are counted again (use files, or --no-state)")
+        }
         if outcome.filesSkipped > 0 { note("\(outcome.filesSkipped) of \(inputs.count) log files already read by an earlier run: skipped") }
 
         // The streaming pass.
