@@ -177,4 +177,27 @@ import Testing
         let table = try! Registrations.read(InputSpec(dir.write("r.csv", rows.joined(separator: "\n") + "\n")), keyColumn: nil, timeColumn: nil)
         return (history, table, names)
     }
+
+    @Test func campaignLandingsAndBrowsers() throws {
+        func campaign(_ q: String) -> Bool { Array(q.utf8).withUnsafeBufferPointer { HitEncoder.hasCampaignParameter($0) } }
+        #expect(campaign("utm_source=news&utm_medium=mail") && campaign("id=3&utm_campaign=x"))
+        #expect(!campaign("id=3") && !campaign("notutm_source=1") && !campaign(""))
+        // Through the whole pipeline: the landing's query is dropped from the page name, the campaign is kept.
+        let log = SessionTests.hit("1.1.1.1", "10:00:00", "/landing?utm_source=news") + SessionTests.hit("1.1.1.1", "10:01:00", "/pricing")
+            + SessionTests.hit("2.2.2.2", "10:00:00", "/landing?id=4", ref: "https://www.google.com/search?q=x")
+        let dir = TemporaryDirectory()
+        var ingest = IngestOptions()
+        ingest.quiet = true
+        ingest.showProgress = false
+        var sessions: [Session] = []
+        _ = try SessionRun(ingest: ingest, cleaning: CleaningOptions(), sessions: SessionOptions())
+            .run(inputs: [InputSpec(dir.write("c.log", log))]) { s, _ in sessions.append(s) }
+        let history = VisitorHistory()
+        for s in sessions { history.add(s) }
+        #expect(Set(history.visitors.map { $0.sessions[0].channel }) == [.campaign, .search])
+        #expect(Browser(userAgent: "Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36 Edg/124.0") == .edge)
+        #expect(Browser(userAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0") == .firefox)
+        #expect(Browser(userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1") == .safari)
+        #expect(Browser(userAgent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36") == .chrome)
+    }
 }

@@ -86,7 +86,9 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
         page.withUnsafeBufferPointer { pageBytes in
             referrerPage.withUnsafeBufferPointer { refPageBytes in
                 // The authenticated user travels with the hit: it ties sessions to registered users.
-                write(.pageView, r.epochMillis, referrerKind, out, page: pageBytes, referrer: referrerKind == .internalPage ? refPageBytes : referrer,
+                // A campaign landing (utm_ parameters) is remembered even though the query is dropped.
+                let campaign = r.query.count > 0 && Self.hasCampaignParameter(line.bytes(r.query))
+                write(.pageView, r.epochMillis, referrerKind, out, page: pageBytes, referrer: referrerKind == .internalPage ? refPageBytes : referrer, campaign: campaign,
                       user: r.user.count > 0 ? line.bytes(r.user) : UnsafeBufferPointer(start: emptyBytePointer, count: 0))
             }
         }
@@ -104,6 +106,7 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
     private func write(_ t: Tag, _ time: Int64, _ referrerKind: Hit.ReferrerKind, _ out: ByteBuffer,
                        page: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: emptyBytePointer, count: 0),
                        referrer: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: emptyBytePointer, count: 0),
+                       campaign: Bool = false,
                        user: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: emptyBytePointer, count: 0)) {
         let total = 1 + 8 + 1 + 8 + 16 + key.count + page.count + referrer.count + user.count
         let hash = key.withUnsafeBufferPointer { hashBytes($0.baseAddress ?? emptyBytePointer, $0.count) }
@@ -111,7 +114,7 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
             let raw = UnsafeMutableRawPointer(p)
             p[0] = t.rawValue
             raw.storeBytes(of: time, toByteOffset: 1, as: Int64.self)
-            p[9] = referrerKind.rawValue
+            p[9] = referrerKind.rawValue | (campaign ? 0x80 : 0)
             raw.storeBytes(of: hash, toByteOffset: 10, as: UInt64.self)
             raw.storeBytes(of: UInt32(key.count), toByteOffset: 18, as: UInt32.self)
             raw.storeBytes(of: UInt32(page.count), toByteOffset: 22, as: UInt32.self)
@@ -130,6 +133,15 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
     }
 
     private static let robotsTxt: [UInt8] = Array("/robots.txt".utf8)
+
+    /// `utm_source=`, `utm_medium=`, ... anywhere in the query (campaign tagging).
+    static func hasCampaignParameter(_ query: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard query.count >= 4 else { return false }
+        for i in 0 ... (query.count - 4) where query[i] == UInt8(ascii: "u") && (i == 0 || query[i - 1] == UInt8(ascii: "&")) {
+            if query[i + 1] == UInt8(ascii: "t") && query[i + 2] == UInt8(ascii: "m") && query[i + 3] == UInt8(ascii: "_") { return true }
+        }
+        return false
+    }
 
     nonisolated(unsafe) private static let slash: UnsafePointer<UInt8> = {
         let p = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
@@ -221,7 +233,8 @@ extension HitChunk {
                 case .pageView, .robotAgent, .robotsTxt: break
                 }
                 let time = raw.loadUnaligned(fromByteOffset: at + 1, as: Int64.self)
-                let referrerKind = Hit.ReferrerKind(rawValue: b[at + 9])!
+                let referrerKind = Hit.ReferrerKind(rawValue: b[at + 9] & 0x7F)!
+                let campaign = b[at + 9] & 0x80 != 0
                 let hash = raw.loadUnaligned(fromByteOffset: at + 10, as: UInt64.self)
                 let keyLength = Int(raw.loadUnaligned(fromByteOffset: at + 18, as: UInt32.self))
                 let pageLength = Int(raw.loadUnaligned(fromByteOffset: at + 22, as: UInt32.self))
@@ -233,7 +246,7 @@ extension HitChunk {
                 let u = r + Int32(referrerLength)
                 let kind: Hit.Kind = tag == .pageView ? .pageView : tag == .robotAgent ? .robotAgent : .robotsTxt
                 chunk.hits.append(Hit(time: time, kind: kind, referrerKind: referrerKind, visitorHash: hash,
-                                      visitor: k ..< p, page: p ..< r, referrer: r ..< u, user: u ..< u + Int32(userLength)))
+                                      visitor: k ..< p, page: p ..< r, referrer: r ..< u, user: u ..< u + Int32(userLength), campaign: campaign))
                 at = Int(u) + userLength
             }
         }

@@ -10,9 +10,9 @@ public struct ProspectFeatures {
     static let basicNames = [
         "sessions", "page_views", "views_per_session", "mean_session_minutes", "active_days", "tenure_days",
         "recency_days", "sessions_last_3_days", "mean_dwell_s", "median_dwell_s", "bounce_share",
-        "channel_direct", "channel_search", "channel_social", "channel_referral",
+        "channel_direct", "channel_search", "channel_social", "channel_referral", "channel_campaign",
         "device_mobile", "device_tablet", "device_desktop", "daytime_share", "max_views_in_session",
-    ]
+    ] + Browser.allCases.map { "browser_" + $0.rawValue }
 
     /// Chooses the page and pattern features from the views before `snapshot` and before each
     /// visitor's cutoff (its conversion; `Int64.min` leaves a visitor out), so pages seen only by
@@ -91,6 +91,7 @@ public struct ProspectFeatures {
         row += channels.map { $0 / Double(sessions) }
         row += [visitor.device == .mobile ? 1 : 0, visitor.device == .tablet ? 1 : 0, visitor.device == .desktop ? 1 : 0]
         row += [Double(daytime) / Double(sessions), Double(maxViews)]
+        row += Browser.allCases.map { visitor.browser == $0 ? 1 : 0 }
         row += topPages.map { Double(pageCounts[$0] ?? 0) }
         row += patternCounts.map(Double.init)
         return row
@@ -128,6 +129,7 @@ public struct ProspectFeatures {
         default:
             if name.hasPrefix("channel_") { return "\(n(value * 100))% of sessions from \(name.dropFirst(8))" }
             if name.hasPrefix("device_") { return value > 0 ? "on \(name.dropFirst(7))" : "not on \(name.dropFirst(7))" }
+            if name.hasPrefix("browser_") { return value > 0 ? "uses \(name.dropFirst(8))" : "does not use \(name.dropFirst(8))" }
             return "\(name) = \(n(value))"
         }
     }

@@ -18,6 +18,7 @@ public final class VisitorHistory {
     public struct Visitor: Sendable {
         public var key: String
         public var device: Device
+        public var browser: Browser = .other
         public var sessions: [SessionSummary] = []
     }
 
@@ -40,23 +41,24 @@ public final class VisitorHistory {
         }
         let summary = SessionSummary(
             start: first.time, end: last.time, pages: observed.map(\.page), times: observed.map(\.time), dwell: dwell,
-            channel: EntryChannel(referrer: session.entryReferrer), user: session.user.map { String(decoding: $0, as: UTF8.self) },
+            channel: session.entryCampaign ? .campaign : EntryChannel(referrer: session.entryReferrer), user: session.user.map { String(decoding: $0, as: UTF8.self) },
             severalUsers: session.hasSeveralUsers)
         if let i = index[key] {
             visitors[i].sessions.append(summary)
         } else {
             index[key] = visitors.count
             let ua = key.firstIndex(of: " ").map { String(key[key.index(after: $0)...]) } ?? ""
-            visitors.append(Visitor(key: key, device: Device(userAgent: ua), sessions: [summary]))
+            visitors.append(Visitor(key: key, device: Device(userAgent: ua), browser: Browser(userAgent: ua), sessions: [summary]))
         }
         firstTime = min(firstTime, first.time)
         lastTime = max(lastTime, last.time)
     }
 }
 
-/// Where a session came from, by the external referrer of its first view.
+/// Where a session came from: a campaign landing (utm_ parameters), else by the external referrer
+/// of its first view.
 public enum EntryChannel: String, Sendable, CaseIterable {
-    case direct, search, social, referral
+    case direct, search, social, referral, campaign
 
     static let searchHosts = ["google.", "bing.", "duckduckgo.", "yahoo.", "baidu.", "yandex.", "ecosia.", "qwant.", "startpage."]
     static let socialHosts = ["facebook.", "fb.", "t.co", "twitter.", "x.com", "linkedin.", "lnkd.in", "instagram.", "reddit.", "pinterest.", "youtube.", "tiktok.", "mastodon"]
@@ -74,6 +76,21 @@ public enum EntryChannel: String, Sendable, CaseIterable {
         } else {
             self = .referral
         }
+    }
+}
+
+/// Browser family from the user agent (order matters: Edge and Opera also say Chrome, Chrome also
+/// says Safari).
+public enum Browser: String, Sendable, CaseIterable {
+    case edge, opera, chrome, firefox, safari, other
+
+    init(userAgent ua: String) {
+        if ua.contains("Edg/") || ua.contains("Edge/") { self = .edge }
+        else if ua.contains("OPR/") || ua.contains("Opera") { self = .opera }
+        else if ua.contains("Chrome/") || ua.contains("CriOS/") { self = .chrome }
+        else if ua.contains("Firefox/") || ua.contains("FxiOS/") { self = .firefox }
+        else if ua.contains("Safari/") { self = .safari }
+        else { self = .other }
     }
 }
 

@@ -39,7 +39,7 @@ public final class StateStore {
                 CREATE TABLE IF NOT EXISTS pages(id INTEGER PRIMARY KEY, name BLOB NOT NULL);
                 CREATE TABLE IF NOT EXISTS sessions(id INTEGER PRIMARY KEY, open INTEGER NOT NULL, visitor BLOB NOT NULL,
                     visitor_hash INTEGER NOT NULL, entry_referrer BLOB, user BLOB, several_users INTEGER NOT NULL,
-                    views BLOB NOT NULL, last INTEGER NOT NULL, referrers INTEGER NOT NULL);
+                    views BLOB NOT NULL, last INTEGER NOT NULL, referrers INTEGER NOT NULL, entry_campaign INTEGER NOT NULL DEFAULT 0);
                 CREATE TABLE IF NOT EXISTS robots_txt(visitor_hash INTEGER PRIMARY KEY);
                 """)
         }
@@ -59,7 +59,7 @@ public final class StateStore {
                 _ = pages.intern([UInt8](name))
             }
             var open: [Sessionizer.Snapshot.OpenSession] = []
-            for row in try Row.fetchAll(db, sql: "SELECT id, open, visitor, visitor_hash, entry_referrer, user, several_users, views, last, referrers FROM sessions ORDER BY id") {
+            for row in try Row.fetchAll(db, sql: "SELECT id, open, visitor, visitor_hash, entry_referrer, user, several_users, views, last, referrers, entry_campaign FROM sessions ORDER BY id") {
                 let visitor: Data = row[2]
                 let referrer: Data? = row[4]
                 let user: Data? = row[5]
@@ -68,6 +68,7 @@ public final class StateStore {
                                 entryReferrer: referrer.map { [UInt8]($0) })
                 s.user = user.map { [UInt8]($0) }
                 s.hasSeveralUsers = (row[6] as Int) != 0
+                s.entryCampaign = (row[10] as Int) != 0
                 if (row[1] as Int) != 0 {
                     open.append(.init(session: s, last: row[8], referrers: row[9]))
                 } else {
@@ -95,9 +96,9 @@ public final class StateStore {
                 }
                 try db.execute(sql: "DELETE FROM sessions WHERE open = 1")
                 func insert(_ s: Session, open: Bool, last: Int64, referrers: Int) throws {
-                    try db.execute(sql: "INSERT OR REPLACE INTO sessions(id, open, visitor, visitor_hash, entry_referrer, user, several_users, views, last, referrers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    try db.execute(sql: "INSERT OR REPLACE INTO sessions(id, open, visitor, visitor_hash, entry_referrer, user, several_users, views, last, referrers, entry_campaign) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                    arguments: [s.id, open ? 1 : 0, Data(s.visitor), Int64(bitPattern: s.visitorHash), s.entryReferrer.map { Data($0) },
-                                               s.user.map { Data($0) }, s.hasSeveralUsers ? 1 : 0, Self.encode(s.views), last, referrers])
+                                               s.user.map { Data($0) }, s.hasSeveralUsers ? 1 : 0, Self.encode(s.views), last, referrers, s.entryCampaign ? 1 : 0])
                 }
                 for s in closed { try insert(s, open: false, last: s.end, referrers: 0) }
                 for o in snapshot.open { try insert(o.session, open: true, last: o.last, referrers: o.referrers) }

@@ -13,6 +13,8 @@ struct Hit {
     var referrer: Range<Int32>
     /// The authenticated user (`%u`, or a click log's user field); empty when anonymous.
     var user: Range<Int32> = 0 ..< 0
+    /// The request carried campaign parameters (utm_...).
+    var campaign = false
     /// Tie-break for equal times: input order.
     var sequence: Int = 0
 }

@@ -46,6 +46,8 @@ public struct Session: Sendable {
     public var user: [UInt8]? = nil
     /// Hits of the session carried more than one distinct user (shared device): the link is ambiguous.
     public var hasSeveralUsers = false
+    /// The first view was a campaign landing (utm_ parameters in its query).
+    public var entryCampaign = false
     public var start: Int64 { views.first?.time ?? 0 }
     public var end: Int64 { views.last?.time ?? 0 }
 

@@ -106,6 +106,7 @@ public final class Sessionizer {
         let entryReferrer = hit.referrerKind == .external ? Array(chunk.bytes(hit.referrer)) : nil
         var session = Session(id: nextID, visitor: visitor, visitorHash: hit.visitorHash, views: [PageView(page: page, time: hit.time, inferred: false, referrer: referrerPage ?? -1)], entryReferrer: entryReferrer)
         nextID += 1
+        session.entryCampaign = hit.campaign
         if !hit.user.isEmpty { Self.noteUser(hit, chunk, in: &session) }
         open[hit.visitorHash] = Open(session: session, last: hit.time, referrers: hit.referrerKind == .none ? 0 : 1)
         expiry.append((hit.time, hit.visitorHash))
