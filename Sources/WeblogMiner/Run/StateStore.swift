@@ -42,6 +42,11 @@ public final class StateStore {
                     views BLOB NOT NULL, last INTEGER NOT NULL, referrers INTEGER NOT NULL, entry_campaign INTEGER NOT NULL DEFAULT 0);
                 CREATE TABLE IF NOT EXISTS robots_txt(visitor_hash INTEGER PRIMARY KEY);
                 """)
+            // Stores written before a column existed get it added, with its default.
+            let columns = try db.columns(in: "sessions").map(\.name)
+            if !columns.contains("entry_campaign") {
+                try db.execute(sql: "ALTER TABLE sessions ADD COLUMN entry_campaign INTEGER NOT NULL DEFAULT 0")
+            }
         }
     }
 
