@@ -38,7 +38,9 @@ struct InputOptions: ParsableArguments {
         _ = try ingestOptions()
     }
 
-    var inputs: [InputSpec] { files.map(InputSpec.init) }
+    /// The files named, or standard input when none is (the command line's convention, not the library's:
+    /// there, no inputs means nothing to read).
+    var inputs: [InputSpec] { files.isEmpty ? [.standardInput] : files.map(InputSpec.init) }
 
     func ingestOptions() throws -> IngestOptions {
         var options = IngestOptions()

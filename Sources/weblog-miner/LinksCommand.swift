@@ -46,14 +46,7 @@ struct LinksCommand: ParsableCommand {
     @OptionGroup var input: InputOptions
     @OptionGroup var sessionOptions: SessionCLIOptions
 
-    @Option(help: ArgumentHelp("Directory of the site's HTML files (export or mirror): its <a href> links form the link graph.", valueName: "dir"))
-    var site: String?
-
-    @Option(help: ArgumentHelp("The site's links as from<TAB>to lines (paths or URLs), instead of --site.", valueName: "file"))
-    var siteEdges: String?
-
-    @Option(help: ArgumentHelp("How exported file names map to URLs: strip (pricing.html is /pricing) or keep (/pricing.html).", valueName: "strip|keep"))
-    var siteFiles: SiteLinks.FileURLStyle = .stripExtension
+    @OptionGroup var site: SiteCLIOptions
 
     @Option(help: ArgumentHelp("Rank a plain edge list (from<TAB>to[<TAB>weight]) instead of logs; only --table pages applies.", valueName: "file"))
     var edges: String?
@@ -106,7 +99,6 @@ struct LinksCommand: ParsableCommand {
         guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be at least 1") }
         guard maxDetour >= 2 else { throw ValidationError("--max-detour must be at least 2") }
         guard top >= 1 else { throw ValidationError("--top must be at least 1") }
-        if site != nil && siteEdges != nil { throw ValidationError("give --site or --site-edges, not both") }
         if edges != nil {
             if !input.files.isEmpty { throw ValidationError("--edges ranks an edge list instead of logs: leave out the log files") }
             if table != .pages { throw ValidationError("--edges gives only --table pages (the other tables need logs)") }
@@ -133,21 +125,14 @@ struct LinksCommand: ParsableCommand {
         ignoreBrokenPipeSignal()
         if let edges { return try rankEdgeList(edges) }
         let (cleaning, _) = try sessionOptions.build()
-        let namer = PageNamer(cleaning: cleaning)
-        var siteLinks: SiteLinks? = nil
+        let siteLinks: SiteLinks?
         do {
-            if let site {
-                siteLinks = try SiteLinks.read(directory: site, namer: namer, siteHosts: cleaning.siteHosts, style: siteFiles)
-            } else if let siteEdges {
-                siteLinks = try SiteLinks.read(edgeList: InputSpec(siteEdges), namer: namer)
-            }
+            siteLinks = try SiteLinks.load(directory: site.site, edgeList: site.siteEdges, style: site.siteFiles, cleaning: cleaning)
         } catch let error as InputError {
             Diagnostics.error(error.message)
             throw ExitCode(ExitStatus.noInput.rawValue)
         }
-        if let s = siteLinks, !input.quiet {
-            Diagnostics.note("site: \(s.filesRead) files, \(s.pages.count) pages, \(s.links.count) links (\(s.externalLinks) external, \(s.ignoredLinks) self/mailto/script links ignored)")
-        }
+        if let s = siteLinks, !input.quiet { Diagnostics.note(s.summary) }
         let usage = UsageGraphBox()
         usage.value.backSteps = backSteps
         usage.value.shortcutMaxSteps = maxDetour
@@ -215,6 +200,22 @@ private func seconds(_ x: Double) -> String { String(Double(Int((x * 1000).round
 
 final class UsageGraphBox {
     var value = UsageGraph()
+}
+
+/// The site's own link graph, shared by `links` and `run`.
+struct SiteCLIOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Directory of the site's HTML files (export or mirror): its <a href> links form the link graph.", valueName: "dir"))
+    var site: String?
+
+    @Option(help: ArgumentHelp("The site's links as from<TAB>to lines (paths or URLs), instead of --site.", valueName: "file"))
+    var siteEdges: String?
+
+    @Option(help: ArgumentHelp("How exported file names map to URLs: strip (pricing.html is /pricing) or keep (/pricing.html).", valueName: "strip|keep"))
+    var siteFiles: SiteLinks.FileURLStyle = .stripExtension
+
+    func validate() throws {
+        if site != nil && siteEdges != nil { throw ValidationError("give --site or --site-edges, not both") }
+    }
 }
 
 extension LinkAnalysis.RankedGraph: ExpressibleByArgument {}

@@ -64,40 +64,10 @@ struct MergeCommand: ParsableCommand {
                 }
                 try PageWriter.write(stats, pages: names, format: outputFormat, to: out)
             case .edges:
-                var counts: [String: Double] = [:]
-                var order: [String] = []
-                var nodes: [String] = []
-                var seenNodes = Set<String>()
-                for (_, text) in texts {
-                    var kindColumn: Int? = nil
-                    for (k, line) in text.split(separator: "\n").enumerated() {
-                        let f = line.split(separator: "\t", omittingEmptySubsequences: false)
-                        if k == 0 && f.first == "from" {
-                            kindColumn = f.firstIndex(of: "kind")
-                            continue
-                        }
-                        if f.count == 1 {
-                            if seenNodes.insert(String(f[0])).inserted { nodes.append(String(f[0])) }
-                            continue
-                        }
-                        if let kc = kindColumn, kc < f.count, f[kc] != "transition" { continue }
-                        guard f.count >= 2 else { continue }
-                        let key = String(f[0]) + "\t" + String(f[1])
-                        let w = f.count >= 3 ? Double(f[2]) ?? 1 : 1
-                        if counts[key] == nil { order.append(key) }
-                        counts[key, default: 0] += w
-                    }
-                }
-                try out.write("from\tto\tcount\n")
-                for key in order.sorted() { try out.write(key + "\t" + FieldValueText.number(counts[key]!) + "\n") }
-                for n in nodes.sorted() { try out.write(n + "\n") }
+                try out.write(EdgeList.mergeCounts(texts.map(\.1)))
                 try out.commit()
             }
             return .ok
         }
     }
-}
-
-enum FieldValueText {
-    static func number(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : "\(x)" }
 }

@@ -50,14 +50,7 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var customer: CustomerCLIOptions
 
-    @Option(help: ArgumentHelp("The site's HTML export or mirror, for the link structure.", valueName: "dir"))
-    var site: String?
-
-    @Option(help: ArgumentHelp("The site's links as from<TAB>to lines, instead of --site.", valueName: "file"))
-    var siteEdges: String?
-
-    @Option(help: ArgumentHelp("How exported file names map to URLs: strip or keep the .html.", valueName: "strip|keep"))
-    var siteFiles: SiteLinks.FileURLStyle = .stripExtension
+    @OptionGroup var site: SiteCLIOptions
 
     @Option(help: ArgumentHelp("Pattern minimum support: a count or a share of sessions.", valueName: "n|p%"))
     var minSupport = "1%"
@@ -116,9 +109,9 @@ struct RunCommand: ParsableCommand {
         options.hashKeys = customer.hash != nil
         options.keyIsVisitor = customer.keyIsVisitor
         options.conversion = customer.conversion
-        options.site = site
-        options.siteEdges = siteEdges
-        options.siteFiles = siteFiles
+        options.site = site.site
+        options.siteEdges = site.siteEdges
+        options.siteFiles = site.siteFiles
         options.topProspects = topProspects
         options.anonymize = anonymize
         options.title = title

@@ -13,6 +13,34 @@ public enum EdgeList {
         public var outcome = InputOutcome.complete
     }
 
+    /// Sums edge counts from several parts: lines `from<TAB>to<TAB>count` (a header row is skipped;
+    /// with a `kind` column, as `links --table edges` writes, only transitions count) and keeps the
+    /// single-field lines (isolated pages). Returns `from<TAB>to<TAB>count` lines, sorted, then the pages.
+    public static func mergeCounts(_ texts: [String]) -> String {
+        var counts: [String: Double] = [:]
+        var nodes = Set<String>()
+        for text in texts {
+            var kindColumn: Int? = nil
+            for (k, line) in text.split(separator: "\n").enumerated() {
+                let f = line.split(separator: "\t", omittingEmptySubsequences: false)
+                if k == 0 && f.first == "from" {
+                    kindColumn = f.firstIndex(of: "kind")
+                    continue
+                }
+                if f.count == 1 {
+                    nodes.insert(String(f[0]))
+                    continue
+                }
+                if let kc = kindColumn, kc < f.count, f[kc] != "transition" { continue }
+                counts[String(f[0]) + "\t" + String(f[1]), default: 0] += f.count >= 3 ? Double(f[2]) ?? 1 : 1
+            }
+        }
+        var out = "from\tto\tcount\n"
+        for key in counts.keys.sorted() { out += key + "\t" + FieldValue.real(counts[key]!).rendered + "\n" }
+        for n in nodes.sorted() { out += n + "\n" }
+        return out
+    }
+
     public static func read(_ input: InputSpec, unweighted: Bool = false) throws -> Result {
         var interner = ByteStringInterner(capacity: 1 << 16)
         let edges = PageGraph.EdgeBuffer()

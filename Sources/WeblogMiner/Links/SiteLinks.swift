@@ -24,6 +24,19 @@ public struct SiteLinks: Sendable {
 
     static let htmlExtensions = [".html", ".htm", ".xhtml", ".shtml"]
 
+    /// The link graph the user named: a site directory, else an edge list, else none.
+    public static func load(directory: String?, edgeList: String?, style: FileURLStyle, cleaning: CleaningOptions) throws -> SiteLinks? {
+        let namer = PageNamer(cleaning: cleaning)
+        if let directory { return try read(directory: directory, namer: namer, siteHosts: cleaning.siteHosts, style: style) }
+        if let edgeList { return try read(edgeList: InputSpec(edgeList), namer: namer) }
+        return nil
+    }
+
+    /// What was read, for a note on stderr.
+    public var summary: String {
+        "site: \(filesRead) files, \(pages.count) pages, \(links.count) links (\(externalLinks) external, \(ignoredLinks) self/mailto/script links ignored)"
+    }
+
     /// Reads every HTML file under `directory`. `siteHosts`: absolute links to these hosts are internal.
     public static func read(directory: String, namer: PageNamer, siteHosts: Set<String>, style: FileURLStyle = .stripExtension) throws(InputError) -> SiteLinks {
         var files: [String] = []

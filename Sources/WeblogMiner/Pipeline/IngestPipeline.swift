@@ -33,7 +33,7 @@ public final class IngestPipeline {
     public let options: IngestOptions
 
     public init(inputs: [InputSpec], options: IngestOptions) {
-        self.inputs = inputs.isEmpty ? [.standardInput] : inputs
+        self.inputs = inputs
         self.options = options
     }
 

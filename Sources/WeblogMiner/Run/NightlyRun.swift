@@ -70,7 +70,7 @@ public struct NightlyRun {
                 continue
             }
             var id = found.record
-            if let seen = loaded.files.first(where: { found.continues($0) }) {
+            if let seen = found.earlierRecord(among: loaded.files) {
                 if seen.device == id.device && seen.inode == id.inode && seen.size == id.size || seen.head == id.head && seen.lines > 0 && seen.size == id.size {
                     outcome.filesSkipped += 1
                     continue
@@ -91,13 +91,8 @@ public struct NightlyRun {
         var closed = loaded.closed
         let firstNew = closed.count
         let sessionRun = SessionRun(ingest: options.ingest, cleaning: options.cleaning, sessions: options.sessions)
-        var report = SessionRun.Report(ingest: IngestReport(files: []), cleaning: CleaningCounts(), pages: loaded.snapshot?.pages ?? ByteStringInterner(capacity: 16))
-        var snapshot = loaded.snapshot ?? Sessionizer.Snapshot(pages: ByteStringInterner(capacity: 16), open: [], nextID: 1, robotsTxtVisitors: [])
-        if !toRead.isEmpty {
-            // (No inputs would mean standard input to the reader: nothing new is the other case.)
-            report = try sessionRun.run(inputs: toRead, resume: loaded.snapshot, suspend: true) { session, _ in closed.append(session) }
-            snapshot = report.snapshot!
-        }
+        let report = try sessionRun.run(inputs: toRead, resume: loaded.snapshot, suspend: true) { session, _ in closed.append(session) }
+        let snapshot = report.snapshot!
         outcome.filesRead = toRead.count
         outcome.newSessions = closed.count - firstNew
         outcome.status = report.ingest.status

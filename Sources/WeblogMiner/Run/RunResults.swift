@@ -40,13 +40,7 @@ extension NightlyRun {
 
         stage("link structure")
         // Link structure.
-        var site: SiteLinks? = nil
-        let namer = PageNamer(cleaning: options.cleaning)
-        if let dirPath = options.site {
-            site = try SiteLinks.read(directory: dirPath, namer: namer, siteHosts: options.cleaning.siteHosts, style: options.siteFiles)
-        } else if let edges = options.siteEdges {
-            site = try SiteLinks.read(edgeList: InputSpec(edges), namer: namer)
-        }
+        let site = try SiteLinks.load(directory: options.site, edgeList: options.siteEdges, style: options.siteFiles, cleaning: options.cleaning)
         let links = LinkAnalysis(usage: usage, sessionPages: pages, site: site, options: options.links)
         for (file, table) in [("links.tsv", links.pages), ("edges.tsv", links.edges), ("shortcuts.tsv", links.shortcuts),
                               ("unused_links.tsv", links.unused), ("exits.tsv", links.exits)] {

@@ -156,12 +156,18 @@ public final class StateStore {
         public var record: FileRecord
         public var head: [UInt8]
 
-        /// The same log as `seen` if its content starts with what was read then (`seen.head` is
-        /// "BYTES:SHA256" over its first BYTES bytes, which also covers a log that was shorter then).
-        public func continues(_ seen: FileRecord) -> Bool {
-            let parts = seen.head.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2, let n = Int(parts[0]), n <= head.count else { return false }
-            return SHA256.hexDigest(head[..<n]) == parts[1]
+        /// The record of the same log, if any: one whose content this file starts with (`head` is
+        /// "BYTES:SHA256" over the first BYTES bytes, which also covers a log that was shorter then).
+        /// One checksum per distinct length, not per record: a night may name dozens of rotated logs.
+        public func earlierRecord(among records: [FileRecord]) -> FileRecord? {
+            var digests: [Int: String] = [:]
+            for seen in records {
+                let parts = seen.head.split(separator: ":", maxSplits: 1)
+                guard parts.count == 2, let n = Int(parts[0]), n <= head.count else { continue }
+                if digests[n] == nil { digests[n] = SHA256.hexDigest(head[..<n]) }
+                if digests[n]! == parts[1] { return seen }
+            }
+            return nil
         }
     }
 

@@ -29,7 +29,6 @@ final class HitMerger {
     var counts = CleaningCounts()
 
     init(inputs: [InputSpec], ingest: IngestOptions, cleaning: CleaningOptions, visitorKey: VisitorKey, windowMillis: Int64, rejectWriter: OutputStream?) {
-        let inputs = inputs.isEmpty ? [InputSpec.standardInput] : inputs
         self.inputs = inputs
         var ingest = ingest
         if inputs.count > 1 { ingest.parseThreads = 1 }  // several files run side by side
