@@ -73,6 +73,73 @@ import Testing
         }
     }
 
+    /// The standard layouts run unrolled: each must give exactly what the generic loop over the same
+    /// program gives (verdict, every field, numbers, whether the whole line was used), also for
+    /// mutated and hostile lines.
+    @Test func unrolledLayoutsAgreeWithTheGenericLoop() async throws {
+        let formats = [ApacheLogFormat.combined, ApacheLogFormat.common, ApacheLogFormat.vhostCombined]
+        let pairs = try formats.map { f in
+            let program = try ApacheLogFormat.compile(f)
+            return (LogFormatParser(program: program, name: "u"), LogFormatParser(program: program, name: "g", unrolled: false))
+        }
+        let lines = Self.seeds + [
+            #"1.2.3.4 - frank [10/Oct/2000:13:55:36 -0700] "GET /a b" c HTTP/1.0" 200 2326 "http://x/"y" "Mo\zilla "q" x""#,
+            #"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" - - "-" "a" extra fields"#,
+            #"1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /" HTTP/1.0" 2000 5 "r" "u""#,
+            #"shop:443 1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET /p?x=1 HTTP/2.0" 304 0 "-" "ua""#,
+        ]
+        let mutation = Gen<Int>.value(in: 0 ... 10_000).array(of: 0 ... 6)
+        await propertyCheck(count: Self.count, input: Gen.element(of: lines), mutation) { seed, edits in
+            var bytes = Array((seed ?? "").utf8)
+            let interesting: [UInt8] = [9, 32, 34, 45, 58, 91, 92, 93, 63, 48, 0xC3]
+            for e in edits where !bytes.isEmpty {
+                let at = e % bytes.count
+                switch e % 3 {
+                case 0: bytes[at] = interesting[e % interesting.count]
+                case 1: bytes.remove(at: at)
+                default: bytes.insert(interesting[e % interesting.count], at: at)
+                }
+            }
+            for (unrolled, generic) in pairs {
+                var a = bytes
+                var b = bytes
+                var ra = LogRecord()
+                var rb = LogRecord()
+                let va = a.withUnsafeMutableBufferPointer { unrolled.parse($0, into: &ra) }
+                let vb = b.withUnsafeMutableBufferPointer { generic.parse($0, into: &rb) }
+                #expect(va == vb, "\(String(decoding: bytes, as: UTF8.self))")
+                #expect(a == b)
+                guard va == .record else { continue }
+                #expect(unrolled.consumedWholeLine == generic.consumedWholeLine)
+                #expect(ra.epochMillis == rb.epochMillis && ra.status == rb.status && ra.bytes == rb.bytes)
+                for f in TextField.allCases { #expect(ra[f] == rb[f], "\(f) of \(String(decoding: bytes, as: UTF8.self))") }
+            }
+        }
+    }
+
+    /// The SSE2/SWAR byte searches against a plain loop, at every offset and length around the
+    /// 16- and 8-byte steps.
+    @Test func byteSearchMatchesAPlainScan() {
+        var bytes = [UInt8](repeating: 0x61, count: 80)
+        for target in [0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 79] {
+            bytes[target] = 0x22
+            if target + 5 < bytes.count { bytes[target + 5] = 0x5C }
+            bytes.withUnsafeBufferPointer { b in
+                let p = b.baseAddress!
+                for from in 0 ..< 40 {
+                    for end in from ... b.count {
+                        let one = (from ..< end).first { b[$0] == 0x22 }
+                        let two = (from ..< end).first { b[$0] == 0x22 || b[$0] == 0x5C }
+                        #expect(ByteSearch.find(0x22, in: p, from: from, end: end) == one)
+                        #expect(ByteSearch.find(0x22, or: 0x5C, in: p, from: from, end: end) == two)
+                    }
+                }
+            }
+            bytes[target] = 0x61
+            if target + 5 < bytes.count { bytes[target + 5] = 0x61 }
+        }
+    }
+
     /// Lines built from random parts parse back to exactly those parts.
     @Test func generatedCombinedLinesRoundTrip() async {
         let parser = try! apache(ApacheLogFormat.combined)

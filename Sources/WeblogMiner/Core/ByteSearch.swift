@@ -1,5 +1,10 @@
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
+
 /// Byte searches for the per-field hot path. Fields are short (a few to a few hundred bytes), where a
-/// call into libc's memchr costs more than the search itself; these scan 8 bytes at a time inline.
+/// call into libc's memchr costs more than the search itself; these scan inline, 16 bytes a step with
+/// SSE2 (part of every x86-64 CPU) and 8 bytes a step (SWAR) elsewhere and for the tail.
 enum ByteSearch {
     @inline(__always) static func broadcast(_ b: UInt8) -> UInt64 { 0x0101_0101_0101_0101 &* UInt64(b) }
 
@@ -7,6 +12,15 @@ enum ByteSearch {
     @inline(__always)
     static func find(_ byte: UInt8, in p: UnsafePointer<UInt8>, from: Int, end: Int) -> Int? {
         var i = from
+        #if arch(x86_64)
+        let vector = _mm_set1_epi8(CChar(bitPattern: byte))
+        while i + 16 <= end {
+            let v = _mm_loadu_si128(UnsafeRawPointer(p + i).assumingMemoryBound(to: __m128i.self))
+            let mask = _mm_movemask_epi8(_mm_cmpeq_epi8(v, vector))
+            if mask != 0 { return i + Int(mask.trailingZeroBitCount) }
+            i += 16
+        }
+        #endif
         let pattern = broadcast(byte)
         let raw = UnsafeRawPointer(p)
         while i + 8 <= end {
@@ -27,6 +41,16 @@ enum ByteSearch {
     @inline(__always)
     static func find(_ a: UInt8, or b: UInt8, in p: UnsafePointer<UInt8>, from: Int, end: Int) -> Int? {
         var i = from
+        #if arch(x86_64)
+        let va = _mm_set1_epi8(CChar(bitPattern: a))
+        let vb = _mm_set1_epi8(CChar(bitPattern: b))
+        while i + 16 <= end {
+            let v = _mm_loadu_si128(UnsafeRawPointer(p + i).assumingMemoryBound(to: __m128i.self))
+            let mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, va), _mm_cmpeq_epi8(v, vb)))
+            if mask != 0 { return i + Int(mask.trailingZeroBitCount) }
+            i += 16
+        }
+        #endif
         let pa = broadcast(a)
         let pb = broadcast(b)
         let raw = UnsafeRawPointer(p)

@@ -43,6 +43,55 @@ struct ByteCursor {
         position += digits
     }
 
+    /// Seconds from milliseconds: whole seconds, or up to three decimals without trailing zeros
+    /// (`12`, `0.5`, `-1.5`). Needs 25 bytes.
+    @inline(__always) mutating func putSeconds(_ millis: Int64) {
+        if millis < 0 && millis > -1000 { put(UInt8(ascii: "-")) }
+        putInt(millis / 1000)
+        var frac = Int(abs(millis % 1000))
+        guard frac != 0 else { return }
+        put(UInt8(ascii: "."))
+        var digits = 3
+        while frac % 10 == 0 {
+            frac /= 10
+            digits -= 1
+        }
+        var k = position + digits - 1
+        for _ in 0 ..< digits {
+            base[k] = UInt8(48 + frac % 10)
+            frac /= 10
+            k -= 1
+        }
+        position += digits
+    }
+
+    /// ISO 8601 UTC, with milliseconds when not zero: `2026-03-02T08:15:00Z`, `...00.250Z`. Needs 40 bytes.
+    mutating func putISO(_ millis: Int64) {
+        let s = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
+        let ms = Int(millis - s * 1000)
+        let days = s >= 0 ? s / 86400 : (s - 86399) / 86400
+        let sod = Int(s - days * 86400)
+        let (y, m, d) = Timestamps.civilFromDays(Int(days))
+        putInt(Int64(y))
+        put(UInt8(ascii: "-"))
+        putTwoDigits(m)
+        put(UInt8(ascii: "-"))
+        putTwoDigits(d)
+        put(UInt8(ascii: "T"))
+        putTwoDigits(sod / 3600)
+        put(UInt8(ascii: ":"))
+        putTwoDigits(sod / 60 % 60)
+        put(UInt8(ascii: ":"))
+        putTwoDigits(sod % 60)
+        if ms != 0 { putMillis(ms) }
+        put(UInt8(ascii: "Z"))
+    }
+
+    @inline(__always) mutating func putTwoDigits(_ v: Int) {
+        put(UInt8(48 + v / 10))
+        put(UInt8(48 + v % 10))
+    }
+
     /// Three-digit millisecond fraction `.123`.
     @inline(__always) mutating func putMillis(_ millis: Int) {
         put(UInt8(ascii: "."))

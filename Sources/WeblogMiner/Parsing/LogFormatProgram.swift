@@ -76,10 +76,12 @@ public final class LogFormatParser: LineParser {
     private let literalCount: UnsafeMutablePointer<Int>
     private let literalBytes: UnsafeMutablePointer<UInt8>
     private let prefixCount: Int
+    private let layout: Layout
     /// Set by the last `parse`: whether the whole line was used (auto-detection prefers formats that do).
     public private(set) var consumedWholeLine = false
 
-    public init(program: LogFormatProgram, name: String) {
+    /// `unrolled: false` forces the generic loop (tests compare both paths).
+    public init(program: LogFormatProgram, name: String, unrolled: Bool = true) {
         self.program = program
         formatName = name
         stepCount = program.steps.count
@@ -91,6 +93,7 @@ public final class LogFormatParser: LineParser {
         literalBytes = .allocate(capacity: max(1, allLiterals.count))
         literalBytes.initialize(from: allLiterals, count: allLiterals.count)
         prefixCount = program.prefix.count
+        layout = unrolled ? Self.unrolled.first(where: { $0.1 == program })?.0 ?? .generic : .generic
         var offset = prefixCount
         var before = program.prefix
         for (k, step) in program.steps.enumerated() {
@@ -104,7 +107,7 @@ public final class LogFormatParser: LineParser {
         }
     }
 
-    public func copyForWorker() -> (any LineParser)? { LogFormatParser(program: program, name: formatName) }
+    public func copyForWorker() -> (any LineParser)? { LogFormatParser(program: program, name: formatName, unrolled: layout != .generic) }
 
     deinit {
         slots.deallocate()
@@ -125,91 +128,181 @@ public final class LogFormatParser: LineParser {
             }
             i = prefixCount
         }
-        var timeField = FieldRef.absent
-        var timeSlot = FormatSlot.ignore
-        for k in 0 ..< stepCount {
-            let fieldStart = i
-            var fieldEnd: Int
-            let literal = literalBytes + literalStart[k]
-            let literalCount = self.literalCount[k]
-            if quoted[k] {
-                var escaped = false
-                guard let close = closingQuote(p, from: i, end: end, literal: literal, count: literalCount, isLast: k == stepCount - 1, escaped: &escaped) else {
-                    return .reject(.badQuoting)
+        var time = TimeField()
+        // The standard layouts run as straight-line code: the same `step`, with the slot, quoting and
+        // literal length known to the compiler (no per-field dispatch). Others run the generic loop.
+        switch layout {
+        case .combined:
+            guard let failure = combinedSteps(p, end, &i, &record, &time) else { break }
+            return .reject(failure)
+        case .common:
+            guard let failure = commonSteps(p, end, &i, &record, &time) else { break }
+            return .reject(failure)
+        case .vhostCombined:
+            guard let failure = vhostCombinedSteps(p, end, &i, &record, &time) else { break }
+            return .reject(failure)
+        case .generic:
+            for k in 0 ..< stepCount {
+                if let failure = step(k, slots[k], quoted: quoted[k], literalCount: literalCount[k], isLast: k == stepCount - 1,
+                                      p, end, &i, &record, &time)
+                {
+                    return .reject(failure)
                 }
-                fieldEnd = close
-                i = min(close + literalCount, end)
-                if escaped { fieldEnd = FieldDecoding.unescapeQuoted(p, fieldStart, fieldEnd) }
-            } else if literalCount == 0 {
-                // Last placeholder: up to the next space, so extra trailing fields are tolerated.
-                fieldEnd = ByteSearch.find(FieldDecoding.space, in: p, from: i, end: end) ?? end
-                i = fieldEnd
-            } else {
-                guard let at = find(literal, literalCount, in: p, from: i, end: end) else { return .reject(.formatMismatch) }
-                fieldEnd = at
-                i = at + literalCount
-            }
-            switch slots[k] {
-            case .ignore: break
-            case .port:
-                guard FieldDecoding.integer(p, fieldStart, fieldEnd) != nil else { return .reject(.formatMismatch) }
-            case .client: record.client = FieldDecoding.text(p, fieldStart, fieldEnd)
-            case .user: record.user = FieldDecoding.text(p, fieldStart, fieldEnd)
-            case .method: record.method = FieldDecoding.text(p, fieldStart, fieldEnd)
-            case .path: record.path = FieldDecoding.text(p, fieldStart, fieldEnd)
-            case .query:
-                var s = fieldStart
-                if s < fieldEnd && p[s] == FieldDecoding.questionMark { s += 1 }
-                if s < fieldEnd { record.query = FieldDecoding.text(p, s, fieldEnd) }
-            case .proto: record.proto = FieldDecoding.text(p, fieldStart, fieldEnd)
-            case .referrer: record.referrer = FieldDecoding.text(p, fieldStart, fieldEnd)
-            case .userAgent: record.userAgent = FieldDecoding.text(p, fieldStart, fieldEnd)
-            case .vhost: record.vhost = FieldDecoding.text(p, fieldStart, fieldEnd)
-            case .visitor: record.visitor = FieldDecoding.text(p, fieldStart, fieldEnd)
-            case .session: record.session = FieldDecoding.text(p, fieldStart, fieldEnd)
-            case .request: FieldDecoding.splitRequest(p, fieldStart, fieldEnd, into: &record)
-            case .uri:
-                if !(fieldEnd - fieldStart == 1 && p[fieldStart] == FieldDecoding.dash) {
-                    FieldDecoding.splitURI(p, fieldStart, fieldEnd, into: &record)
-                }
-            case .timeCLF, .timeISO, .timeEpoch, .timeAny:
-                timeField = FieldRef(fieldStart, fieldEnd)
-                timeSlot = slots[k]
-            case .status:
-                if fieldEnd - fieldStart == 1 && p[fieldStart] == FieldDecoding.dash { break }
-                guard let status = FieldDecoding.integer(p, fieldStart, fieldEnd), status < 1000 else { return .reject(.badStatus) }
-                record.status = Int32(status)
-            case .bytes:
-                // Apache's %b writes `-` for "no body": that is zero bytes.
-                if fieldEnd - fieldStart == 1 && p[fieldStart] == FieldDecoding.dash {
-                    record.bytes = 0
-                } else {
-                    guard let bytes = FieldDecoding.integer(p, fieldStart, fieldEnd) else { return .reject(.badNumber) }
-                    record.bytes = bytes
-                }
-            case .durationMicros, .durationMillis, .durationSeconds:
-                if fieldEnd - fieldStart == 1 && p[fieldStart] == FieldDecoding.dash { break }
-                let scale: Int64 = slots[k] == .durationMicros ? 1 : slots[k] == .durationMillis ? 1000 : 1_000_000
-                guard let micros = FieldDecoding.scaledDecimal(p, fieldStart, fieldEnd, scale: scale) else { return .reject(.badNumber) }
-                record.durationMicros = micros
             }
         }
-        guard timeField.isPresent else { return .reject(.missingTime) }
-        let ts = Int(timeField.start)
-        let te = ts + Int(timeField.count)
-        let time: Int64?
-        switch timeSlot {
-        case .timeCLF: time = cachedCLF(p, ts, te)
-        case .timeISO: time = Timestamps.parseISO(p, ts, te)
-        case .timeEpoch: time = Timestamps.parseEpoch(p, ts, te)
-        default: time = Timestamps.parseAny(p, ts, te)
+        guard time.field.isPresent else { return .reject(.missingTime) }
+        let ts = Int(time.field.start)
+        let te = ts + Int(time.field.count)
+        let value: Int64?
+        switch time.slot {
+        case .timeCLF: value = cachedCLF(p, ts, te)
+        case .timeISO: value = Timestamps.parseISO(p, ts, te)
+        case .timeEpoch: value = Timestamps.parseEpoch(p, ts, te)
+        default: value = Timestamps.parseAny(p, ts, te)
         }
-        guard let time else { return .reject(.badTime) }
-        record.epochMillis = time
+        guard let value else { return .reject(.badTime) }
+        record.epochMillis = value
         // Anything after the format must be extra fields (starting with a space), not a different layout.
         if i < end && p[i] != FieldDecoding.space { return .reject(.formatMismatch) }
         consumedWholeLine = i >= end
         return .record
+    }
+
+    /// Where the time field is; parsed once the whole line matched.
+    private struct TimeField {
+        var field = FieldRef.absent
+        var slot = FormatSlot.ignore
+    }
+
+    /// Layouts with an unrolled path (`ApacheLogFormat.combined`, `.common`, `.vhostCombined`).
+    private enum Layout { case combined, common, vhostCombined, generic }
+
+    private static let unrolled: [(Layout, LogFormatProgram)] = [
+        (.combined, try! ApacheLogFormat.compile(ApacheLogFormat.combined)),
+        (.common, try! ApacheLogFormat.compile(ApacheLogFormat.common)),
+        (.vhostCombined, try! ApacheLogFormat.compile(ApacheLogFormat.vhostCombined)),
+    ]
+
+    // Each layout is its own function: inlined into `parse`, the steps would exceed the optimizer's
+    // inlining budget for one function and run through the generic dispatch again.
+    // The arguments below restate the programs above; `init` only picks a layout whose program is
+    // equal to the one being parsed, and `LogFormatParserTests` checks the paths agree line by line.
+    @inline(never)
+    private func combinedSteps(_ p: UnsafeMutablePointer<UInt8>, _ end: Int, _ i: inout Int, _ r: inout LogRecord, _ t: inout TimeField) -> RejectReason? {
+        if let f = commonLogSteps(from: 0, p, end, &i, &r, &t) { return f }
+        if let f = step(6, .bytes, quoted: false, literalCount: 2, isLast: false, p, end, &i, &r, &t) { return f }
+        return refererAndAgentSteps(from: 7, p, end, &i, &r, &t)
+    }
+
+    @inline(never)
+    private func commonSteps(_ p: UnsafeMutablePointer<UInt8>, _ end: Int, _ i: inout Int, _ r: inout LogRecord, _ t: inout TimeField) -> RejectReason? {
+        if let f = commonLogSteps(from: 0, p, end, &i, &r, &t) { return f }
+        return step(6, .bytes, quoted: false, literalCount: 0, isLast: true, p, end, &i, &r, &t)
+    }
+
+    @inline(never)
+    private func vhostCombinedSteps(_ p: UnsafeMutablePointer<UInt8>, _ end: Int, _ i: inout Int, _ r: inout LogRecord, _ t: inout TimeField) -> RejectReason? {
+        if let f = step(0, .vhost, quoted: false, literalCount: 1, isLast: false, p, end, &i, &r, &t) { return f }
+        if let f = step(1, .port, quoted: false, literalCount: 1, isLast: false, p, end, &i, &r, &t) { return f }
+        if let f = commonLogSteps(from: 2, p, end, &i, &r, &t) { return f }
+        if let f = step(8, .bytes, quoted: false, literalCount: 2, isLast: false, p, end, &i, &r, &t) { return f }
+        return refererAndAgentSteps(from: 9, p, end, &i, &r, &t)
+    }
+
+    /// `%h %l %u %t "%r" %>s ` (the fields before the bytes), as steps k ..< k + 6.
+    @inline(__always)
+    private func commonLogSteps(from k: Int, _ p: UnsafeMutablePointer<UInt8>, _ end: Int, _ i: inout Int, _ r: inout LogRecord, _ t: inout TimeField) -> RejectReason? {
+        if let f = step(k, .client, quoted: false, literalCount: 1, isLast: false, p, end, &i, &r, &t) { return f }
+        if let f = step(k + 1, .ignore, quoted: false, literalCount: 1, isLast: false, p, end, &i, &r, &t) { return f }
+        if let f = step(k + 2, .user, quoted: false, literalCount: 2, isLast: false, p, end, &i, &r, &t) { return f }
+        if let f = step(k + 3, .timeCLF, quoted: false, literalCount: 3, isLast: false, p, end, &i, &r, &t) { return f }
+        if let f = step(k + 4, .request, quoted: true, literalCount: 2, isLast: false, p, end, &i, &r, &t) { return f }
+        return step(k + 5, .status, quoted: false, literalCount: 1, isLast: false, p, end, &i, &r, &t)
+    }
+
+    /// `"%{Referer}i" "%{User-Agent}i"` ending the line, as steps k and k + 1.
+    @inline(__always)
+    private func refererAndAgentSteps(from k: Int, _ p: UnsafeMutablePointer<UInt8>, _ end: Int, _ i: inout Int, _ r: inout LogRecord, _ t: inout TimeField) -> RejectReason? {
+        if let f = step(k, .referrer, quoted: true, literalCount: 3, isLast: false, p, end, &i, &r, &t) { return f }
+        return step(k + 1, .userAgent, quoted: true, literalCount: 1, isLast: true, p, end, &i, &r, &t)
+    }
+
+    /// Reads placeholder `k` and the literal after it, from `i`; fills the record. Nil when it matched.
+    @inline(__always)
+    private func step(_ k: Int, _ slot: FormatSlot, quoted: Bool, literalCount: Int, isLast: Bool,
+                      _ p: UnsafeMutablePointer<UInt8>, _ end: Int, _ i: inout Int, _ record: inout LogRecord, _ time: inout TimeField) -> RejectReason? {
+        let fieldStart = i
+        var fieldEnd: Int
+        let literal = literalBytes + literalStart[k]
+        if quoted {
+            var escaped = false
+            guard let close = closingQuote(p, from: i, end: end, literal: literal, count: literalCount, isLast: isLast, escaped: &escaped) else {
+                return .badQuoting
+            }
+            fieldEnd = close
+            i = min(close + literalCount, end)
+            if escaped { fieldEnd = FieldDecoding.unescapeQuoted(p, fieldStart, fieldEnd) }
+        } else if literalCount == 0 {
+            // Last placeholder: up to the next space, so extra trailing fields are tolerated.
+            fieldEnd = ByteSearch.find(FieldDecoding.space, in: p, from: i, end: end) ?? end
+            i = fieldEnd
+        } else {
+            guard let at = find(literal, literalCount, in: p, from: i, end: end) else { return .formatMismatch }
+            fieldEnd = at
+            i = at + literalCount
+        }
+        return fill(slot, p, fieldStart, fieldEnd, &record, &time)
+    }
+
+    /// Stores field [fieldStart, fieldEnd) of `slot` in the record (converting numbers); nil when valid.
+    @inline(__always)
+    private func fill(_ slot: FormatSlot, _ p: UnsafeMutablePointer<UInt8>, _ fieldStart: Int, _ fieldEnd: Int,
+                      _ record: inout LogRecord, _ time: inout TimeField) -> RejectReason? {
+        switch slot {
+        case .ignore: break
+        case .port:
+            guard FieldDecoding.integer(p, fieldStart, fieldEnd) != nil else { return .formatMismatch }
+        case .client: record.client = FieldDecoding.text(p, fieldStart, fieldEnd)
+        case .user: record.user = FieldDecoding.text(p, fieldStart, fieldEnd)
+        case .method: record.method = FieldDecoding.text(p, fieldStart, fieldEnd)
+        case .path: record.path = FieldDecoding.text(p, fieldStart, fieldEnd)
+        case .query:
+            var s = fieldStart
+            if s < fieldEnd && p[s] == FieldDecoding.questionMark { s += 1 }
+            if s < fieldEnd { record.query = FieldDecoding.text(p, s, fieldEnd) }
+        case .proto: record.proto = FieldDecoding.text(p, fieldStart, fieldEnd)
+        case .referrer: record.referrer = FieldDecoding.text(p, fieldStart, fieldEnd)
+        case .userAgent: record.userAgent = FieldDecoding.text(p, fieldStart, fieldEnd)
+        case .vhost: record.vhost = FieldDecoding.text(p, fieldStart, fieldEnd)
+        case .visitor: record.visitor = FieldDecoding.text(p, fieldStart, fieldEnd)
+        case .session: record.session = FieldDecoding.text(p, fieldStart, fieldEnd)
+        case .request: FieldDecoding.splitRequest(p, fieldStart, fieldEnd, into: &record)
+        case .uri:
+            if !(fieldEnd - fieldStart == 1 && p[fieldStart] == FieldDecoding.dash) {
+                FieldDecoding.splitURI(p, fieldStart, fieldEnd, into: &record)
+            }
+        case .timeCLF, .timeISO, .timeEpoch, .timeAny:
+            time.field = FieldRef(fieldStart, fieldEnd)
+            time.slot = slot
+        case .status:
+            if fieldEnd - fieldStart == 1 && p[fieldStart] == FieldDecoding.dash { break }
+            guard let status = FieldDecoding.integer(p, fieldStart, fieldEnd), status < 1000 else { return .badStatus }
+            record.status = Int32(status)
+        case .bytes:
+            // Apache's %b writes `-` for "no body": that is zero bytes.
+            if fieldEnd - fieldStart == 1 && p[fieldStart] == FieldDecoding.dash {
+                record.bytes = 0
+            } else {
+                guard let bytes = FieldDecoding.integer(p, fieldStart, fieldEnd) else { return .badNumber }
+                record.bytes = bytes
+            }
+        case .durationMicros, .durationMillis, .durationSeconds:
+            if fieldEnd - fieldStart == 1 && p[fieldStart] == FieldDecoding.dash { break }
+            let scale: Int64 = slot == .durationMicros ? 1 : slot == .durationMillis ? 1000 : 1_000_000
+            guard let micros = FieldDecoding.scaledDecimal(p, fieldStart, fieldEnd, scale: scale) else { return .badNumber }
+            record.durationMicros = micros
+        }
+        return nil
     }
 
     // Consecutive lines usually carry the same second: remember the last CLF timestamp and its value.

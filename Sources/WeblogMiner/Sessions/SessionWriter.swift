@@ -30,7 +30,10 @@ public final class SessionWriter {
 
     private let format: SessionOutputFormat
     private let out: OutputStream
-    private var scratch: [UInt8] = []
+    private let line = ByteBuffer(capacity: 4096)
+    /// Page names escaped for TSV, as sequence tokens (spaces as %20) and as fields, by page id.
+    private var tokens = EscapedNames(spaceAsPercent: true)
+    private var names = EscapedNames(spaceAsPercent: false)
     private var spmfBody: OutputStream?
     private var spmfPath: String?
     private var spmfItems: [Int32: Int] = [:]
@@ -85,44 +88,7 @@ public final class SessionWriter {
             }
             try spmfBody!.write(line + "-2\n")
         case .tsv:
-            // Built as bytes in a reused buffer: this runs once per session on the ordered thread.
-            var line = scratch
-            line.removeAll(keepingCapacity: true)
-            defer { scratch = line }
-            func field<C: Collection<UInt8>>(_ bytes: C) {
-                ByteText.tsv(bytes, &line)
-                line.append(9)
-            }
-            ByteText.int(Int64(s.id), &line)
-            line.append(9)
-            field(s.visitor)
-            ByteText.iso(s.start, &line)
-            line.append(9)
-            ByteText.iso(s.end, &line)
-            line.append(9)
-            ByteText.seconds(s.end - s.start, &line)
-            line.append(9)
-            ByteText.int(Int64(s.observedViews), &line)
-            line.append(9)
-            field(pages.bytes(of: s.views.first!.page))
-            field(pages.bytes(of: s.views.last!.page))
-            field(s.entryReferrer ?? [])
-            for (k, v) in s.views.enumerated() {
-                if k > 0 { line.append(32) }
-                appendToken(v.page, pages: pages, to: &line)
-            }
-            line.append(9)
-            for (k, d) in dwell.enumerated() {
-                if k > 0 { line.append(32) }
-                if let d { ByteText.seconds(d, &line) } else { line.append(45) }
-            }
-            line.append(9)
-            for (k, v) in s.views.enumerated() {
-                if k > 0 { line.append(32) }
-                line.append(v.inferred ? 49 : 48)
-            }
-            line.append(10)
-            try out.write(line)
+            try writeTSV(s, pages: pages)
         case .jsonl:
             var o = "{\"session_id\":\(s.id),\"visitor\":\(jsonQuote(String(decoding: s.visitor, as: UTF8.self)))"
             o += ",\"start\":\"\(isoTime(s.start))\",\"end\":\"\(isoTime(s.end))\",\"duration_s\":\(seconds(s.end - s.start))"
@@ -132,6 +98,82 @@ public final class SessionWriter {
             o += ",\"dwell_s\":[" + dwell.map { $0.map(seconds) ?? "null" }.joined(separator: ",") + "]"
             o += ",\"inferred\":[" + s.views.map { $0.inferred ? "true" : "false" }.joined(separator: ",") + "]}\n"
             try out.write(o)
+        }
+    }
+
+    /// One TSV row, written with a cursor into a reused buffer: this runs once per session on the
+    /// thread that merges and sessionizes, the one that sets the pace.
+    private func writeTSV(_ s: Session, pages: ByteStringInterner) throws(OutputError) {
+        let views = s.views
+        // Every name is looked up (and cached) before any pointer is kept: adding a name may move an arena.
+        var sequenceBytes = 0
+        for v in views { sequenceBytes += tokens.lookup(v.page, pages).count + 1 }
+        _ = names.lookup(views.first!.page, pages)
+        _ = names.lookup(views.last!.page, pages)
+        let first = names.lookup(views.first!.page, pages)
+        let last = names.lookup(views.last!.page, pages)
+        let referrerCount = s.entryReferrer?.count ?? 0
+        let bound = 200 + 2 * s.visitor.count + first.count + last.count + 2 * referrerCount + sequenceBytes + 28 * views.count
+        line.removeAll()
+        line.reserve(bound) { p in
+            var c = ByteCursor(p)
+            c.putInt(Int64(s.id))
+            c.put(9)
+            s.visitor.withUnsafeBufferPointer { Self.putTSV($0, &c) }
+            c.put(9)
+            c.putISO(s.start)
+            c.put(9)
+            c.putISO(s.end)
+            c.put(9)
+            c.putSeconds(s.end - s.start)
+            c.put(9)
+            c.putInt(Int64(s.observedViews))
+            c.put(9)
+            c.put(first)
+            c.put(9)
+            c.put(last)
+            c.put(9)
+            s.entryReferrer?.withUnsafeBufferPointer { Self.putTSV($0, &c) }
+            c.put(9)
+            for (k, v) in views.enumerated() {
+                if k > 0 { c.put(32) }
+                c.put(tokens.lookup(v.page, pages))
+            }
+            c.put(9)
+            // Dwell: time to the next observed view; '-' for inferred views and the censored last one.
+            var next = 0
+            for k in views.indices {
+                if k > 0 { c.put(32) }
+                if next <= k { next = k + 1 }
+                while next < views.count && views[next].inferred { next += 1 }
+                if views[k].inferred || next == views.count {
+                    c.put(45)
+                } else {
+                    c.putSeconds(views[next].time - views[k].time)
+                }
+            }
+            c.put(9)
+            for (k, v) in views.enumerated() {
+                if k > 0 { c.put(32) }
+                c.put(v.inferred ? 49 : 48)
+            }
+            c.put(10)
+            return c.position
+        }
+        try out.write(line.bytes)
+    }
+
+    /// `ByteText.tsv` at a cursor (needs 2x the input).
+    @inline(__always)
+    private static func putTSV(_ bytes: UnsafeBufferPointer<UInt8>, _ c: inout ByteCursor) {
+        for b in bytes {
+            switch b {
+            case 9: c.put(92); c.put(116)
+            case 10: c.put(92); c.put(110)
+            case 13: c.put(92); c.put(114)
+            case 92: c.put(92); c.put(92)
+            default: c.put(b)
+            }
         }
     }
 
@@ -156,6 +198,37 @@ public final class SessionWriter {
             unlink(path)
         }
         try out.commit()
+    }
+}
+
+/// Page names escaped once per page id (an interner only grows, so an id's name never changes; a
+/// writer serves one interner).
+struct EscapedNames {
+    let spaceAsPercent: Bool
+    private let arena = ByteBuffer(capacity: 1 << 16)
+    private var offsets: [Int] = []  // start of each id's text in the arena, -1 unknown
+    private var lengths: [Int32] = []
+    private var scratch: [UInt8] = []
+
+    init(spaceAsPercent: Bool) { self.spaceAsPercent = spaceAsPercent }
+
+    @inline(__always)
+    mutating func lookup(_ id: Int32, _ pages: ByteStringInterner) -> UnsafeBufferPointer<UInt8> {
+        let i = Int(id)
+        if i >= offsets.count || offsets[i] < 0 { add(i, pages) }
+        return UnsafeBufferPointer(start: arena.base + offsets[i], count: Int(lengths[i]))
+    }
+
+    private mutating func add(_ i: Int, _ pages: ByteStringInterner) {
+        if i >= offsets.count {
+            offsets += repeatElement(-1, count: i + 1 - offsets.count)
+            lengths += repeatElement(0, count: i + 1 - lengths.count)
+        }
+        scratch.removeAll(keepingCapacity: true)
+        ByteText.tsv(pages.bytes(of: Int32(i)), &scratch, spaceAsPercent: spaceAsPercent)
+        offsets[i] = arena.count
+        lengths[i] = Int32(scratch.count)
+        arena.append(scratch)
     }
 }
 
@@ -231,68 +304,19 @@ enum ByteText {
         }
     }
 
-    static func int(_ value: Int64, _ out: inout [UInt8]) {
-        if value < 0 { out.append(45) }
-        var v = value.magnitude
-        // Digits right to left into a stack buffer, then one append (not one per digit).
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var at = 20
-            repeat {
-                at -= 1
-                digits[at] = UInt8(48 + v % 10)
-                v /= 10
-            } while v > 0
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[at...]))
-        }
-    }
+    static func int(_ value: Int64, _ out: inout [UInt8]) { viaCursor(&out, 21) { $0.putInt(value) } }
 
     /// Same text as `seconds(_:)`: whole seconds, or up to three decimals without trailing zeros.
-    static func seconds(_ millis: Int64, _ out: inout [UInt8]) {
-        if millis < 0 && millis > -1000 { out.append(45) }
-        int(millis / 1000, &out)
-        var frac = Int(abs(millis % 1000))
-        guard frac != 0 else { return }
-        out.append(46)
-        var digits = 3
-        while frac % 10 == 0 {
-            frac /= 10
-            digits -= 1
-        }
-        let start = out.count
-        for _ in 0 ..< digits {
-            out.append(UInt8(48 + frac % 10))
-            frac /= 10
-        }
-        out[start...].reverse()
-    }
+    static func seconds(_ millis: Int64, _ out: inout [UInt8]) { viaCursor(&out, 25) { $0.putSeconds(millis) } }
 
     /// Same text as `isoTime(_:)`.
-    static func iso(_ millis: Int64, _ out: inout [UInt8]) {
-        let s = millis >= 0 ? millis / 1000 : (millis - 999) / 1000
-        let ms = Int(millis - s * 1000)
-        let days = s >= 0 ? s / 86400 : (s - 86399) / 86400
-        let sod = Int(s - days * 86400)
-        let (y, m, d) = Timestamps.civilFromDays(Int(days))
-        func two(_ v: Int) {
-            out.append(UInt8(48 + v / 10))
-            out.append(UInt8(48 + v % 10))
+    static func iso(_ millis: Int64, _ out: inout [UInt8]) { viaCursor(&out, 40) { $0.putISO(millis) } }
+
+    private static func viaCursor(_ out: inout [UInt8], _ capacity: Int, _ body: (inout ByteCursor) -> Void) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
+            var cursor = ByteCursor(buffer.baseAddress!)
+            body(&cursor)
+            out.append(contentsOf: UnsafeBufferPointer(start: buffer.baseAddress!, count: cursor.position))
         }
-        int(Int64(y), &out)
-        out.append(45)
-        two(m)
-        out.append(45)
-        two(d)
-        out.append(84)
-        two(sod / 3600)
-        out.append(58)
-        two(sod / 60 % 60)
-        out.append(58)
-        two(sod % 60)
-        if ms != 0 {
-            out.append(46)
-            out.append(UInt8(48 + ms / 100))
-            two(ms % 100)
-        }
-        out.append(90)
     }
 }
