@@ -15,6 +15,25 @@ import Testing
         return b.withUnsafeMutableBufferPointer { Timestamps.parseAny($0.baseAddress!, 0, $0.count) }
     }
 
+    /// The parser remembers the last timestamp and reuses its date when only the clock changes: a long
+    /// run of lines (same date and zone, other clocks and fractions, invalid clocks, other dates and
+    /// zones) must give exactly what parsing each timestamp alone gives.
+    @Test func rememberedDatesGiveTheSameTimes() throws {
+        let parser = try apache(ApacheLogFormat.common)
+        var generator = SeededGenerator(seed: 7)
+        let dates = ["02/Mar/2026", "02/Mar/2026", "28/Feb/2024", "31/Dec/1999"]
+        let zones = [" +0000", " +0000", " -0700", " +0530", ""]
+        for _ in 0 ..< 20_000 {
+            let clock = [Int.random(in: 0 ... 25, using: &generator), Int.random(in: 0 ... 61, using: &generator), Int.random(in: 0 ... 62, using: &generator)]
+                .map { $0 < 10 ? "0\($0)" : "\($0)" }.joined(separator: Int.random(in: 0 ... 50, using: &generator) == 0 ? "-" : ":")
+            let fraction = Int.random(in: 0 ... 5, using: &generator) == 0 ? ".250" : ""
+            let stamp = dates.randomElement(using: &generator)! + ":" + clock + fraction + zones.randomElement(using: &generator)!
+            let p = parse(parser, "1.2.3.4 - - [\(stamp)] \"GET / HTTP/1.1\" 200 5")
+            let expected = clf(stamp)
+            #expect((p.verdict == .record ? p.record.epochMillis : nil) == expected, "\(stamp)")
+        }
+    }
+
     @Test func apacheDocumentationExample() {
         // The example from the Apache docs: 10/Oct/2000:13:55:36 -0700 is 20:55:36 UTC.
         #expect(clf("10/Oct/2000:13:55:36 -0700") == utcMillis(2000, 10, 10, 20, 55, 36))

@@ -14,7 +14,8 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
     private var robots: RobotMatcher
     private var page: [UInt8] = []
     private var referrerPage: [UInt8] = []
-    private var key: [UInt8] = []
+    /// The visitor key of the record being encoded: one or two fields (the second after a space).
+    private var key = VisitorKeyParts()
     /// Static extensions packed little-endian into integers (extensions have at most 8 bytes), then
     /// mixed by an odd multiplier (a bijection) so the set's slots spread: no SipHash per hit.
     private let staticExtensions: HashSet64
@@ -54,11 +55,12 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
         let isRobotsTxt = cleaning.dropRobotsTxtFetchers && path.count == 11 && path.elementsEqual(Self.robotsTxt)
         // Most hits are resources: drop them before any per-visitor work.
         if !isRobotsTxt && cleaning.dropStatic && isStatic(path) { return tag(.droppedStatic, out) }
-        guard buildVisitorKey(r, line) else { return tag(.droppedNoPage, out) }
+        guard let parts = visitorKeyParts(r) else { return tag(.droppedNoPage, out) }
+        key = parts
         if cleaning.dropRobotAgents && r.userAgent.count > 0 && robots.isRobot(line.bytes(r.userAgent)) {
-            return write(.robotAgent, r.epochMillis, .none, out)
+            return write(.robotAgent, r.epochMillis, .none, out, line: line)
         }
-        if isRobotsTxt { return write(.robotsTxt, r.epochMillis, .none, out) }
+        if isRobotsTxt { return write(.robotsTxt, r.epochMillis, .none, out, line: line) }
         // Swap the scratch buffers out and back (a copy would make every mutation reallocate).
         var page: [UInt8] = []
         swap(&page, &self.page)
@@ -88,7 +90,7 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
                 // The authenticated user travels with the hit: it ties sessions to registered users.
                 // A campaign landing (utm_ parameters) is remembered even though the query is dropped.
                 let campaign = r.query.count > 0 && Self.hasCampaignParameter(line.bytes(r.query))
-                write(.pageView, r.epochMillis, referrerKind, out, page: pageBytes, referrer: referrerKind == .internalPage ? refPageBytes : referrer, campaign: campaign,
+                write(.pageView, r.epochMillis, referrerKind, out, line: line, page: pageBytes, referrer: referrerKind == .internalPage ? refPageBytes : referrer, campaign: campaign,
                       user: r.user.count > 0 ? line.bytes(r.user) : UnsafeBufferPointer(start: emptyBytePointer, count: 0))
             }
         }
@@ -102,32 +104,40 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
     }
 
     /// tag u8, time i64, referrer kind u8, visitor hash u64, lengths u32 x4, then visitor, page,
-    /// referrer and user bytes.
-    private func write(_ t: Tag, _ time: Int64, _ referrerKind: Hit.ReferrerKind, _ out: ByteBuffer,
+    /// referrer and user bytes. The visitor key is written straight from the line and hashed where it lies.
+    private func write(_ t: Tag, _ time: Int64, _ referrerKind: Hit.ReferrerKind, _ out: ByteBuffer, line: LineBuffer,
                        page: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: emptyBytePointer, count: 0),
                        referrer: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: emptyBytePointer, count: 0),
                        campaign: Bool = false,
                        user: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: emptyBytePointer, count: 0)) {
-        let total = 1 + 8 + 1 + 8 + 16 + key.count + page.count + referrer.count + user.count
-        let hash = key.withUnsafeBufferPointer { hashBytes($0.baseAddress ?? emptyBytePointer, $0.count) }
+        let first = line.bytes(key.first)
+        let second = key.second.map { line.bytes($0) }
+        let keyCount = first.count + (second.map { 1 + $0.count } ?? 0)
+        let total = 1 + 8 + 1 + 8 + 16 + keyCount + page.count + referrer.count + user.count
         out.reserve(total) { p in
             let raw = UnsafeMutableRawPointer(p)
             p[0] = t.rawValue
             raw.storeBytes(of: time, toByteOffset: 1, as: Int64.self)
             p[9] = referrerKind.rawValue | (campaign ? 0x80 : 0)
-            raw.storeBytes(of: hash, toByteOffset: 10, as: UInt64.self)
-            raw.storeBytes(of: UInt32(key.count), toByteOffset: 18, as: UInt32.self)
+            raw.storeBytes(of: UInt32(keyCount), toByteOffset: 18, as: UInt32.self)
             raw.storeBytes(of: UInt32(page.count), toByteOffset: 22, as: UInt32.self)
             raw.storeBytes(of: UInt32(referrer.count), toByteOffset: 26, as: UInt32.self)
             raw.storeBytes(of: UInt32(user.count), toByteOffset: 30, as: UInt32.self)
             var at = 34
-            key.withUnsafeBufferPointer { if $0.count > 0 { (p + at).update(from: $0.baseAddress!, count: $0.count) } }
-            at += key.count
-            if page.count > 0 { (p + at).update(from: page.baseAddress!, count: page.count) }
-            at += page.count
-            if referrer.count > 0 { (p + at).update(from: referrer.baseAddress!, count: referrer.count) }
-            at += referrer.count
-            if user.count > 0 { (p + at).update(from: user.baseAddress!, count: user.count) }
+            func put(_ b: UnsafeBufferPointer<UInt8>) {
+                if b.count > 0 { (p + at).update(from: b.baseAddress!, count: b.count) }
+                at += b.count
+            }
+            put(first)
+            if let second {
+                p[at] = UInt8(ascii: " ")
+                at += 1
+                put(second)
+            }
+            raw.storeBytes(of: hashBytes(p + 34, keyCount), toByteOffset: 10, as: UInt64.self)
+            put(page)
+            put(referrer)
+            put(user)
             return total
         }
     }
@@ -183,34 +193,36 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
         return value
     }
 
-    /// Fills `key`; false when the chosen key field is missing.
-    private mutating func buildVisitorKey(_ r: LogRecord, _ line: LineBuffer) -> Bool {
-        key.removeAll(keepingCapacity: true)
-        func add(_ f: FieldRef) { if f.count > 0 { key.append(contentsOf: line.bytes(f)) } }
-        switch visitorKey {
-        case .ip: add(r.client)
-        case .user: add(r.user)
-        case .cookie: add(r.visitor)
-        case .session: add(r.session)
-        case .ipUA:
-            add(r.client)
-            key.append(UInt8(ascii: " "))
-            add(r.userAgent)
-            return r.client.count > 0
-        case .auto:
-            if r.visitor.count > 0 {
-                add(r.visitor)
-            } else if r.session.count > 0 {
-                add(r.session)
-            } else {
-                add(r.client)
-                key.append(UInt8(ascii: " "))
-                add(r.userAgent)
-                return r.client.count > 0
-            }
+    /// The fields that make the visitor key; nil when the chosen key field is missing.
+    private func visitorKeyParts(_ r: LogRecord) -> VisitorKeyParts? {
+        func one(_ f: FieldRef) -> VisitorKeyParts? { f.count > 0 ? VisitorKeyParts(first: f) : nil }
+        // Client and user agent, `client ua` (the agent left out when absent, the space kept).
+        func clientAndAgent() -> VisitorKeyParts? {
+            r.client.count > 0 ? VisitorKeyParts(first: r.client, second: r.userAgent.count > 0 ? r.userAgent : .empty) : nil
         }
-        return !key.isEmpty
+        switch visitorKey {
+        case .ip: return one(r.client)
+        case .user: return one(r.user)
+        case .cookie: return one(r.visitor)
+        case .session: return one(r.session)
+        case .ipUA: return clientAndAgent()
+        case .auto:
+            if r.visitor.count > 0 { return one(r.visitor) }
+            if r.session.count > 0 { return one(r.session) }
+            return clientAndAgent()
+        }
     }
+}
+
+/// A visitor key as it lies in the line: one field, or two joined by a space.
+struct VisitorKeyParts {
+    var first = FieldRef.absent
+    var second: FieldRef? = nil
+}
+
+extension FieldRef {
+    /// A present, empty field.
+    static let empty = FieldRef(start: 0, count: 0)
 }
 
 extension HitChunk {

@@ -110,6 +110,7 @@ public final class LogFormatParser: LineParser {
     public func copyForWorker() -> (any LineParser)? { LogFormatParser(program: program, name: formatName, unrolled: layout != .generic) }
 
     deinit {
+        lastTimeText.deallocate()
         slots.deallocate()
         quoted.deallocate()
         literalStart.deallocate()
@@ -305,25 +306,45 @@ public final class LogFormatParser: LineParser {
         return nil
     }
 
-    // Consecutive lines usually carry the same second: remember the last CLF timestamp and its value.
-    private var lastTimeText = [UInt8](repeating: 0, count: 32)
+    // Consecutive lines usually carry the same second, or at least the same date and zone: remember the
+    // last CLF timestamp (`dd/Mon/yyyy:HH:MM:SS[.fff] zone`), its value and its seconds of the day
+    // (raw storage: an array property would be retained and checked on every line).
+    private let lastTimeText = UnsafeMutablePointer<UInt8>.allocate(capacity: 32)
     private var lastTimeLength = -1
     private var lastTimeValue: Int64 = 0
+    private var lastTimeOfDay = 0
 
     @inline(__always)
     private func cachedCLF(_ p: UnsafeMutablePointer<UInt8>, _ start: Int, _ end: Int) -> Int64? {
         let length = end - start
+        let t = p + start
         if length == lastTimeLength {
-            let same = lastTimeText.withUnsafeBufferPointer { Self.same(p + start, UnsafeMutablePointer(mutating: $0.baseAddress!), length) }
-            if same { return lastTimeValue }
+            if Self.same(t, lastTimeText, length) { return lastTimeValue }
+            // Same date, fraction and zone, another time of day: only the clock part differs, and the
+            // value moves by exactly that difference (the checks are parseCLF's for these fields).
+            if Self.same(t, lastTimeText, 12) && Self.same(t + 20, lastTimeText + 20, length - 20),
+               t[14] == UInt8(ascii: ":"), t[17] == UInt8(ascii: ":"),
+               let hour = Timestamps.number(t, 12, 2), let minute = Timestamps.number(t, 15, 2), let second = Timestamps.number(t, 18, 2),
+               hour <= 23, minute <= 59, second <= 60
+            {
+                let timeOfDay = hour * 3600 + minute * 60 + second
+                let value = lastTimeValue + Int64(timeOfDay - lastTimeOfDay) * 1000
+                remember(t, length, value, timeOfDay)
+                return value
+            }
         }
         guard let value = Timestamps.parseCLF(p, start, end) else { return nil }
-        if length <= 32 {
-            lastTimeText.withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: p + start, count: length) }
-            lastTimeLength = length
-            lastTimeValue = value
-        }
+        // parseCLF succeeded, so the clock digits are there.
+        if length <= 32 { remember(t, length, value, Timestamps.number(t, 12, 2)! * 3600 + Timestamps.number(t, 15, 2)! * 60 + Timestamps.number(t, 18, 2)!) }
         return value
+    }
+
+    @inline(__always)
+    private func remember(_ text: UnsafeMutablePointer<UInt8>, _ length: Int, _ value: Int64, _ timeOfDay: Int) {
+        lastTimeText.update(from: text, count: length)
+        lastTimeLength = length
+        lastTimeValue = value
+        lastTimeOfDay = timeOfDay
     }
 
     /// Literals are a few bytes: compare inline rather than calling memcmp (8 bytes a step for the

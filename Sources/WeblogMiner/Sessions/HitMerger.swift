@@ -31,7 +31,12 @@ final class HitMerger {
     init(inputs: [InputSpec], ingest: IngestOptions, cleaning: CleaningOptions, visitorKey: VisitorKey, windowMillis: Int64, rejectWriter: OutputStream?) {
         self.inputs = inputs
         var ingest = ingest
-        if inputs.count > 1 { ingest.parseThreads = 1 }  // several files run side by side
+        if inputs.count > 1 {
+            // Several files run side by side: one parse thread and smaller batches each, so memory
+            // stays near one file's.
+            ingest.parseThreads = 1
+            ingest.batchSize = min(ingest.batchSize, 1 << 20)
+        }
         self.ingest = ingest
         self.cleaning = cleaning
         self.visitorKey = visitorKey

@@ -48,6 +48,7 @@ public struct Session: Sendable {
     public var hasSeveralUsers = false
     /// The first view was a campaign landing (utm_ parameters in its query).
     public var entryCampaign = false
+    static let empty = Session(id: 0, visitor: [], visitorHash: 0, views: [], entryReferrer: nil)
     public var start: Int64 { views.first?.time ?? 0 }
     public var end: Int64 { views.last?.time ?? 0 }
 

@@ -69,7 +69,6 @@ public final class SessionWriter {
 
     public func write(_ s: Session, pages: ByteStringInterner) throws(OutputError) {
         func name(_ id: Int32) -> String { String(decoding: pages.bytes(of: id), as: UTF8.self) }
-        let dwell = s.dwellMillis
         switch format {
         case .seq:
             try out.write(sequence(s, pages: pages) + [10])
@@ -90,6 +89,7 @@ public final class SessionWriter {
         case .tsv:
             try writeTSV(s, pages: pages)
         case .jsonl:
+            let dwell = s.dwellMillis
             var o = "{\"session_id\":\(s.id),\"visitor\":\(jsonQuote(String(decoding: s.visitor, as: UTF8.self)))"
             o += ",\"start\":\"\(isoTime(s.start))\",\"end\":\"\(isoTime(s.end))\",\"duration_s\":\(seconds(s.end - s.start))"
             o += ",\"views\":\(s.observedViews),\"entry_page\":\(jsonQuote(name(s.views.first!.page))),\"exit_page\":\(jsonQuote(name(s.views.last!.page)))"

@@ -104,7 +104,10 @@ public final class Sessionizer {
         }
         let visitor = Array(chunk.bytes(hit.visitor))
         let entryReferrer = hit.referrerKind == .external ? Array(chunk.bytes(hit.referrer)) : nil
-        var session = Session(id: nextID, visitor: visitor, visitorHash: hit.visitorHash, views: [PageView(page: page, time: hit.time, inferred: false, referrer: referrerPage ?? -1)], entryReferrer: entryReferrer)
+        var views: [PageView] = []
+        views.reserveCapacity(8)  // most sessions have a few views: one allocation instead of three
+        views.append(PageView(page: page, time: hit.time, inferred: false, referrer: referrerPage ?? -1))
+        var session = Session(id: nextID, visitor: visitor, visitorHash: hit.visitorHash, views: views, entryReferrer: entryReferrer)
         nextID += 1
         session.entryCampaign = hit.campaign
         if !hit.user.isEmpty { Self.noteUser(hit, chunk, in: &session) }
@@ -207,7 +210,10 @@ public final class Sessionizer {
             return
         }
         counts.pageViews += views
-        try emit(item.session)
+        // Moved out, not copied: the open entry is gone, and a copy would retain each of its arrays.
+        var session = Session.empty
+        swap(&session, &item.session)
+        try emit(session)
     }
 
     private func isRobotBehaviour(_ item: Open) -> Bool {
