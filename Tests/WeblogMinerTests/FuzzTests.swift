@@ -175,7 +175,9 @@ import Testing
             for (k, n) in noise.enumerated() where !bytes.isEmpty { bytes[(n * 7919 + k) % bytes.count] ^= UInt8(n) }
             let file = dir.write("f\(cut).gz", bytes)
             let (out, outcome) = try Decompressor.readAll(InputSpec(file))
-            if noise.isEmpty {
+            // Under two bytes there is no gzip magic (1f 8b): the file is read as plain text (nothing, or
+            // the byte 1f) and is complete, so only longer cuts are compared with the original.
+            if noise.isEmpty && cut >= 2 {
                 // Without damage the output is always a prefix of the original.
                 #expect(Array(text[0 ..< min(out.count, text.count)]) == out)
                 #expect((outcome == .complete) == (cut == compressed.count))

@@ -228,10 +228,10 @@ extension FieldRef {
 extension HitChunk {
     /// Reads hits written by `HitEncoder` (copying the bytes, since the batch buffer is reused).
     static func decode(_ buffer: ByteBuffer, recordCount: Int) -> HitChunk {
-        let chunk = HitChunk()
+        let chunk = HitChunk(copying: buffer.bytes)
         chunk.counts.hits = recordCount
-        chunk.arena = Array(buffer.bytes)
-        chunk.arena.withUnsafeBufferPointer { b in
+        do {
+            let b = UnsafeBufferPointer(chunk.arena)
             let raw = UnsafeRawPointer(b.baseAddress ?? emptyBytePointer)
             var at = 0
             while at < b.count {

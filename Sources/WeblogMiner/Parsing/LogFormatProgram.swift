@@ -169,12 +169,6 @@ public final class LogFormatParser: LineParser {
         return .record
     }
 
-    /// Where the time field is; parsed once the whole line matched.
-    private struct TimeField {
-        var field = FieldRef.absent
-        var slot = FormatSlot.ignore
-    }
-
     /// Layouts with an unrolled path (`ApacheLogFormat.combined`, `.common`, `.vhostCombined`).
     private enum Layout { case combined, common, vhostCombined, generic }
 
@@ -252,58 +246,7 @@ public final class LogFormatParser: LineParser {
             fieldEnd = at
             i = at + literalCount
         }
-        return fill(slot, p, fieldStart, fieldEnd, &record, &time)
-    }
-
-    /// Stores field [fieldStart, fieldEnd) of `slot` in the record (converting numbers); nil when valid.
-    @inline(__always)
-    private func fill(_ slot: FormatSlot, _ p: UnsafeMutablePointer<UInt8>, _ fieldStart: Int, _ fieldEnd: Int,
-                      _ record: inout LogRecord, _ time: inout TimeField) -> RejectReason? {
-        switch slot {
-        case .ignore: break
-        case .port:
-            guard FieldDecoding.integer(p, fieldStart, fieldEnd) != nil else { return .formatMismatch }
-        case .client: record.client = FieldDecoding.text(p, fieldStart, fieldEnd)
-        case .user: record.user = FieldDecoding.text(p, fieldStart, fieldEnd)
-        case .method: record.method = FieldDecoding.text(p, fieldStart, fieldEnd)
-        case .path: record.path = FieldDecoding.text(p, fieldStart, fieldEnd)
-        case .query:
-            var s = fieldStart
-            if s < fieldEnd && p[s] == FieldDecoding.questionMark { s += 1 }
-            if s < fieldEnd { record.query = FieldDecoding.text(p, s, fieldEnd) }
-        case .proto: record.proto = FieldDecoding.text(p, fieldStart, fieldEnd)
-        case .referrer: record.referrer = FieldDecoding.text(p, fieldStart, fieldEnd)
-        case .userAgent: record.userAgent = FieldDecoding.text(p, fieldStart, fieldEnd)
-        case .vhost: record.vhost = FieldDecoding.text(p, fieldStart, fieldEnd)
-        case .visitor: record.visitor = FieldDecoding.text(p, fieldStart, fieldEnd)
-        case .session: record.session = FieldDecoding.text(p, fieldStart, fieldEnd)
-        case .request: FieldDecoding.splitRequest(p, fieldStart, fieldEnd, into: &record)
-        case .uri:
-            if !(fieldEnd - fieldStart == 1 && p[fieldStart] == FieldDecoding.dash) {
-                FieldDecoding.splitURI(p, fieldStart, fieldEnd, into: &record)
-            }
-        case .timeCLF, .timeISO, .timeEpoch, .timeAny:
-            time.field = FieldRef(fieldStart, fieldEnd)
-            time.slot = slot
-        case .status:
-            if fieldEnd - fieldStart == 1 && p[fieldStart] == FieldDecoding.dash { break }
-            guard let status = FieldDecoding.integer(p, fieldStart, fieldEnd), status < 1000 else { return .badStatus }
-            record.status = Int32(status)
-        case .bytes:
-            // Apache's %b writes `-` for "no body": that is zero bytes.
-            if fieldEnd - fieldStart == 1 && p[fieldStart] == FieldDecoding.dash {
-                record.bytes = 0
-            } else {
-                guard let bytes = FieldDecoding.integer(p, fieldStart, fieldEnd) else { return .badNumber }
-                record.bytes = bytes
-            }
-        case .durationMicros, .durationMillis, .durationSeconds:
-            if fieldEnd - fieldStart == 1 && p[fieldStart] == FieldDecoding.dash { break }
-            let scale: Int64 = slot == .durationMicros ? 1 : slot == .durationMillis ? 1000 : 1_000_000
-            guard let micros = FieldDecoding.scaledDecimal(p, fieldStart, fieldEnd, scale: scale) else { return .badNumber }
-            record.durationMicros = micros
-        }
-        return nil
+        return FieldFill.fill(slot, p, fieldStart, fieldEnd, &record, &time)
     }
 
     // Consecutive lines usually carry the same second, or at least the same date and zone: remember the
@@ -401,3 +344,66 @@ public final class LogFormatParser: LineParser {
         return nil
     }
 }
+
+/// Stores parsed fields in the record. A separate type so the field switch can be `@_transparent`:
+/// inlined into every unrolled step with its slot known, so it folds away (as a method of the parser
+/// class it stayed a call with a runtime switch).
+enum FieldFill {
+    /// Stores field [fieldStart, fieldEnd) of `slot` in the record (converting numbers); nil when valid.
+    @_transparent
+    static func fill(_ slot: FormatSlot, _ p: UnsafeMutablePointer<UInt8>, _ fieldStart: Int, _ fieldEnd: Int,
+                      _ record: inout LogRecord, _ time: inout TimeField) -> RejectReason? {
+        switch slot {
+        case .ignore: break
+        case .port:
+            guard FieldDecoding.integer(p, fieldStart, fieldEnd) != nil else { return .formatMismatch }
+        case .client: record.client = FieldDecoding.text(p, fieldStart, fieldEnd)
+        case .user: record.user = FieldDecoding.text(p, fieldStart, fieldEnd)
+        case .method: record.method = FieldDecoding.text(p, fieldStart, fieldEnd)
+        case .path: record.path = FieldDecoding.text(p, fieldStart, fieldEnd)
+        case .query:
+            var s = fieldStart
+            if s < fieldEnd && p[s] == FieldDecoding.questionMark { s += 1 }
+            if s < fieldEnd { record.query = FieldDecoding.text(p, s, fieldEnd) }
+        case .proto: record.proto = FieldDecoding.text(p, fieldStart, fieldEnd)
+        case .referrer: record.referrer = FieldDecoding.text(p, fieldStart, fieldEnd)
+        case .userAgent: record.userAgent = FieldDecoding.text(p, fieldStart, fieldEnd)
+        case .vhost: record.vhost = FieldDecoding.text(p, fieldStart, fieldEnd)
+        case .visitor: record.visitor = FieldDecoding.text(p, fieldStart, fieldEnd)
+        case .session: record.session = FieldDecoding.text(p, fieldStart, fieldEnd)
+        case .request: FieldDecoding.splitRequest(p, fieldStart, fieldEnd, into: &record)
+        case .uri:
+            if !(fieldEnd - fieldStart == 1 && p[fieldStart] == FieldDecoding.dash) {
+                FieldDecoding.splitURI(p, fieldStart, fieldEnd, into: &record)
+            }
+        case .timeCLF, .timeISO, .timeEpoch, .timeAny:
+            time.field = FieldRef(fieldStart, fieldEnd)
+            time.slot = slot
+        case .status:
+            if fieldEnd - fieldStart == 1 && p[fieldStart] == FieldDecoding.dash { break }
+            guard let status = FieldDecoding.integer(p, fieldStart, fieldEnd), status < 1000 else { return .badStatus }
+            record.status = Int32(status)
+        case .bytes:
+            // Apache's %b writes `-` for "no body": that is zero bytes.
+            if fieldEnd - fieldStart == 1 && p[fieldStart] == FieldDecoding.dash {
+                record.bytes = 0
+            } else {
+                guard let bytes = FieldDecoding.integer(p, fieldStart, fieldEnd) else { return .badNumber }
+                record.bytes = bytes
+            }
+        case .durationMicros, .durationMillis, .durationSeconds:
+            if fieldEnd - fieldStart == 1 && p[fieldStart] == FieldDecoding.dash { break }
+            let scale: Int64 = slot == .durationMicros ? 1 : slot == .durationMillis ? 1000 : 1_000_000
+            guard let micros = FieldDecoding.scaledDecimal(p, fieldStart, fieldEnd, scale: scale) else { return .badNumber }
+            record.durationMicros = micros
+        }
+        return nil
+    }
+}
+
+    /// Where the time field is; parsed once the whole line matched.
+struct TimeField {
+    var field = FieldRef.absent
+    var slot = FormatSlot.ignore
+}
+

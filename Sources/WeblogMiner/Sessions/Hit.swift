@@ -21,11 +21,25 @@ struct Hit {
 
 final class HitChunk: @unchecked Sendable {
     var hits: [Hit] = []
-    var arena: [UInt8] = []
+    /// The text of the hits (raw storage: read once per hit on the merge thread, where an array
+    /// property would be retained for every access).
+    private(set) var arena = UnsafeMutableBufferPointer<UInt8>(start: nil, count: 0)
     /// Cleaning counts of the records that became this chunk (added up by the sessionizer).
     var counts = CleaningCounts()
 
-    func bytes(_ r: Range<Int32>) -> ArraySlice<UInt8> { arena[Int(r.lowerBound) ..< Int(r.upperBound)] }
+    init() {}
+
+    /// A chunk holding a copy of `bytes` as its arena.
+    init(copying bytes: UnsafeBufferPointer<UInt8>) {
+        arena = .allocate(capacity: bytes.count)
+        _ = arena.initialize(from: bytes)
+    }
+
+    deinit { arena.deallocate() }
+
+    func bytes(_ r: Range<Int32>) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: arena.baseAddress.map { $0 + Int(r.lowerBound) } ?? UnsafeMutablePointer(mutating: emptyBytePointer), count: r.count)
+    }
 }
 
 /// Which field identifies a visitor.

@@ -8,6 +8,9 @@ final class HitMerger {
         let index: Int
         let queue: BlockingQueue<HitChunk?>
         var chunk: HitChunk?
+        /// The chunk before `chunk`, kept alive until the next one is used up: its last hit may still be
+        /// on its way into the reorder queue, which holds hits' chunks from there on.
+        var retired: HitChunk?
         var position = 0
     }
 
@@ -65,13 +68,13 @@ final class HitMerger {
             while let next = pending.first, next.time <= maxSeen &- window {
                 let (released, owner) = pending.removeFirst()
                 lastReleased = released.time
-                try body(released, owner)
+                try owner._withUnsafeGuaranteedRef { try body(released, $0) }
             }
         }
         while let _ = pending.first {
             let (released, owner) = pending.removeFirst()
             lastReleased = released.time
-            try body(released, owner)
+            try owner._withUnsafeGuaranteedRef { try body(released, $0) }
         }
         return results.reports(count: inputs.count)
     }
@@ -126,6 +129,8 @@ final class HitMerger {
 
     /// Moves to the next hit, fetching chunks as needed; chunk counts are added once per chunk.
     private func advance(_ source: inout Source) {
+        // The used-up chunk may hold the hit just taken: keep it until the next advance.
+        if source.chunk != nil { source.retired = source.chunk }
         while source.chunk == nil || source.position >= source.chunk!.hits.count {
             guard let next = source.queue.pop() else {
                 source.chunk = nil
@@ -137,7 +142,9 @@ final class HitMerger {
         }
     }
 
-    private func takeEarliest() -> (Hit, HitChunk)? {
+    /// The earliest head among the open files. The chunk comes unretained (no reference counting per
+    /// hit): its source keeps it alive (as `retired` once used up) until the reorder queue holds it.
+    private func takeEarliest() -> (Hit, Unmanaged<HitChunk>)? {
         var best: Int? = nil
         var bestTime = Int64.max
         var k = 0
@@ -161,10 +168,10 @@ final class HitMerger {
             }
             return nil
         }
-        let chunk = sources[b].chunk!
-        let hit = chunk.hits[sources[b].position]
+        let chunk = Unmanaged.passUnretained(sources[b].chunk!)
+        let hit = sources[b].chunk!.hits[sources[b].position]
         sources[b].position += 1
-        if sources[b].position >= chunk.hits.count { advance(&sources[b]) }
+        if sources[b].position >= sources[b].chunk!.hits.count { advance(&sources[b]) }
         return (hit, chunk)
     }
 }
@@ -191,23 +198,27 @@ final class ResultSlots: @unchecked Sendable {
 
 /// Hits waiting for the reorder window to pass, sorted by (time, input order). Logs are nearly sorted,
 /// so a new hit is almost always appended, or inserted a few places from the end. Hits refer to their
-/// chunk by slot number; a chunk is released once none of its hits is waiting.
+/// chunk by slot number; a chunk is released once none of its hits is waiting, at the next removal, so
+/// the chunk of the hit just removed stays alive while that hit is used.
 struct ReorderQueue {
     private var hits: [(hit: Hit, slot: Int)] = []
     private var head = 0
-    private var chunks: [HitChunk?] = []
+    private var chunks: [HitChunk] = []
+    /// The same chunks, unretained: what the hot path hands out (no reference counting per hit).
+    private var chunkRefs: [Unmanaged<HitChunk>] = []
     private var waiting: [Int] = []
     private var firstSlot = 0
-    private var lastChunk: ObjectIdentifier? = nil
+    private var lastChunk: UnsafeMutableRawPointer? = nil
 
     var first: Hit? { head < hits.count ? hits[head].hit : nil }
 
     @inline(__always) private static func less(_ a: Hit, _ b: Hit) -> Bool { a.time != b.time ? a.time < b.time : a.sequence < b.sequence }
 
-    mutating func insert(_ hit: Hit, _ chunk: HitChunk) {
-        if lastChunk != ObjectIdentifier(chunk) {
-            lastChunk = ObjectIdentifier(chunk)
-            chunks.append(chunk)
+    mutating func insert(_ hit: Hit, _ chunk: Unmanaged<HitChunk>) {
+        if lastChunk != chunk.toOpaque() {
+            lastChunk = chunk.toOpaque()
+            chunks.append(chunk.takeUnretainedValue())
+            chunkRefs.append(chunk)
             waiting.append(0)
         }
         let slot = firstSlot + chunks.count - 1
@@ -217,22 +228,23 @@ struct ReorderQueue {
         if at == hits.count { hits.append((hit, slot)) } else { hits.insert((hit, slot), at: at) }
     }
 
-    mutating func removeFirst() -> (Hit, HitChunk) {
-        let (hit, slot) = hits[head]
-        head += 1
-        let index = slot - firstSlot
-        let chunk = chunks[index]!
-        waiting[index] -= 1
+    /// The earliest hit and its chunk, valid until the next call.
+    mutating func removeFirst() -> (Hit, Unmanaged<HitChunk>) {
         // Release chunks at the front that no waiting hit refers to (keep the newest: it may get more).
         while chunks.count > 1 && waiting[0] == 0 {
             chunks.removeFirst()
+            chunkRefs.removeFirst()
             waiting.removeFirst()
             firstSlot += 1
         }
+        let (hit, slot) = hits[head]
+        head += 1
+        let index = slot - firstSlot
+        waiting[index] -= 1
         if head > 4096 && head * 2 > hits.count {
             hits.removeFirst(head)
             head = 0
         }
-        return (hit, chunk)
+        return (hit, chunkRefs[index])
     }
 }

@@ -70,12 +70,13 @@ public final class Sessionizer {
             counts.robotsTxtHits += 1
             return
         }
-        let page = chunk.arena.withUnsafeBufferPointer { a in
-            pages.intern(a.baseAddress! + Int(hit.page.lowerBound), hit.page.count)
+        let pageBytes = chunk.bytes(hit.page)
+        let page = pages.intern(pageBytes.baseAddress!, pageBytes.count)
+        var referrerPage: Int32? = nil
+        if hit.referrerKind == .internalPage {
+            let referrerBytes = chunk.bytes(hit.referrer)
+            referrerPage = pages.intern(referrerBytes.baseAddress!, referrerBytes.count)
         }
-        let referrerPage: Int32? = hit.referrerKind == .internalPage
-            ? chunk.arena.withUnsafeBufferPointer { a in pages.intern(a.baseAddress! + Int(hit.referrer.lowerBound), hit.referrer.count) }
-            : nil
 
         if let current = open[hit.visitorHash] {
             var startNew = hit.time - current.last > options.timeoutMillis
