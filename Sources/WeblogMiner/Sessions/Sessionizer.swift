@@ -16,7 +16,8 @@ public final class Sessionizer {
     }
 
     public let options: SessionOptions
-    private let cleaning: CleaningOptions
+    private let robotMinViewsWithoutReferrer: Int
+    private let maxViewsPerMinute: Int
     public private(set) var pages = ByteStringInterner(capacity: 4096)
     private var open = HashMap64<Open>()
     private var robotsTxtVisitors = HashSet64()
@@ -33,7 +34,8 @@ public final class Sessionizer {
 
     public init(options: SessionOptions, cleaning: CleaningOptions, emit: @escaping (Session) throws -> Void) {
         self.options = options
-        self.cleaning = cleaning
+        robotMinViewsWithoutReferrer = cleaning.robotMinViewsWithoutReferrer
+        maxViewsPerMinute = cleaning.maxViewsPerMinute
         self.emit = emit
     }
 
@@ -200,35 +202,36 @@ public final class Sessionizer {
 
     /// Whether a session that is still open would be dropped as a robot's if it ended now.
     public static func isRobotBehaviour(_ open: Snapshot.OpenSession, cleaning: CleaningOptions) -> Bool {
-        isRobotBehaviour(open.session, referrers: open.referrers, cleaning: cleaning)
+        isRobotBehaviour(open.session, referrers: open.referrers, minViewsWithoutReferrer: cleaning.robotMinViewsWithoutReferrer,
+                         maxViewsPerMinute: cleaning.maxViewsPerMinute)
     }
 
     private func close(_ item: Open) throws {
-        let views = item.session.observedViews
-        if isRobotBehaviour(item) {
+        // Moved out once, then only borrowed: the open entry is gone, and each read of a class's
+        // struct property would copy it (retaining each of its arrays).
+        var session = Session.empty
+        swap(&session, &item.session)
+        let views = session.observedViews
+        if Self.isRobotBehaviour(session, referrers: item.referrers, minViewsWithoutReferrer: robotMinViewsWithoutReferrer,
+                                 maxViewsPerMinute: maxViewsPerMinute)
+        {
             counts.behaviourSessions += 1
             counts.behaviourHits += views
             return
         }
         counts.pageViews += views
-        // Moved out, not copied: the open entry is gone, and a copy would retain each of its arrays.
-        var session = Session.empty
-        swap(&session, &item.session)
         try emit(session)
     }
 
-    private func isRobotBehaviour(_ item: Open) -> Bool {
-        Self.isRobotBehaviour(item.session, referrers: item.referrers, cleaning: cleaning)
-    }
-
-    private static func isRobotBehaviour(_ session: Session, referrers: Int, cleaning: CleaningOptions) -> Bool {
+    /// The two limits, not the whole options (copying those per session retains each of their sets).
+    private static func isRobotBehaviour(_ session: Session, referrers: Int, minViewsWithoutReferrer: Int, maxViewsPerMinute: Int) -> Bool {
         let views = session.views.contains(where: \.inferred) ? session.views.filter { !$0.inferred } : session.views
-        if cleaning.robotMinViewsWithoutReferrer > 0 && views.count >= cleaning.robotMinViewsWithoutReferrer && referrers == 0 { return true }
-        if cleaning.maxViewsPerMinute > 0 && views.count > cleaning.maxViewsPerMinute {
+        if minViewsWithoutReferrer > 0 && views.count >= minViewsWithoutReferrer && referrers == 0 { return true }
+        if maxViewsPerMinute > 0 && views.count > maxViewsPerMinute {
             var first = 0
             for last in views.indices {
                 while views[last].time - views[first].time >= 60_000 { first += 1 }
-                if last - first + 1 > cleaning.maxViewsPerMinute { return true }
+                if last - first + 1 > maxViewsPerMinute { return true }
             }
         }
         return false
