@@ -118,25 +118,31 @@ import Testing
     }
 
     /// The SSE2/SWAR byte searches against a plain loop, at every offset and length around the
-    /// 16- and 8-byte steps.
+    /// 16- and 8-byte steps, with the bytes placed mid-page (the last step loads a whole 16 bytes) and
+    /// ending exactly at a page end (it must not: SWAR and byte steps take over).
     @Test func byteSearchMatchesAPlainScan() {
-        var bytes = [UInt8](repeating: 0x61, count: 80)
-        for target in [0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 79] {
-            bytes[target] = 0x22
-            if target + 5 < bytes.count { bytes[target + 5] = 0x5C }
-            bytes.withUnsafeBufferPointer { b in
-                let p = b.baseAddress!
+        let page = 4096
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: 3 * page, alignment: page)
+        defer { raw.deallocate() }
+        let count = 80
+        for placement in [page + 1000, 2 * page - count] {
+            let p = (raw + placement).assumingMemoryBound(to: UInt8.self)
+            p.initialize(repeating: 0x61, count: count)
+            for target in [0, 1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 63, 72, 75, 79] {
+                p[target] = 0x22
+                if target + 5 < count { p[target + 5] = 0x5C }
+                let b = UnsafeBufferPointer(start: p, count: count)
                 for from in 0 ..< 40 {
-                    for end in from ... b.count {
+                    for end in from ... count {
                         let one = (from ..< end).first { b[$0] == 0x22 }
                         let two = (from ..< end).first { b[$0] == 0x22 || b[$0] == 0x5C }
                         #expect(ByteSearch.find(0x22, in: p, from: from, end: end) == one)
                         #expect(ByteSearch.find(0x22, or: 0x5C, in: p, from: from, end: end) == two)
                     }
                 }
+                p[target] = 0x61
+                if target + 5 < count { p[target + 5] = 0x61 }
             }
-            bytes[target] = 0x61
-            if target + 5 < bytes.count { bytes[target + 5] = 0x61 }
         }
     }
 

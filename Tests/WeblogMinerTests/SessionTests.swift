@@ -155,6 +155,43 @@ import Testing
         #expect(mapped.sessions[0].pages.first == "/product/:id")
     }
 
+    /// Page names are copied straight from the line when naming would leave the path as it is: that
+    /// shortcut must agree with building the name, for every option mix.
+    @Test func unchangedPathsAreTheirOwnNames() throws {
+        let paths = ["/", "/a", "/a/b/", "/a//b", "/a/./b", "/a/../b", "/x/index.html", "/x/Index.HTM", "/p%20q", "/.hidden", "/a/..",
+                     "81766", "/products/123", "/a.b/c", "/index.html5"]
+        let queries: [String?] = [nil, "", "color=red", "utm_source=x&color=blue", "x=1"]
+        var shortcuts = 0
+        for normalize in [true, false] {
+            for kept in [[], ["color"], ["*"]] {
+                for mapped in [false, true] {
+                    var c = CleaningOptions()
+                    c.normalizeURLs = normalize
+                    c.keptParameters = kept
+                    if mapped { c.pageMap = try PageMapper(specs: ["^/products/[0-9]+$=/products/:id"]) }
+                    let namer = PageNamer(cleaning: c)
+                    for path in paths {
+                        for query in queries {
+                            let pathBytes = Array(path.utf8)
+                            func check(_ p: UnsafeBufferPointer<UInt8>, _ q: UnsafeBufferPointer<UInt8>?) {
+                                var built: [UInt8] = []
+                                _ = namer.name(path: p, query: q, into: &built)
+                                guard namer.leavesUnchanged(path: p, query: q) else { return }
+                                shortcuts += 1
+                                #expect(built == pathBytes, "\(path) ? \(query ?? "nil") normalize \(normalize) kept \(kept) mapped \(mapped)")
+                            }
+                            pathBytes.withUnsafeBufferPointer { p in
+                                if let query { Array(query.utf8).withUnsafeBufferPointer { check(p, $0) } } else { check(p, nil) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Taken for most plain paths, never for all (index files, dot segments, kept queries, mapping).
+        #expect(shortcuts > 200 && shortcuts < 2 * 3 * 2 * paths.count * queries.count / 2)
+    }
+
     @Test func invalidAndPathologicalPatterns() throws {
         #expect(throws: PageMapper.CompileError.self) { try PageMapper(specs: ["^/a(b=/x"]) }
         do {

@@ -65,18 +65,25 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
         var page: [UInt8] = []
         swap(&page, &self.page)
         defer { swap(&page, &self.page) }
-        if makePage(path: path, query: r.query.count > 0 ? line.bytes(r.query) : nil, into: &page) { tag(.mapLimit, out) }
+        // Most paths are their own page name: then the name is copied from the line, not built.
+        let query = r.query.count > 0 ? line.bytes(r.query) : nil
+        let pageIsPath = namer.leavesUnchanged(path: path, query: query)
+        if !pageIsPath && makePage(path: path, query: query, into: &page) { tag(.mapLimit, out) }
         var referrerKind = Hit.ReferrerKind.none
         var referrer = UnsafeBufferPointer<UInt8>(start: emptyBytePointer, count: 0)
         var referrerPage: [UInt8] = []
         swap(&referrerPage, &self.referrerPage)
         defer { swap(&referrerPage, &self.referrerPage) }
+        var referrerPageInLine: UnsafeBufferPointer<UInt8>? = nil
         if r.referrer.count > 0 {
             let raw = line.bytes(r.referrer)
             if let parts = URLNormalizer.splitReferrer(raw), isSiteHost(UnsafeBufferPointer(rebasing: raw[parts.host]), vhost: r.vhost.count > 0 ? line.bytes(r.vhost) : nil) {
-                let refPath = UnsafeBufferPointer(rebasing: raw[parts.path])
+                let pathPart = UnsafeBufferPointer(rebasing: raw[parts.path])
+                let refPath = pathPart.isEmpty ? UnsafeBufferPointer(start: Self.slash, count: 1) : pathPart
                 let refQuery = parts.query.map { UnsafeBufferPointer(rebasing: raw[$0]) }
-                if makePage(path: refPath.isEmpty ? UnsafeBufferPointer(start: Self.slash, count: 1) : refPath, query: refQuery, into: &referrerPage) {
+                if namer.leavesUnchanged(path: refPath, query: refQuery) {
+                    referrerPageInLine = refPath
+                } else if makePage(path: refPath, query: refQuery, into: &referrerPage) {
                     tag(.mapLimit, out)
                 }
                 referrerKind = .internalPage
@@ -85,8 +92,10 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
                 referrer = raw
             }
         }
-        page.withUnsafeBufferPointer { pageBytes in
-            referrerPage.withUnsafeBufferPointer { refPageBytes in
+        page.withUnsafeBufferPointer { builtPage in
+            referrerPage.withUnsafeBufferPointer { builtReferrerPage in
+                let pageBytes = pageIsPath ? path : builtPage
+                let refPageBytes = referrerPageInLine ?? builtReferrerPage
                 // The authenticated user travels with the hit: it ties sessions to registered users.
                 // A campaign landing (utm_ parameters) is remembered even though the query is dropped.
                 let campaign = r.query.count > 0 && Self.hasCampaignParameter(line.bytes(r.query))

@@ -31,6 +31,14 @@ public struct PageNamer {
         return false
     }
 
+    /// Whether `name(path:query:)` would give `path` itself (no mapping rules, nothing to normalise,
+    /// no kept query parameter): the caller can then use the path as it is.
+    @inline(__always)
+    func leavesUnchanged(path: UnsafeBufferPointer<UInt8>, query: UnsafeBufferPointer<UInt8>?) -> Bool {
+        guard mapper == nil else { return false }
+        return path.first != UInt8(ascii: "/") || normalizer.leavesUnchanged(path: path, query: query)
+    }
+
     /// The page name of a path given as text (`/pricing?x=1`), splitting off the query and fragment.
     public func name(of url: String) -> String {
         var bytes = Array(url.utf8)

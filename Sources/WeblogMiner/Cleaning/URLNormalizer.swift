@@ -69,6 +69,13 @@ struct URLNormalizer {
         appendQuery(query, to: &out)
     }
 
+    /// Whether `page(path:query:)` would write `path` unchanged (see `appendQuery`, `isAlreadyNormal`).
+    @inline(__always)
+    func leavesUnchanged(path: UnsafeBufferPointer<UInt8>, query: UnsafeBufferPointer<UInt8>?) -> Bool {
+        let queryDropped = query == nil || query!.isEmpty || (!keepWholeQuery && keptParameters.isEmpty)
+        return queryDropped && (!normalize || isAlreadyNormal(path))
+    }
+
     /// No `%`, no empty, `.` or `..` segment, and a last segment that is no index file name.
     private func isAlreadyNormal(_ path: UnsafeBufferPointer<UInt8>) -> Bool {
         guard path.first == UInt8(ascii: "/") else { return false }

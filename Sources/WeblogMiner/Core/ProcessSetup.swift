@@ -2,9 +2,15 @@
 public enum ProcessSetup {
     /// glibc gives every thread its own malloc arena (up to 8 per core); with a handful of pipeline
     /// threads that only fragments memory, so peak RSS would depend on thread timing. Two are enough.
+    /// Blocks up to 4 MB (a batch's hits and their text, handed between threads) come from the heap
+    /// rather than fresh mmaps: reused memory instead of a page fault per 4 KB of every new block
+    /// (a third of the page faults of `sessions`, ~2% of its time); bigger arrays are still mapped.
     public static func limitMallocArenas() {
         #if os(Linux)
-        _ = glibcMallopt(-8, 2)  // M_ARENA_MAX from <malloc.h>, which Swift's Glibc module does not include
+        // Constants from <malloc.h>, which Swift's Glibc module does not include.
+        _ = glibcMallopt(-8, 2)  // M_ARENA_MAX
+        _ = glibcMallopt(-3, 4 << 20)  // M_MMAP_THRESHOLD
+        _ = glibcMallopt(-1, 32 << 20)  // M_TRIM_THRESHOLD: keep up to 32 MB of freed heap for reuse
         #endif
     }
 

@@ -109,6 +109,13 @@ enum FieldDecoding {
         while uriStart < end && p[uriStart] == space { uriStart += 1 }
         var uriEnd = end
         var at = end - 1
+        // The protocol is almost always 8 bytes (`HTTP/1.1`): when those hold no space and a space
+        // precedes them, that space is the last one, found without the byte-by-byte walk back.
+        if end - 9 >= uriStart && p[end - 9] == space
+            && !ByteSearch.hasByte(space, in: UnsafeRawPointer(p + end - 8).loadUnaligned(as: UInt64.self))
+        {
+            at = end - 9
+        }
         while at >= uriStart && p[at] != space { at -= 1 }
         if at >= uriStart {
             if end - at > 5 && p[at + 1] == UInt8(ascii: "H") && p[at + 2] == UInt8(ascii: "T") {
