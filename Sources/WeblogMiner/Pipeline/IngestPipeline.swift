@@ -7,10 +7,8 @@ public struct IngestOptions: Sendable {
     public var quiet = false
     /// Progress line on stderr; by default only when stderr is a terminal.
     public var showProgress = Diagnostics.stderrIsTerminal
-    /// Bytes of decompressed text per batch. 4 MB measured best on the 2-core bench (fewer hand-offs
-    /// between the reader, the parse threads and the ordered stage than 1 MB, ~5% less wall time);
-    /// inputs read side by side use 1 MB each (`HitMerger`).
-    public var batchSize = 4 << 20
+    /// Bytes of decompressed text per batch (sessions use 4 MB for one input: see `HitMerger`).
+    public var batchSize = 1 << 20
     /// Threads parsing batches besides the reader; defaults to the number of cores.
     public var parseThreads = IngestOptions.defaultParseThreads
 

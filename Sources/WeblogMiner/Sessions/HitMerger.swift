@@ -35,10 +35,13 @@ final class HitMerger {
         self.inputs = inputs
         var ingest = ingest
         if inputs.count > 1 {
-            // Several files run side by side: one parse thread and smaller batches each, so memory
-            // stays near one file's.
-            ingest.parseThreads = 1
-            ingest.batchSize = min(ingest.batchSize, 1 << 20)
+            ingest.parseThreads = 1  // several files run side by side
+        } else {
+            // One input: 4 MB batches measured ~5% faster than 1 MB on the 2-core bench (fewer
+            // hand-offs per hit between reader, parse threads, file thread and merger), for ~40 MB
+            // more peak memory. Side by side, files keep 1 MB each so memory stays near one file's.
+            // A size the caller chose (tests use tiny batches) is kept.
+            if ingest.batchSize == IngestOptions().batchSize { ingest.batchSize = 4 << 20 }
         }
         self.ingest = ingest
         self.cleaning = cleaning
