@@ -236,9 +236,10 @@ extension FieldRef {
 
 extension HitChunk {
     /// Reads hits written by `HitEncoder` (copying the bytes, since the batch buffer is reused).
-    static func decode(_ buffer: ByteBuffer, recordCount: Int) -> HitChunk {
+    static func decode(_ buffer: ByteBuffer, recordCount: Int, expectedHits: Int = 0) -> HitChunk {
         let chunk = HitChunk(copying: buffer.bytes)
         chunk.counts.hits = recordCount
+        chunk.hits.reserveCapacity(expectedHits)
         do {
             let b = UnsafeBufferPointer(chunk.arena)
             let raw = UnsafeRawPointer(b.baseAddress ?? emptyBytePointer)

@@ -113,9 +113,13 @@ final class HitMerger {
             let encoder = HitEncoder(cleaning: cleaning, visitorKey: visitorKey)
             var rejects = (try? RejectLog(sharedWriter: writer)) ?? (try! RejectLog())
             var records = 0
+            var expectedHits = 0
             let pipeline = IngestPipeline(inputs: [input], options: ingest)
             let report = (try? pipeline.run(formatting: encoder, rejects: &rejects) { buffer in
-                queue.push(HitChunk.decode(buffer, recordCount: 0))
+                // Room for about as many hits as the last chunk had: the array is filled without regrowing.
+                let chunk = HitChunk.decode(buffer, recordCount: 0, expectedHits: expectedHits)
+                expectedHits = chunk.hits.count + chunk.hits.count / 8
+                queue.push(chunk)
             }) ?? IngestReport(files: [])
             records = report.records
             // Hits counted once, at the end (per-batch record counts stay with the pipeline).
