@@ -24,7 +24,7 @@ struct WeblogMinerCommand: ParsableCommand {
     )
 
     static func main() {
-        ProcessSetup.limitMallocArenas()
+        ProcessSetup.tuneMalloc()
         var arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == "run" {
             do {

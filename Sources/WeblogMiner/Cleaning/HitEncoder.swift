@@ -229,11 +229,6 @@ struct VisitorKeyParts {
     var second: FieldRef? = nil
 }
 
-extension FieldRef {
-    /// A present, empty field.
-    static let empty = FieldRef(start: 0, count: 0)
-}
-
 extension HitChunk {
     /// Reads hits written by `HitEncoder` (copying the bytes, since the batch buffer is reused).
     static func decode(_ buffer: ByteBuffer, recordCount: Int, expectedHits: Int = 0) -> HitChunk {

@@ -5,7 +5,7 @@ public enum ProcessSetup {
     /// Blocks up to 4 MB (a batch's hits and their text, handed between threads) come from the heap
     /// rather than fresh mmaps: reused memory instead of a page fault per 4 KB of every new block
     /// (a third of the page faults of `sessions`, ~2% of its time); bigger arrays are still mapped.
-    public static func limitMallocArenas() {
+    public static func tuneMalloc() {
         #if os(Linux)
         // Constants from <malloc.h>, which Swift's Glibc module does not include.
         _ = glibcMallopt(-8, 2)  // M_ARENA_MAX

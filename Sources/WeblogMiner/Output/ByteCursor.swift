@@ -122,13 +122,16 @@ struct ByteCursor {
         return i
     }
 
-    /// A TSV field: tab, newline, carriage return, backslash and NUL escaped. Needs 2x the input.
-    @inline(__always) mutating func putTSV(_ p: UnsafePointer<UInt8>, _ count: Int) {
-        var i = Self.plainPrefix(p, count, json: false)
+    /// A TSV field: tab, newline, carriage return, backslash and NUL escaped. Needs 2x the input, 3x
+    /// with `spaceAsPercent` (spaces as %20: a token of a space-separated list inside a field).
+    @inline(__always) mutating func putTSV(_ p: UnsafePointer<UInt8>, _ count: Int, spaceAsPercent: Bool = false) {
+        var i = spaceAsPercent ? 0 : Self.plainPrefix(p, count, json: false)
         if i > 0 { put(p, i) }
         while i < count {
             let b = p[i]
-            if b > 92 || (b != 92 && b > 13) {
+            if b == 32 && spaceAsPercent {
+                put(37); put(50); put(48)
+            } else if b > 92 || (b != 92 && b > 13) {
                 base[position] = b
                 position += 1
             } else {

@@ -4,6 +4,8 @@ public struct FieldRef: Sendable, Equatable {
     public var count: Int32
 
     public static let absent = FieldRef(start: 0, count: -1)
+    /// Present but empty.
+    public static let empty = FieldRef(start: 0, count: 0)
 
     @inline(__always) public init(start: Int32, count: Int32) {
         self.start = start

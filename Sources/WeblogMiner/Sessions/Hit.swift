@@ -38,7 +38,7 @@ final class HitChunk: @unchecked Sendable {
     deinit { arena.deallocate() }
 
     func bytes(_ r: Range<Int32>) -> UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(start: arena.baseAddress.map { $0 + Int(r.lowerBound) } ?? UnsafeMutablePointer(mutating: emptyBytePointer), count: r.count)
+        UnsafeBufferPointer(start: arena.baseAddress.map { UnsafePointer($0 + Int(r.lowerBound)) } ?? emptyBytePointer, count: r.count)
     }
 }
 

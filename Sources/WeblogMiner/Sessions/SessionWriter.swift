@@ -119,7 +119,7 @@ public final class SessionWriter {
             var c = ByteCursor(p)
             c.putInt(Int64(s.id))
             c.put(9)
-            s.visitor.withUnsafeBufferPointer { Self.putTSV($0, &c) }
+            s.visitor.withUnsafeBufferPointer { c.putTSV($0.baseAddress ?? emptyBytePointer, $0.count) }
             c.put(9)
             c.putISO(s.start)
             c.put(9)
@@ -133,7 +133,7 @@ public final class SessionWriter {
             c.put(9)
             c.put(last)
             c.put(9)
-            s.entryReferrer?.withUnsafeBufferPointer { Self.putTSV($0, &c) }
+            s.entryReferrer?.withUnsafeBufferPointer { c.putTSV($0.baseAddress ?? emptyBytePointer, $0.count) }
             c.put(9)
             for (k, v) in views.enumerated() {
                 if k > 0 { c.put(32) }
@@ -161,20 +161,6 @@ public final class SessionWriter {
             return c.position
         }
         try out.write(line.bytes)
-    }
-
-    /// `ByteText.tsv` at a cursor (needs 2x the input).
-    @inline(__always)
-    private static func putTSV(_ bytes: UnsafeBufferPointer<UInt8>, _ c: inout ByteCursor) {
-        for b in bytes {
-            switch b {
-            case 9: c.put(92); c.put(116)
-            case 10: c.put(92); c.put(110)
-            case 13: c.put(92); c.put(114)
-            case 92: c.put(92); c.put(92)
-            default: c.put(b)
-            }
-        }
     }
 
     /// Completes the output (SPMF: dictionary, then the sequences).
@@ -280,27 +266,12 @@ extension String {
 
 /// Numbers and times appended as bytes (no String per value).
 enum ByteText {
-    /// A TSV value: tab, newline, carriage return and backslash escaped (and spaces as %20 for tokens
-    /// of a space-separated sequence).
+    /// A TSV value: tab, newline, carriage return, backslash and NUL escaped (and spaces as %20 for
+    /// tokens of a space-separated sequence), as `ByteCursor.putTSV` writes it.
     static func tsv<C: Collection<UInt8>>(_ bytes: C, _ out: inout [UInt8], spaceAsPercent: Bool = false) {
-        // Most values need no escape: check, then copy them in one go.
-        let plain = bytes.withContiguousStorageIfAvailable { b in
-            for c in b where c == 9 || c == 10 || c == 13 || c == 92 || (c == 32 && spaceAsPercent) { return false }
-            return true
-        }
-        if plain == true {
-            out.append(contentsOf: bytes)
-            return
-        }
-        for b in bytes {
-            switch b {
-            case 32 where spaceAsPercent: out += [37, 50, 48]
-            case 9: out += [92, 116]
-            case 10: out += [92, 110]
-            case 13: out += [92, 114]
-            case 92: out += [92, 92]
-            default: out.append(b)
-            }
+        let array = Array(bytes)
+        array.withUnsafeBufferPointer { b in
+            viaCursor(&out, max(1, 3 * b.count)) { $0.putTSV(b.baseAddress ?? emptyBytePointer, b.count, spaceAsPercent: spaceAsPercent) }
         }
     }
 
