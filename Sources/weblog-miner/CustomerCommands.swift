@@ -65,11 +65,7 @@ struct ProspectsCommand: ParsableCommand {
     @Option(help: "Random seed (folds, boosting).")
     var seed: UInt64 = 1
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "file"))
-    var outputFile: String?
-
-    @Option(name: .customLong("output"), help: ArgumentHelp("Output format: tsv or jsonl.", valueName: "tsv|jsonl"))
-    var outputFormat: RecordOutputFormat = .tsv
+    @OptionGroup var output: RecordOutputOptions
 
     func validate() throws {
         if features != nil && label == nil { throw ValidationError("--features needs --label COLUMN") }
@@ -108,7 +104,7 @@ struct ProspectsCommand: ParsableCommand {
         options.seed = seed
         if let horizon { options.horizonMillis = try Duration(parsing: horizon, option: "--horizon", defaultUnit: 86_400_000).millis }
         let history = VisitorHistory()
-        try runSessions(input: input, options: sessionOptions, outputFile: outputFile) { out in
+        try runSessions(input: input, options: sessionOptions, outputFile: output.outputFile) { out in
             ({ session, _ in history.add(session) },
              { pages in
                 let join = CustomerJoin(history: history, registrations: table, conversion: matcher, pageNames: pages, options: joinOptions)
@@ -134,7 +130,7 @@ struct ProspectsCommand: ParsableCommand {
                 if !input.quiet { Diagnostics.note(Self.describe(evaluation, model: model)) }
                 if let report { try writeReport(report, join: join, evaluation: evaluation) }
                 let rows = ProspectTable.rows(prospects, history: history, top: top, anonymize: anonymize)
-                try rows.write(format: outputFormat, to: out)
+                try rows.write(format: output.outputFormat, to: out)
                 try out.commit()
              })
         }
@@ -183,7 +179,7 @@ struct ProspectsCommand: ParsableCommand {
             Diagnostics.error("\(error)")
             throw ExitCode(ExitStatus.dataError.rawValue)
         }
-        let out = try CommandSupport.openOutput(outputFile)
+        let out = try CommandSupport.openOutput(output.outputFile)
         try CommandSupport.guardingOutput {
             let (folds, scores) = table.crossValidate(k: cv, model: model, seed: seed)
             let auc = Metrics.rocAUC(scores: scores, labels: table.labels)
@@ -192,7 +188,7 @@ struct ProspectsCommand: ParsableCommand {
             }
             var rows = RecordTable(columns: [.init("row", ""), .init("fold", ""), .init("score", ""), .init("label", "")])
             for i in scores.indices { rows.append([.int(i), .int(folds[i]), .real(scores[i]), .int(table.labels[i] ? 1 : 0)]) }
-            try rows.write(format: outputFormat, to: out)
+            try rows.write(format: output.outputFormat, to: out)
             try out.commit()
             return .ok
         }
@@ -222,11 +218,7 @@ struct DwellCommand: ParsableCommand {
     @OptionGroup var input: InputOptions
     @OptionGroup var sessionOptions: SessionCLIOptions
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "file"))
-    var outputFile: String?
-
-    @Option(name: .customLong("output"), help: ArgumentHelp("Output format: tsv or jsonl.", valueName: "tsv|jsonl"))
-    var outputFormat: RecordOutputFormat = .tsv
+    @OptionGroup var output: RecordOutputOptions
 
     @Option(help: "Random seed (boosting).")
     var seed: UInt64 = 1
@@ -234,12 +226,12 @@ struct DwellCommand: ParsableCommand {
     func run() throws {
         ignoreBrokenPipeSignal()
         let history = VisitorHistory()
-        try runSessions(input: input, options: sessionOptions, outputFile: outputFile) { out in
+        try runSessions(input: input, options: sessionOptions, outputFile: output.outputFile) { out in
             ({ session, _ in history.add(session) },
              { pages in
                 let analysis = DwellAnalysis(history: history, pageNames: pages, seed: seed)
                 if !input.quiet { Diagnostics.note(Self.describe(analysis)) }
-                try analysis.table.write(format: outputFormat, to: out)
+                try analysis.table.write(format: output.outputFormat, to: out)
                 try out.commit()
              })
         }

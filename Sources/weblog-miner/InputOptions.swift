@@ -112,3 +112,12 @@ func reflow(_ text: String) -> String {
     }
     return out.joined(separator: "\n")
 }
+
+/// `-o FILE` and `--output tsv|jsonl`: how every command that writes records writes them.
+struct RecordOutputOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (atomically: temporary file, then rename) instead of standard output.", valueName: "file"))
+    var outputFile: String?
+
+    @Option(name: .customLong("output"), help: ArgumentHelp("Output format: tsv (header row) or jsonl.", valueName: "tsv|jsonl"))
+    var outputFormat: RecordOutputFormat = .tsv
+}

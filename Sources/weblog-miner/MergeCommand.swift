@@ -31,11 +31,7 @@ struct MergeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("What the files hold: pages (partials of `pages --partial`) or edges.", valueName: "kind"))
     var kind: Kind
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "file"))
-    var outputFile: String?
-
-    @Option(name: .customLong("output"), help: ArgumentHelp("Output format (pages): tsv or jsonl.", valueName: "tsv|jsonl"))
-    var outputFormat: RecordOutputFormat = .tsv
+    @OptionGroup var output: RecordOutputOptions
 
     func run() throws {
         ignoreBrokenPipeSignal()
@@ -48,7 +44,7 @@ struct MergeCommand: ParsableCommand {
             }
             texts.append((f, text))
         }
-        let out = try CommandSupport.openOutput(outputFile)
+        let out = try CommandSupport.openOutput(output.outputFile)
         try CommandSupport.guardingOutput {
             switch kind {
             case .pages:
@@ -62,7 +58,7 @@ struct MergeCommand: ParsableCommand {
                         throw ExitCode(ExitStatus.dataError.rawValue)
                     }
                 }
-                try PageWriter.write(stats, pages: names, format: outputFormat, to: out)
+                try PageWriter.write(stats, pages: names, format: output.outputFormat, to: out)
             case .edges:
                 try out.write(EdgeList.mergeCounts(texts.map(\.1)))
                 try out.commit()

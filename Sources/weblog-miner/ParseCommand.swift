@@ -22,21 +22,17 @@ struct ParseCommand: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (atomically: temporary file, then rename) instead of standard output.", valueName: "file"))
-    var outputFile: String?
-
-    @Option(name: .customLong("output"), help: ArgumentHelp("Output format: tsv (header row) or jsonl.", valueName: "tsv|jsonl"))
-    var outputFormat: RecordOutputFormat = .tsv
+    @OptionGroup var output: RecordOutputOptions
 
     func run() throws {
         ignoreBrokenPipeSignal()
         let options = try input.ingestOptions()
-        let out = try CommandSupport.openOutput(outputFile)
+        let out = try CommandSupport.openOutput(output.outputFile)
         let rejectsFile = try input.rejects.map { try CommandSupport.openOutput($0) }
         try CommandSupport.guardingOutput {
             var rejects = try RejectLog(writer: rejectsFile)
             let pipeline = IngestPipeline(inputs: input.inputs, options: options)
-            let writer = HitWriter(format: outputFormat, sourceNames: pipeline.inputs.map(\.displayName))
+            let writer = HitWriter(format: output.outputFormat, sourceNames: pipeline.inputs.map(\.displayName))
             try writer.writeHeader(to: out)
             let report = try pipeline.run(formatting: writer, to: out, rejects: &rejects)
             if report.outputClosed { return .ok }

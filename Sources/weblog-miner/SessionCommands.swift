@@ -182,24 +182,20 @@ struct PagesCommand: ParsableCommand {
     @OptionGroup var input: InputOptions
     @OptionGroup var sessionOptions: SessionCLIOptions
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "file"))
-    var outputFile: String?
-
-    @Option(name: .customLong("output"), help: ArgumentHelp("Output format: tsv or jsonl.", valueName: "tsv|jsonl"))
-    var outputFormat: RecordOutputFormat = .tsv
+    @OptionGroup var output: RecordOutputOptions
 
     @Flag(help: "Write mergeable partial statistics instead (for parts of the data split by visitor); combine them with `merge --kind pages`.")
     var partial = false
 
     func run() throws {
         let stats = PageStatisticsBox()
-        try runSessions(input: input, options: sessionOptions, outputFile: outputFile) { out in
+        try runSessions(input: input, options: sessionOptions, outputFile: output.outputFile) { out in
             ({ session, _ in stats.value.add(session) },
              { pages in
                 if partial {
                     try stats.value.writePartial(pages: pages, to: out)
                 } else {
-                    try PageWriter.write(stats.value, pages: pages, format: outputFormat, to: out)
+                    try PageWriter.write(stats.value, pages: pages, format: output.outputFormat, to: out)
                 }
              })
         }
