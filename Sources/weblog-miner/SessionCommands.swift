@@ -78,7 +78,9 @@ struct SessionCLIOptions: ParsableArguments {
         }
         if let robotPatterns {
             guard let text = readText(robotPatterns) else { throw ValidationError("cannot read --robot-patterns \(robotPatterns)") }
-            cleaning.robotPatterns += RobotPatterns.parse(text)
+            let extra = RobotPatterns.parse(text)
+            if let message = RobotPatterns.firstInvalid(extra) { throw ValidationError("--robot-patterns \(robotPatterns): \(message)") }
+            cleaning.robotPatterns += extra
         }
         cleaning.normalizeURLs = !noNormalize
         var specs = maps
