@@ -1,3 +1,4 @@
+import CPCRE2
 import Foundation
 import Testing
 @testable import WeblogMiner
@@ -127,6 +128,35 @@ import Testing
         #expect(Self.isRobot("ab", ["ab"]))  // patterns shorter than the 3-byte key
         #expect(Self.isRobot("xAB", ["re:AB"]) && !Self.isRobot("xab", ["re:AB"]))
         #expect(RobotPatterns.firstInvalid(["re:a(b"])?.contains("re:a(b") == true)
+    }
+
+    /// The string a regex is gated behind is one every match contains, and the gated verdict is PCRE2's.
+    @Test func gatedRegexesGiveThePlainVerdicts() {
+        #expect(RobotPatternSet.requiredLiteral("AdsBot-Google([^-]|$)") == Array("AdsBot-Google".utf8))
+        #expect(RobotPatternSet.requiredLiteral("Current[\\s\\S]*RSS Reader") == Array("RSS Reader".utf8))
+        #expect(RobotPatternSet.requiredLiteral("abc+d\\.?xyzw{2}") == Array("abc".utf8))
+        #expect(RobotPatternSet.requiredLiteral("Automaton|Newsify Feed Fetcher") == nil)
+        #expect(RobotPatternSet.requiredLiteral("(?i)somebot") == nil)
+        #expect(RobotPatternSet.requiredLiteral("(sistrix|SISTRIX) [cC]rawler") == Array("rawler".utf8))
+        let subjects = Self.crawlersTheOldListMissed + Self.browsers + ["AdsBot-Google", "AdsBot-Google-Mobile", "Current RSS Reader",
+                                                                          "x SISTRIX Crawler", "x SISTRIX crawler", "x sistrix Crawler"]
+        var gated = 0
+        for line in RobotPatterns.builtIn where line.hasPrefix(RobotPatterns.regexPrefix) {
+            let source = String(line.dropFirst(3))
+            guard RobotPatternSet.literalText(source) == nil, !source.hasPrefix("^"), let required = RobotPatternSet.requiredLiteral(source),
+                  case .success(let code) = RobotPatternSet.compile(source, jit: false) else { continue }
+            gated += 1
+            let text = String(decoding: required, as: UTF8.self)
+            for subject in subjects + ["x " + text + " y", text, text.uppercased()] {
+                let bytes = Array(subject.utf8)
+                let data = pcre2_match_data_create_8(1, nil)
+                let direct = pcre2_match_8(code, bytes, bytes.count, 0, 0, data, nil) >= 0
+                pcre2_match_data_free_8(data)
+                #expect(Self.isRobot(subject, [line]) == direct, "\(line) on \(subject)")
+            }
+            pcre2_code_free_8(code)
+        }
+        #expect(gated > 30)
     }
 
     @Test func invalidUserPatternIsAUsageError() throws {

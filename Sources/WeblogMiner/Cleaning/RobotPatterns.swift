@@ -40,6 +40,8 @@ final class RobotPatternSet: @unchecked Sendable {
     private struct Literal {
         let bytes: [UInt8]  // lowercased when `anyCase`
         let anyCase: Bool
+        /// A regular expression this literal is required by: found, the regex decides.
+        var gate: OpaquePointer? = nil
     }
 
     private var literals: [Literal] = []
@@ -48,6 +50,7 @@ final class RobotPatternSet: @unchecked Sendable {
     private var filter = [UInt64](repeating: 0, count: 1024)
     private var shortLiterals: [Int] = []  // under three bytes: checked one by one
     private var regexes: [OpaquePointer] = []
+    private var gates: [OpaquePointer] = []
     private let matchContext: OpaquePointer?
     /// `re:` patterns that PCRE2 rejected (left out).
     private(set) var invalid: [String] = []
@@ -70,8 +73,14 @@ final class RobotPatternSet: @unchecked Sendable {
                     add(Literal(bytes: text, anyCase: false))
                 } else if Self.error(source) != nil {
                     invalid.append(p)
+                } else if source.hasPrefix("^") {
+                    anchored.append(source)
+                } else if let required = Self.requiredLiteral(source), case .success(let code) = Self.compile(source, jit: true) {
+                    // Run only when the agent contains the string every match must contain.
+                    gates.append(code)
+                    add(Literal(bytes: required, anyCase: false, gate: code))
                 } else {
-                    if source.hasPrefix("^") { anchored.append(source) } else { floating.append(source) }
+                    floating.append(source)
                 }
             } else {
                 add(Literal(bytes: Array(p.utf8).map(Self.lower), anyCase: true))
@@ -83,7 +92,7 @@ final class RobotPatternSet: @unchecked Sendable {
     }
 
     deinit {
-        regexes.forEach { pcre2_code_free_8($0) }
+        (regexes + gates).forEach { pcre2_code_free_8($0) }
         pcre2_match_context_free_8(matchContext)
     }
 
@@ -126,6 +135,66 @@ final class RobotPatternSet: @unchecked Sendable {
         return escaped || out.isEmpty ? nil : out
     }
 
+    /// A string of 3+ bytes that every match of `source` contains, case-sensitively, or nil: the longest
+    /// run of plain characters outside groups and classes, in a pattern without top-level alternation or
+    /// inline options. A character before `?`, `*` or `{...}` is optional and ends the run before it; `+`
+    /// ends the run after it.
+    static func requiredLiteral(_ source: String) -> [UInt8]? {
+        let b = Array(source.utf8)
+        if source.contains("(?") || source.contains("\\Q") { return nil }
+        var best: [UInt8] = [], run: [UInt8] = []
+        func flush() {
+            if run.count > best.count { best = run }
+            run = []
+        }
+        var depth = 0, i = 0
+        while i < b.count {
+            let c = b[i]
+            switch c {
+            case 92:  // backslash
+                guard i + 1 < b.count else { return nil }
+                let e = b[i + 1]
+                let isPunctuation = e < 128 && !(e >= 48 && e <= 57) && !(e >= 65 && e <= 90) && !(e >= 97 && e <= 122)
+                if depth == 0 && isPunctuation { run.append(e) } else { flush() }
+                i += 2
+            case 91:  // [ a class: skip it
+                flush()
+                i += 1
+                if i < b.count && b[i] == 94 { i += 1 }
+                if i < b.count && b[i] == 93 { i += 1 }  // a leading ] is literal
+                while i < b.count && b[i] != 93 { i += b[i] == 92 ? 2 : 1 }
+                i += 1
+            case 40:  // (
+                flush()
+                depth += 1
+                i += 1
+            case 41:  // )
+                depth -= 1
+                i += 1
+            case 124:  // |
+                if depth == 0 { return nil }
+                i += 1
+            case 63, 42:  // ? *
+                if !run.isEmpty { run.removeLast() }
+                flush()
+                i += 1
+            case 123:  // { a counted repeat
+                if !run.isEmpty { run.removeLast() }
+                flush()
+                while i < b.count && b[i] != 125 { i += 1 }
+                i += 1
+            case 43, 46, 94, 36:  // + . ^ $
+                flush()
+                i += 1
+            default:
+                if depth == 0 { run.append(c) }
+                i += 1
+            }
+        }
+        flush()
+        return best.count >= 3 ? best : nil
+    }
+
     enum Compiled { case success(OpaquePointer), failure(String) }
 
     /// PCRE2's complaint about a pattern, or nil when it compiles.
@@ -161,14 +230,20 @@ final class RobotPatternSet: @unchecked Sendable {
                 let key = Self.key(l[i], l[i + 1], l[i + 2])
                 let bit = Self.bit(key)
                 guard filter[bit >> 6] & (1 << UInt64(bit & 63)) != 0, let candidates = byKey[key] else { continue }
-                for k in candidates where Self.startsAt(literals[Int(k)], t, l, n, i) { return true }
+                for k in candidates where Self.startsAt(literals[Int(k)], t, l, n, i) {
+                    guard let gate = literals[Int(k)].gate else { return true }
+                    if run(gate, t, n) { return true }
+                }
             }
         }
-        if regexes.isEmpty { return false }
+        for code in regexes where run(code, t, n) { return true }
+        return false
+    }
+
+    private func run(_ code: OpaquePointer, _ t: UnsafePointer<UInt8>, _ n: Int) -> Bool {
         let matchData = pcre2_match_data_create_8(1, nil)
         defer { pcre2_match_data_free_8(matchData) }
-        for code in regexes where pcre2_match_8(code, t, n, 0, 0, matchData, matchContext) >= 0 { return true }
-        return false
+        return pcre2_match_8(code, t, n, 0, 0, matchData, matchContext) >= 0
     }
 
     @inline(__always)
