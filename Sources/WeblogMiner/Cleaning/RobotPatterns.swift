@@ -57,8 +57,18 @@ final class RobotPatternSet: @unchecked Sendable {
 
     static let builtIn = RobotPatternSet(RobotPatterns.builtIn)
 
+    /// The last list compiled, for the next file's encoder (one per input file) with the same list.
+    nonisolated(unsafe) private static var last: ([String], RobotPatternSet)?
+    private static let lastLock = Monitor()
+
     static func shared(_ patterns: [String]) -> RobotPatternSet {
-        patterns == RobotPatterns.builtIn ? builtIn : RobotPatternSet(patterns)
+        if patterns == RobotPatterns.builtIn { return builtIn }
+        return lastLock.locked {
+            if let (p, set) = last, p == patterns { return set }
+            let set = RobotPatternSet(patterns)
+            last = (patterns, set)
+            return set
+        }
     }
 
     init(_ patterns: [String]) {
