@@ -132,6 +132,10 @@ struct ProspectsCommand: ParsableCommand {
                 let rows = ProspectTable.rows(prospects, history: history, top: top, anonymize: anonymize)
                 try rows.write(format: output.outputFormat, to: out)
                 try out.commit()
+             },
+             {
+                history.reset()
+                return true
              })
         }
     }
@@ -233,6 +237,10 @@ struct DwellCommand: ParsableCommand {
                 if !input.quiet { Diagnostics.note(Self.describe(analysis)) }
                 try analysis.table.write(format: output.outputFormat, to: out)
                 try out.commit()
+             },
+             {
+                history.reset()
+                return true
              })
         }
     }

@@ -144,6 +144,7 @@ struct RunCommand: ParsableCommand {
             if log == "text" { Diagnostics.error("\(error)") } else { emit("\(error)", event: "error") }
             throw ExitCode(ExitStatus.dataError.rawValue)
         }
+        guard outcome.published else { throw ExitCode(max(outcome.status, .dataError).rawValue) }
         emit("\(outcome.filesRead) log files read, \(outcome.filesSkipped) already done; \(outcome.newSessions) new sessions, \(outcome.totalSessions) in all; results in \(outcome.outDir)/ (open \(outcome.outDir)/report.html)", event: "done")
         if outcome.status != .ok { throw ExitCode(outcome.status.rawValue) }
     }

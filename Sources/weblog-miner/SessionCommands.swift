@@ -18,8 +18,11 @@ struct SessionCLIOptions: ParsableArguments {
     @Flag(help: "Path completion: insert the pages a visitor went back through when the referrer is an earlier page of the session (marked inferred).")
     var pathCompletion = false
 
-    @Option(help: ArgumentHelp("How far hits may arrive out of time order, within and across files; older hits are counted as late and left out.", valueName: "duration"))
+    @Option(help: ArgumentHelp("How far hits may arrive out of time order and still be put back in place while streaming; input more out of order is sorted (see --order).", valueName: "duration"))
     var reorderWindow = "120s"
+
+    @Option(help: ArgumentHelp("Input not in time order: auto (stream; at the first hit out of order read the files again through an external sort), sort (always sort first: any order, also standard input), stream (never sort: late hits are counted and left out).", valueName: "auto|sort|stream"))
+    var order: InputOrder = .auto
 
     @Option(name: .customLong("site-host"), help: ArgumentHelp("Host name of the site (repeatable): referrers from it are internal pages. The log's vhost counts too.", valueName: "host"))
     var siteHosts: [String] = []
@@ -61,6 +64,7 @@ struct SessionCLIOptions: ParsableArguments {
         sessions.timeoutMillis = try Duration(parsing: timeout, option: "--timeout").millis
         sessions.maxDurationMillis = try maxDuration.map { try Duration(parsing: $0, option: "--max-duration").millis } ?? 0
         sessions.reorderWindowMillis = try Duration(parsing: reorderWindow, option: "--reorder-window", defaultUnit: 1000).millis
+        sessions.order = order
         sessions.referrerRule = referrerRule
         sessions.pathCompletion = pathCompletion
         cleaning.siteHosts = Set(siteHosts.map { $0.lowercased() })
@@ -157,7 +161,7 @@ struct SessionsCommand: ParsableCommand {
     func run() throws {
         try runSessions(input: input, options: sessionOptions, outputFile: outputFile) { out in
             let writer = try SessionWriter(format: outputFormat, to: out)
-            return ({ session, pages in try writer.write(session, pages: pages) }, { pages in try writer.finish(pages: pages) })
+            return ({ session, pages in try writer.write(session, pages: pages) }, { pages in try writer.finish(pages: pages) }, { writer.rewind() })
         }
     }
 }
@@ -197,6 +201,10 @@ struct PagesCommand: ParsableCommand {
                 } else {
                     try PageWriter.write(stats.value, pages: pages, format: output.outputFormat, to: out)
                 }
+             },
+             {
+                stats.value = PageStatistics()
+                return true
              })
         }
     }
@@ -209,7 +217,8 @@ final class PageStatisticsBox {
 /// The shared body of `sessions` and `pages`: options, outputs, the run, the summary, the exit status.
 /// `makeConsumer` gets the output and returns what to do with each session and at the end.
 func runSessions(input: InputOptions, options: SessionCLIOptions, outputFile: String?,
-                 makeConsumer: (OutputStream) throws -> (each: (Session, ByteStringInterner) throws -> Void, finish: (ByteStringInterner) throws -> Void)) throws {
+                 makeConsumer: (OutputStream) throws -> (each: (Session, ByteStringInterner) throws -> Void, finish: (ByteStringInterner) throws -> Void,
+                                                         rewind: () -> Bool)) throws {
     ignoreBrokenPipeSignal()
     let ingest = try input.ingestOptions()
     let (cleaning, sessions) = try options.build()
@@ -219,10 +228,15 @@ func runSessions(input: InputOptions, options: SessionCLIOptions, outputFile: St
         try rejectsFile?.write("file\tline\treason\ttext\n")
         let consumer = try makeConsumer(out)
         let report = try SessionRun(ingest: ingest, cleaning: cleaning, sessions: sessions)
-            .run(inputs: input.inputs, rejectsOutput: rejectsFile, consumer.each)
+            .run(inputs: input.inputs, rejectsOutput: rejectsFile, rewind: {
+                guard consumer.rewind() else { return false }
+                guard let rejectsFile else { return true }
+                return rejectsFile.rewind() && (try? rejectsFile.write("file\tline\treason\ttext\n")) != nil
+            }, consumer.each)
         try consumer.finish(report.pages)
         try rejectsFile?.commit()
         if !input.quiet { Diagnostics.note(report.cleaning.summary + "; \(report.sessions) sessions") }
         return report.ingest.status
     }
 }
+extension InputOrder: ExpressibleByArgument {}

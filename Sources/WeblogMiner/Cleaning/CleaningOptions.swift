@@ -53,6 +53,8 @@ public struct CleaningCounts: Sendable {
     public var behaviourSessions = 0
     /// Hits older than the reorder window: counted and left out, never misplaced.
     public var lateHits = 0
+    /// Hits put in order by the external sort (input not in time order).
+    public var sortedHits = 0
     public var mapLimitHits = 0
 
     public init() {}
@@ -80,5 +82,6 @@ public struct CleaningCounts: Sendable {
             + "method \(droppedMethod), robot agents \(robotAgentHits) hits/\(robotAgentVisitors) visitors, "
             + "robots.txt fetchers \(robotsTxtHits) hits/\(robotsTxtVisitors) visitors, "
             + "robot behaviour \(behaviourHits) hits/\(behaviourSessions) sessions, late (beyond reorder window) \(lateHits)"
+            + (mapLimitHits > 0 ? "; --map rules hit the PCRE2 match limit on \(mapLimitHits) pages (left unmapped)" : "")
     }
 }

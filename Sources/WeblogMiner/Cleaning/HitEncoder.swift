@@ -43,16 +43,20 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
     mutating func prepareForThread() { namer = namer.copy() }
 
     mutating func format(_ r: LogRecord, line: LineBuffer, fileIndex: Int, lineNumber: Int, into out: ByteBuffer) {
-        if r.method.count > 0 && !droppedMethods.isEmpty {
-            let method = line.bytes(r.method)
-            if droppedMethods.contains(where: { $0.count == method.count && $0.elementsEqual(method) }) { return tag(.droppedMethod, out) }
-        }
-        if cleaning.dropFailed && r.status >= 0 && !((r.status >= 200 && r.status < 300) || r.status == 304) {
-            return tag(.droppedStatus, out)
+        // Crawlers ask for robots.txt whether or not it exists (404) and with HEAD too: the fetch marks
+        // a robot whatever its method and status.
+        let isRobotsTxt = cleaning.dropRobotsTxtFetchers && r.path.count == 11 && line.bytes(r.path).elementsEqual(Self.robotsTxt)
+        if !isRobotsTxt {
+            if r.method.count > 0 && !droppedMethods.isEmpty {
+                let method = line.bytes(r.method)
+                if droppedMethods.contains(where: { $0.count == method.count && $0.elementsEqual(method) }) { return tag(.droppedMethod, out) }
+            }
+            if cleaning.dropFailed && r.status >= 0 && !((r.status >= 200 && r.status < 300) || r.status == 304) {
+                return tag(.droppedStatus, out)
+            }
         }
         guard r.path.count > 0 else { return tag(.droppedNoPage, out) }
         let path = line.bytes(r.path)
-        let isRobotsTxt = cleaning.dropRobotsTxtFetchers && path.count == 11 && path.elementsEqual(Self.robotsTxt)
         // Most hits are resources: drop them before any per-visitor work.
         if !isRobotsTxt && cleaning.dropStatic && isStatic(path) { return tag(.droppedStatic, out) }
         guard let parts = visitorKeyParts(r) else { return tag(.droppedNoPage, out) }

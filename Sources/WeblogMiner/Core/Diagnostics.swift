@@ -2,8 +2,10 @@
 public enum Diagnostics {
     public static let toolName = "weblog-miner"
 
-    public static func warning(_ message: String) { emit("warning: " + message) }
-    public static func error(_ message: String) { emit("error: " + message) }
+    /// The same warning or error twice in one process (an input read again through the external
+    /// sort) prints once.
+    public static func warning(_ message: String) { noteOnce(key: "warning: " + message, "warning: " + message) }
+    public static func error(_ message: String) { noteOnce(key: "error: " + message, "error: " + message) }
     public static func note(_ message: String) { emit(message) }
 
     /// A line as it is (machine-readable logs).

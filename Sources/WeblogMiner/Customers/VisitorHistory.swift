@@ -29,6 +29,14 @@ public final class VisitorHistory {
 
     public init() {}
 
+    /// Forgets every session (the input is read again in time order).
+    public func reset() {
+        visitors = []
+        index = [:]
+        firstTime = .max
+        lastTime = .min
+    }
+
     /// `userAgent`: taken from an `ip ua` visitor key when the key has that shape.
     public func add(_ session: Session) {
         let observed = session.views.filter { !$0.inferred }

@@ -32,6 +32,9 @@ public struct InputSpec: Sendable, Hashable {
         return fd
     }
 
+    /// A regular file: it can be read a second time (standard input and pipes cannot).
+    public var isRereadable: Bool { regularFileSize != nil }
+
     /// Size in bytes for regular files (used for progress), nil otherwise.
     var regularFileSize: Int64? {
         if isStandardInput { return nil }

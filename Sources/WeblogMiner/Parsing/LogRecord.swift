@@ -122,7 +122,7 @@ public enum RejectReason: String, CaseIterable, Sendable, Comparable {
     public var explanation: String {
         switch self {
         case .formatMismatch: "line does not have the layout of the log format"
-        case .badTime: "timestamp could not be read"
+        case .badTime: "timestamp unreadable or implausible (before 1990 or after tomorrow)"
         case .missingTime: "no timestamp field"
         case .badStatus: "status is not a number"
         case .badNumber: "bytes or duration is not a number"

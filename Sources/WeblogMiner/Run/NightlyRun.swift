@@ -45,6 +45,8 @@ public struct NightlyRun {
         public var totalSessions = 0
         public var outDir = ""
         public var notes: [String] = []
+        /// False when the run failed before publishing (the previous results stand).
+        public var published = true
     }
 
     public var options: Options
@@ -75,6 +77,13 @@ public struct NightlyRun {
                     outcome.filesSkipped += 1
                     continue
                 }
+                if seen.device == id.device && seen.inode == id.inode && id.size < seen.size && !found.isCompressed {
+                    // Truncated in place (copytruncate) and written again: a new log under the old inode.
+                    note("\(input.path) is shorter than when last read (\(id.size) < \(seen.size) bytes): read from the start")
+                    toRead.append(input)
+                    records.append(id)
+                    continue
+                }
                 id.lines = seen.lines
                 toRead.append(InputSpec(input.path, skipLines: seen.lines))
             } else {
@@ -90,14 +99,27 @@ public struct NightlyRun {
         // The streaming pass.
         var closed = loaded.closed
         let firstNew = closed.count
-        let sessionRun = SessionRun(ingest: options.ingest, cleaning: options.cleaning, sessions: options.sessions)
-        let report = try sessionRun.run(inputs: toRead, resume: loaded.snapshot, suspend: true) { session, _ in closed.append(session) }
+        var ingest = options.ingest
+        // A line the server is still writing is read whole by the next run (the state records whole lines).
+        ingest.holdBackPartialLastLine = useState
+        let sessionRun = SessionRun(ingest: ingest, cleaning: options.cleaning, sessions: options.sessions)
+        let report = try sessionRun.run(inputs: toRead, resume: loaded.snapshot, suspend: true, rewind: {
+            closed.removeSubrange(firstNew...)
+            return true
+        }) { session, _ in closed.append(session) }
         let snapshot = report.snapshot!
         outcome.filesRead = toRead.count
         outcome.newSessions = closed.count - firstNew
         outcome.status = report.ingest.status
         for (k, f) in report.ingest.files.enumerated() where records[k] != nil {
-            records[k]!.lines += f.lines
+            records[k]!.lines += f.completeLines
+        }
+        // Input that failed as a whole (nothing readable: unknown format, every line rejected, files
+        // missing) publishes nothing: the previous results and the state stay as they are.
+        if !toRead.isEmpty && report.ingest.records == 0 && outcome.status != .ok {
+            note("nothing usable was read (exit \(outcome.status.rawValue)): the previous results in \(options.outDir) are unchanged")
+            outcome.published = false
+            return outcome
         }
         // For today's results, sessions still open count as they stand (robots' left out).
         var all = closed

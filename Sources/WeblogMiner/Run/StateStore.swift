@@ -155,21 +155,29 @@ public final class StateStore {
     public struct Found {
         public var record: FileRecord
         public var head: [UInt8]
+        /// The file is compressed: its size on disk says nothing about its lines.
+        public var isCompressed = false
 
         /// The record of the same log, if any: one whose content this file starts with (`head` is
         /// "BYTES:SHA256" over the first BYTES bytes, which also covers a log that was shorter then).
         /// One checksum per distinct length, not per record: a night may name dozens of rotated logs.
+        /// A head shorter than `identifyingHead` bytes (an empty or nearly empty log) says nothing
+        /// about which log it is: such a record is only the same file (device and inode) continued.
         public func earlierRecord(among records: [FileRecord]) -> FileRecord? {
             var digests: [Int: String] = [:]
             for seen in records {
                 let parts = seen.head.split(separator: ":", maxSplits: 1)
                 guard parts.count == 2, let n = Int(parts[0]), n <= head.count else { continue }
+                if n < StateStore.identifyingHead && !(seen.device == record.device && seen.inode == record.inode) { continue }
                 if digests[n] == nil { digests[n] = SHA256.hexDigest(head[..<n]) }
                 if digests[n]! == parts[1] { return seen }
             }
             return nil
         }
     }
+
+    /// Bytes of content that identify a log wherever it moves (a few lines: client, time, request).
+    public static let identifyingHead = 256
 
     public static func identify(_ path: String) -> Found? {
         var info = stat()
@@ -188,6 +196,6 @@ public final class StateStore {
         head.removeSubrange(filled...)
         let record = FileRecord(path: path, device: Int64(info.st_dev), inode: Int64(info.st_ino), size: Int64(info.st_size),
                                 head: "\(head.count):" + SHA256.hexDigest(head[...]), lines: 0)
-        return Found(record: record, head: head)
+        return Found(record: record, head: head, isCompressed: reader.isGzip)
     }
 }
