@@ -48,6 +48,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Do not read or write a state store: results from exactly the logs given.")
     var noState = false
 
+    @Flag(help: "Start the state store afresh (e.g. after it was reported damaged): every log given is read again.")
+    var rebuildState = false
+
     @OptionGroup var customer: CustomerCLIOptions
 
     @OptionGroup var site: SiteCLIOptions
@@ -99,6 +102,7 @@ struct RunCommand: ParsableCommand {
         (options.cleaning, options.sessions) = try sessionOptions.build()
         options.outDir = out
         options.statePath = noState ? "" : state
+        options.rebuildState = rebuildState
         options.minSupport = minSupport
         options.maxGap = maxGap
         options.maxLength = maxLength

@@ -24,6 +24,9 @@ struct SessionCLIOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Input not in time order: auto (stream; at the first hit out of order read the files again through an external sort), sort (always sort first: any order, also standard input), stream (never sort: late hits are counted and left out).", valueName: "auto|sort|stream"))
     var order: InputOrder = .auto
 
+    @Flag(help: "Sessions are the log's own session column (click exports): no timeout cuts; --visitor still names the visitor (e.g. cookie or user).")
+    var givenSessions = false
+
     @Option(name: .customLong("site-host"), help: ArgumentHelp("Host name of the site (repeatable): referrers from it are internal pages. The log's vhost counts too.", valueName: "host"))
     var siteHosts: [String] = []
 
@@ -65,6 +68,11 @@ struct SessionCLIOptions: ParsableArguments {
         sessions.maxDurationMillis = try maxDuration.map { try Duration(parsing: $0, option: "--max-duration").millis } ?? 0
         sessions.reorderWindowMillis = try Duration(parsing: reorderWindow, option: "--reorder-window", defaultUnit: 1000).millis
         sessions.order = order
+        if givenSessions {
+            sessions.givenSessions = true
+            sessions.timeoutMillis = SessionOptions.givenSessionIdleMillis
+            sessions.maxDurationMillis = 0
+        }
         sessions.referrerRule = referrerRule
         sessions.pathCompletion = pathCompletion
         cleaning.siteHosts = Set(siteHosts.map { $0.lowercased() })
@@ -79,6 +87,12 @@ struct SessionCLIOptions: ParsableArguments {
             cleaning.robotMinViewsWithoutReferrer = 0
         } else {
             cleaning.maxViewsPerMinute = maxViewsPerMinute
+        }
+        if givenSessions {
+            // An export's sessions are the site's own (robots already left out), and their times are
+            // often dates only: the behaviour rules would judge made-up timings.
+            cleaning.maxViewsPerMinute = 0
+            cleaning.robotMinViewsWithoutReferrer = 0
         }
         if let robotPatterns {
             guard let text = readText(robotPatterns) else { throw ValidationError("cannot read --robot-patterns \(robotPatterns)") }

@@ -216,3 +216,87 @@ import Testing
         #expect(try String(contentsOfFile: out + "/report.html", encoding: .utf8) == report)
     }
 }
+
+/// A damaged state store is refused with one clear error (exit 65) that names it, never a crash and
+/// never a silent loss of history; `--rebuild-state` rebuilds it from the logs.
+@Suite(.serialized) struct StateStoreDamageTests {
+    static let damages: [(name: String, sql: String)] = [
+        ("random bytes in a views blob", "UPDATE sessions SET views = randomblob(40) WHERE id = (SELECT min(id) FROM sessions)"),
+        ("views of a page that is not there", "UPDATE sessions SET views = x'ffffff7f0000000000000000000000000000' WHERE id = (SELECT min(id) FROM sessions)"),
+        ("pages deleted", "DELETE FROM pages"),
+        ("a value of the wrong type", "UPDATE sessions SET last = 'yesterday' WHERE id = (SELECT min(id) FROM sessions)"),
+        ("views stored as text", "UPDATE sessions SET views = 'abc' WHERE id = (SELECT min(id) FROM sessions)"),
+        ("the next id deleted", "DELETE FROM meta WHERE key = 'next_session_id'"),
+        ("the sessions table dropped", "DROP TABLE sessions"),
+        ("a negative next id", "UPDATE meta SET value = -5 WHERE key = 'next_session_id'"),
+        ("a session id beyond the next id", "UPDATE sessions SET id = 999999 WHERE id = (SELECT max(id) FROM sessions)"),
+        ("a newer schema", "UPDATE meta SET value = 99 WHERE key = 'schema_version'"),
+    ]
+
+    @Test func everyDamageIsRefusedClearlyAndRebuildRestores() throws {
+        let dir = TemporaryDirectory()
+        let out = dir.path + "/out", clean = dir.path + "/clean"
+        let day1 = dir.write("day1.log", MessyInputTests.orderedLines(0 ..< 1500))
+        let day2 = dir.write("day2.log", MessyInputTests.orderedLines(1500 ..< 3000))
+        var r = try Tool.shell("$WM run -q --no-state --out '\(clean)' '\(day1)' '\(day2)'")
+        #expect(r.status == 0, "\(r.err)")
+        let expected = try String(contentsOfFile: clean + "/sessions.tsv", encoding: .utf8)
+        let state = out + ".state.sqlite"
+        for damage in Self.damages {
+            try? FileManager.default.removeItem(atPath: out)
+            try? FileManager.default.removeItem(atPath: state)
+            r = try Tool.shell("$WM run -q --out '\(out)' '\(day1)'")
+            #expect(r.status == 0, "\(r.err)")
+            let report = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+            r = try Tool.shell("python3 -c \"import sqlite3; c = sqlite3.connect('\(state)'); c.execute(\\\"\(damage.sql)\\\"); c.commit()\"")
+            #expect(r.status == 0, "\(damage.name): \(r.err)")
+            r = try Tool.shell("$WM run -q --out '\(out)' '\(day1)' '\(day2)'")
+            #expect(r.status == 65, "\(damage.name): exit \(r.status) \(r.err)")
+            #expect(r.err.contains("state store \(state) is damaged") && r.err.contains("--rebuild-state"), "\(damage.name): \(r.err)")
+            #expect(r.err.split(separator: "\n").count == 1, "\(damage.name): one line expected: \(r.err)")
+            #expect(try String(contentsOfFile: out + "/report.html", encoding: .utf8) == report, "\(damage.name): the results changed")
+            r = try Tool.shell("$WM run -q --out '\(out)' '\(day1)' '\(day2)' --rebuild-state")
+            #expect(r.status == 0, "\(damage.name): \(r.err)")
+            #expect(try String(contentsOfFile: out + "/sessions.tsv", encoding: .utf8) == expected, "\(damage.name): rebuilt results differ")
+        }
+        // Not a database at all.
+        try Data((0 ..< 4096).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }).write(to: URL(fileURLWithPath: state))
+        r = try Tool.shell("$WM run -q --out '\(out)' '\(day1)' '\(day2)'")
+        #expect(r.status == 65 && r.err.contains("is damaged"), "\(r.err)")
+        r = try Tool.shell("$WM run -q --out '\(out)' '\(day1)' '\(day2)' --rebuild-state")
+        #expect(r.status == 0, "\(r.err)")
+        #expect(try String(contentsOfFile: out + "/sessions.tsv", encoding: .utf8) == expected)
+    }
+}
+
+@Suite struct DwellUnitsTests {
+    /// `dwell` and `pages` give a page the same median dwell: both keep milliseconds.
+    @Test func dwellAgreesWithPagesToTheMillisecond() throws {
+        let dir = TemporaryDirectory()
+        var rng = SeededGenerator(seed: 2)
+        var text = "time,visitor,url\n"
+        var t: Int64 = 1_700_000_000_000
+        for s in 0 ..< 60 {
+            t += 3_600_000
+            var u = t
+            for k in 0 ..< 5 {
+                text += "\(u),v\(s),/p\(k)\n"
+                u += Int64.random(in: 500 ... 5000, using: &rng)
+            }
+        }
+        let file = dir.write("dwell.csv", text)
+        let pages = try Tool.shell("$WM pages '\(file)' -q"), dwell = try Tool.shell("$WM dwell '\(file)' -q")
+        #expect(pages.status == 0 && dwell.status == 0, "\(pages.err) \(dwell.err)")
+        func medians(_ tsv: String, column: String) -> [String: String] {
+            let rows = tsv.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+            let c = rows[0].firstIndex(of: column)!
+            return Dictionary(uniqueKeysWithValues: rows.dropFirst().map { ($0[0], $0[c]) })
+        }
+        let a = medians(pages.out, column: "median_dwell_s"), b = medians(dwell.out, column: "median_dwell_s")
+        #expect(a.count == 5 && a["/p4"] == "", "\(a)")
+        for page in ["/p0", "/p1", "/p2", "/p3"] {
+            #expect(a[page] == b[page], "\(page): pages \(a[page] ?? "-") dwell \(b[page] ?? "-")")
+            #expect(a[page]?.contains(".") == true)
+        }
+    }
+}

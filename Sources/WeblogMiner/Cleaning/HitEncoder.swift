@@ -10,6 +10,11 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
 
     private let cleaning: CleaningOptions
     private let visitorKey: VisitorKey
+    /// Sessions are the log's session ids (`--given-sessions`).
+    private let givenSessions: Bool
+    /// Of the record being encoded: its order column, and with given sessions the session id's hash.
+    private var order: Int64 = 0
+    private var groupHash: UInt64? = nil
     private var namer: PageNamer
     private var robots: RobotMatcher
     private var page: [UInt8] = []
@@ -22,9 +27,10 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
     private let droppedMethods: [[UInt8]]
     private let siteHosts: [[UInt8]]
 
-    init(cleaning: CleaningOptions, visitorKey: VisitorKey) {
+    init(cleaning: CleaningOptions, visitorKey: VisitorKey, givenSessions: Bool = false) {
         self.cleaning = cleaning
         self.visitorKey = visitorKey
+        self.givenSessions = givenSessions
         namer = PageNamer(cleaning: cleaning)
         robots = RobotMatcher(patterns: cleaning.robotPatterns)
         var extensions = HashSet64(capacity: cleaning.staticExtensions.count)
@@ -61,6 +67,12 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
         if !isRobotsTxt && cleaning.dropStatic && isStatic(path) { return tag(.droppedStatic, out) }
         guard let parts = visitorKeyParts(r) else { return tag(.droppedNoPage, out) }
         key = parts
+        order = r.order
+        if givenSessions {
+            guard r.session.count > 0 else { return tag(.droppedNoPage, out) }
+            let session = line.bytes(r.session)
+            groupHash = hashBytes(session.baseAddress!, session.count)
+        }
         if cleaning.dropRobotAgents && r.userAgent.count > 0 && robots.isRobot(line.bytes(r.userAgent)) {
             return write(.robotAgent, r.epochMillis, .none, out, line: line)
         }
@@ -116,17 +128,21 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
         }
     }
 
-    /// tag u8, time i64, referrer kind u8, visitor hash u64, lengths u32 x4, then visitor, page,
-    /// referrer and user bytes. The visitor key is written straight from the line and hashed where it lies.
+    /// tag u8, time i64, referrer kind u8, visitor hash u64, lengths u32 x4, order i64, then visitor,
+    /// page, referrer and user bytes. The visitor key is written straight from the line and hashed where it lies.
+    static let headerSize = 42
+
     private func write(_ t: Tag, _ time: Int64, _ referrerKind: Hit.ReferrerKind, _ out: ByteBuffer, line: LineBuffer,
                        page: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: emptyBytePointer, count: 0),
                        referrer: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: emptyBytePointer, count: 0),
                        campaign: Bool = false,
                        user: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: emptyBytePointer, count: 0)) {
+        let order = self.order
+        let groupHash = self.groupHash
         let first = line.bytes(key.first)
         let second = key.second.map { line.bytes($0) }
         let keyCount = first.count + (second.map { 1 + $0.count } ?? 0)
-        let total = 1 + 8 + 1 + 8 + 16 + keyCount + page.count + referrer.count + user.count
+        let total = Self.headerSize + keyCount + page.count + referrer.count + user.count
         out.reserve(total) { p in
             let raw = UnsafeMutableRawPointer(p)
             p[0] = t.rawValue
@@ -136,7 +152,8 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
             raw.storeBytes(of: UInt32(page.count), toByteOffset: 22, as: UInt32.self)
             raw.storeBytes(of: UInt32(referrer.count), toByteOffset: 26, as: UInt32.self)
             raw.storeBytes(of: UInt32(user.count), toByteOffset: 30, as: UInt32.self)
-            var at = 34
+            raw.storeBytes(of: order, toByteOffset: 34, as: Int64.self)
+            var at = Self.headerSize
             func put(_ b: UnsafeBufferPointer<UInt8>) {
                 if b.count > 0 { (p + at).update(from: b.baseAddress!, count: b.count) }
                 at += b.count
@@ -147,7 +164,8 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
                 at += 1
                 put(second)
             }
-            raw.storeBytes(of: hashBytes(p + 34, keyCount), toByteOffset: 10, as: UInt64.self)
+            // Given sessions: hits are grouped by the log's session id (the visitor key is kept as the visitor).
+            raw.storeBytes(of: groupHash ?? hashBytes(p + Self.headerSize, keyCount), toByteOffset: 10, as: UInt64.self)
             put(page)
             put(referrer)
             put(user)
@@ -261,13 +279,15 @@ extension HitChunk {
                 let pageLength = Int(raw.loadUnaligned(fromByteOffset: at + 22, as: UInt32.self))
                 let referrerLength = Int(raw.loadUnaligned(fromByteOffset: at + 26, as: UInt32.self))
                 let userLength = Int(raw.loadUnaligned(fromByteOffset: at + 30, as: UInt32.self))
-                let k = Int32(at + 34)
+                let order = raw.loadUnaligned(fromByteOffset: at + 34, as: Int64.self)
+                let k = Int32(at + HitEncoder.headerSize)
                 let p = k + Int32(keyLength)
                 let r = p + Int32(pageLength)
                 let u = r + Int32(referrerLength)
                 let kind: Hit.Kind = tag == .pageView ? .pageView : tag == .robotAgent ? .robotAgent : .robotsTxt
                 chunk.hits.append(Hit(time: time, kind: kind, referrerKind: referrerKind, visitorHash: hash,
-                                      visitor: k ..< p, page: p ..< r, referrer: r ..< u, user: u ..< u + Int32(userLength), campaign: campaign))
+                                      visitor: k ..< p, page: p ..< r, referrer: r ..< u, user: u ..< u + Int32(userLength), campaign: campaign,
+                                      sequence: Int(truncatingIfNeeded: order)))
                 at = Int(u) + userLength
             }
         }

@@ -54,11 +54,15 @@ final class ExternalHitSorter {
         p.storeBytes(of: hit.referrerKind.rawValue, toByteOffset: 25, as: UInt8.self)
         p.storeBytes(of: hit.campaign ? 1 : 0, toByteOffset: 26, as: UInt8.self)
         var at = Self.headerSize
-        for (k, part) in [visitor, page, referrer, user].enumerated() {
+        @inline(__always) func put(_ part: UnsafeBufferPointer<UInt8>, _ k: Int) {
             p.storeBytes(of: UInt32(part.count), toByteOffset: 28 + 4 * k, as: UInt32.self)
             if part.count > 0 { (p + at).copyMemory(from: part.baseAddress!, byteCount: part.count) }
             at += part.count
         }
+        put(visitor, 0)
+        put(page, 1)
+        put(referrer, 2)
+        put(user, 3)
         index.append((hit.time, hit.sequence, used))
         used += size
         count += 1
@@ -238,19 +242,19 @@ final class ExternalHitSorter {
         var hits: [Hit] = []
 
         func add(_ p: UnsafeRawPointer, size: Int, _ body: (Hit, HitChunk) throws -> Void) throws {
-            var ranges: [Range<Int32>] = []
             var at = Int32(bytes.count)
-            for k in 0 ..< 4 {
+            @inline(__always) func next(_ k: Int) -> Range<Int32> {
                 let n = Int32(p.loadUnaligned(fromByteOffset: 28 + 4 * k, as: UInt32.self))
-                ranges.append(at ..< at + n)
-                at += n
+                defer { at += n }
+                return at ..< at + n
             }
+            let ranges = (next(0), next(1), next(2), next(3))
             bytes.append(contentsOf: UnsafeRawBufferPointer(start: p + ExternalHitSorter.headerSize, count: size - ExternalHitSorter.headerSize))
             var hit = Hit(time: p.loadUnaligned(fromByteOffset: 0, as: Int64.self),
                           kind: Hit.Kind(rawValue: p.load(fromByteOffset: 24, as: UInt8.self)) ?? .pageView,
                           referrerKind: Hit.ReferrerKind(rawValue: p.load(fromByteOffset: 25, as: UInt8.self)) ?? .none,
                           visitorHash: p.loadUnaligned(fromByteOffset: 16, as: UInt64.self),
-                          visitor: ranges[0], page: ranges[1], referrer: ranges[2], user: ranges[3])
+                          visitor: ranges.0, page: ranges.1, referrer: ranges.2, user: ranges.3)
             hit.campaign = p.load(fromByteOffset: 26, as: UInt8.self) != 0
             hit.sequence = Int(p.loadUnaligned(fromByteOffset: 8, as: Int64.self))
             hits.append(hit)

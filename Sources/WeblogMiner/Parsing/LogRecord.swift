@@ -50,6 +50,8 @@ public struct LogRecord: Sendable {
     public var origin = FieldRef.absent
 
     public static let noTime = Int64.min
+    /// The order column of click exports (0 when there is none): ties of equal times are put in this order.
+    public var order: Int64 = 0
 
     public init() {}
 

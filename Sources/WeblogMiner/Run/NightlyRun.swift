@@ -14,6 +14,8 @@ public struct NightlyRun {
         public var outDir = "weblog-results"
         /// nil: `OUT.state.sqlite` beside the output directory; "" : no state (a one-off run).
         public var statePath: String? = nil
+        /// Start the state store afresh (after it was found damaged): every log given is read again.
+        public var rebuildState = false
         public var minSupport = "1%"
         public var maxGap: Int? = nil
         public var maxLength: Int? = nil
@@ -59,7 +61,7 @@ public struct NightlyRun {
         let useState = !statePath.isEmpty
         let lock = useState ? try RunLock(path: statePath + ".lock") : nil
         defer { withExtendedLifetime(lock) {} }
-        let store = useState ? try StateStore(path: statePath) : nil
+        let store = useState ? try StateStore(path: statePath, rebuild: options.rebuildState) : nil
         let loaded = try store?.load() ?? StateStore.Loaded()
 
         // Which inputs are new, grown, or already read.

@@ -29,9 +29,14 @@ final class HitMerger {
     private var sequence = 0
     private var maxSeen = Int64.min
     private var lastReleased = Int64.min
+    private var lastReleasedSequence = Int.min
     var counts = CleaningCounts()
 
-    init(inputs: [InputSpec], ingest: IngestOptions, cleaning: CleaningOptions, visitorKey: VisitorKey, windowMillis: Int64, rejectWriter: OutputStream?) {
+    private let givenSessions: Bool
+
+    init(inputs: [InputSpec], ingest: IngestOptions, cleaning: CleaningOptions, visitorKey: VisitorKey, givenSessions: Bool = false,
+         windowMillis: Int64, rejectWriter: OutputStream?) {
+        self.givenSessions = givenSessions
         self.inputs = inputs
         var ingest = ingest
         if inputs.count > 1 {
@@ -82,9 +87,9 @@ final class HitMerger {
             openDueFiles()
             guard let (hit, chunk, input) = takeEarliest() else { break }
             var h = hit
-            h.sequence = sequence
+            h.sequence = Self.tieBreak(order: hit.sequence, arrival: sequence)
             sequence += 1
-            if h.time < lastReleased {
+            if h.time < lastReleased || h.time == lastReleased && h.sequence < lastReleasedSequence {
                 if case .speculative(let canRestart) = ordering {
                     if canRestart() {
                         cancel()
@@ -101,15 +106,23 @@ final class HitMerger {
             while let next = pending.first, next.time <= maxSeen &- window {
                 let (released, owner) = pending.removeFirst()
                 lastReleased = released.time
+                lastReleasedSequence = released.sequence
                 try owner._withUnsafeGuaranteedRef { try body(released, $0) }
             }
         }
         while let _ = pending.first {
             let (released, owner) = pending.removeFirst()
             lastReleased = released.time
+            lastReleasedSequence = released.sequence
             try owner._withUnsafeGuaranteedRef { try body(released, $0) }
         }
         return results.reports(count: inputs.count)
+    }
+
+    /// Equal times are ordered by the order column, then by input order (the order column clamped
+    /// to 31 bits, the input order kept in the low 32: both fit one integer comparison).
+    @inline(__always) static func tieBreak(order: Int, arrival: Int) -> Int {
+        order == 0 ? arrival : (min(max(order, 0), Int(Int32.max)) << 32) | (arrival & 0xFFFF_FFFF)
     }
 
     /// Every hit into the external sort, then out in order.
@@ -119,7 +132,7 @@ final class HitMerger {
             openDueFiles()
             guard let (hit, chunk, _) = takeEarliest() else { break }
             var h = hit
-            h.sequence = sequence
+            h.sequence = Self.tieBreak(order: hit.sequence, arrival: sequence)
             sequence += 1
             try sorter.add(h, chunk.takeUnretainedValue())
         }
@@ -165,11 +178,12 @@ final class HitMerger {
         let ingest = self.ingest
         let cleaning = self.cleaning
         let visitorKey = self.visitorKey
+        let givenSessions = self.givenSessions
         let results = self.results
         let writer = rejectWriter.map { LockedOutput($0) }
         let cancelled = self.cancelled
         startThread {
-            let encoder = HitEncoder(cleaning: cleaning, visitorKey: visitorKey)
+            let encoder = HitEncoder(cleaning: cleaning, visitorKey: visitorKey, givenSessions: givenSessions)
             var rejects = (try? RejectLog(sharedWriter: writer)) ?? (try! RejectLog())
             var records = 0
             var expectedHits = 0

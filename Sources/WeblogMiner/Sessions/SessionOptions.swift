@@ -12,6 +12,10 @@ public struct SessionOptions: Sendable {
     public var pathCompletion = false
     /// Hits may arrive this much out of time order (across and within files). Milliseconds.
     public var reorderWindowMillis: Int64 = 120 * 1000
+    /// Sessions are the log's own session ids (click exports): no timeout cuts (a session id idle
+    /// for `givenSessionIdleMillis` is closed, to bound memory); the visitor is still `visitorKey`.
+    public var givenSessions = false
+    public static let givenSessionIdleMillis: Int64 = 7 * 86_400_000
     /// What to do with input that is not in time order.
     public var order = InputOrder.auto
 

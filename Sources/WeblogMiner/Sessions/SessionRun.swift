@@ -49,7 +49,7 @@ public struct SessionRun {
 
     private func pass(inputs: [InputSpec], ordering: HitMerger.Ordering, rejectsOutput: OutputStream?, resume: Sessionizer.Snapshot?, suspend: Bool,
                       _ body: @escaping (Session, ByteStringInterner) throws -> Void) throws -> Report {
-        let merger = HitMerger(inputs: inputs, ingest: ingest, cleaning: cleaning, visitorKey: sessions.visitorKey,
+        let merger = HitMerger(inputs: inputs, ingest: ingest, cleaning: cleaning, visitorKey: sessions.visitorKey, givenSessions: sessions.givenSessions,
                                windowMillis: sessions.reorderWindowMillis, rejectWriter: rejectsOutput)
         merger.ordering = ordering
         var count = 0
