@@ -57,6 +57,9 @@ struct SessionCLIOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Behaviour rule: sessions with more page views than this within 60 s are robots (0 = off).", valueName: "n"))
     var maxViewsPerMinute = 30
 
+    @Option(help: ArgumentHelp("Distinct pages kept (memory bound); views of further new pages are named (other), with a warning.", valueName: "n"))
+    var maxPages = 100_000
+
     @Flag(help: "Use paths as logged (no percent-decoding, // collapse or index.html folding).")
     var noNormalize = false
 
@@ -68,6 +71,8 @@ struct SessionCLIOptions: ParsableArguments {
         sessions.maxDurationMillis = try maxDuration.map { try Duration(parsing: $0, option: "--max-duration").millis } ?? 0
         sessions.reorderWindowMillis = try Duration(parsing: reorderWindow, option: "--reorder-window", defaultUnit: 1000).millis
         sessions.order = order
+        guard maxPages >= 1 && maxPages <= 100_000_000 else { throw ValidationError("--max-pages must be between 1 and 100000000") }
+        sessions.maxPages = maxPages
         if givenSessions {
             sessions.givenSessions = true
             sessions.timeoutMillis = SessionOptions.givenSessionIdleMillis

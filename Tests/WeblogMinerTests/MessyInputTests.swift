@@ -302,3 +302,40 @@ import Testing
         }
     }
 }
+
+/// Memory bounded by design: page names are cut, distinct pages capped, match-limit hits named.
+@Suite struct BoundedNamesTests {
+    @Test func longNamesAreCutAndPagesCapped() throws {
+        let dir = TemporaryDirectory()
+        let long = "/" + String(repeating: "é", count: 3000)  // 6,001 bytes, two per character
+        var text = ""
+        for i in 0 ..< 50 {
+            let path = i == 0 ? long : "/page\(i)"
+            text += "10.0.0.\(i) - - [02/Mar/2026:10:00:\(String(format: "%02d", i)) +0000] \"GET \(path) HTTP/1.1\" 200 1 \"-\" \"agent\"\n"
+        }
+        let file = dir.write("long.log", text)
+        var r = try Tool.shell("$WM sessions '\(file)' -q --output seq")
+        #expect(r.status == 0, "\(r.err)")
+        let first = r.out.split(separator: "\n")[0]
+        #expect(first.utf8.count <= 1024 && first.hasSuffix("...") && first.hasPrefix("/éé"), "\(first.utf8.count) bytes")
+        #expect(String(first).unicodeScalars.allSatisfy { $0 == "/" || $0 == "é" || $0 == "." }, "cut inside a character")
+        r = try Tool.shell("$WM pages '\(file)' --max-pages 10")
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.err.contains("more than 10 distinct pages: 40 views"), "\(r.err)")
+        let rows = r.out.split(separator: "\n").dropFirst()
+        #expect(rows.count == 11 && rows.contains { $0.hasPrefix("(other)\t40\t") }, "\(r.out)")
+        r = try Tool.shell("$WM pages '\(file)' --max-pages 0")
+        #expect(r.status == 64, "\(r.err)")
+    }
+
+    @Test func matchLimitHitsAreWarnedWithTheRule() throws {
+        let dir = TemporaryDirectory()
+        let text = (0 ..< 200).map { i in
+            "10.0.0.\(i % 250) - - [02/Mar/2026:10:00:\(String(format: "%02d", i % 60)) +0000] \"GET /\(String(repeating: "a", count: 40 + i % 20))b HTTP/1.1\" 200 1 \"-\" \"a\(i)\"\n"
+        }.joined()
+        let file = dir.write("redos.log", text)
+        let r = try Tool.shell("$WM sessions '\(file)' --map '^/(?:(a+)+c|a*b)$=/x' -o /dev/null")
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.err.contains("--map rule '^/(?:(a+)+c|a*b)$' hit PCRE2's match limit on 200 page names"), "\(r.err)")
+    }
+}

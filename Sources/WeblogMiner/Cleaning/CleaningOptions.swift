@@ -56,6 +56,10 @@ public struct CleaningCounts: Sendable {
     /// Hits put in order by the external sort (input not in time order).
     public var sortedHits = 0
     public var mapLimitHits = 0
+    /// Page and referrer names past the distinct-page limit, counted as "(other)".
+    public var otherPageNames = 0
+    /// The first --map rule (by number) that hit the limit.
+    public var mapLimitRule = Int.max
 
     public init() {}
 
@@ -74,6 +78,8 @@ public struct CleaningCounts: Sendable {
         behaviourSessions += other.behaviourSessions
         lateHits += other.lateHits
         mapLimitHits += other.mapLimitHits
+        otherPageNames += other.otherPageNames
+        mapLimitRule = min(mapLimitRule, other.mapLimitRule)
     }
 
     /// One line for stderr.
@@ -82,6 +88,5 @@ public struct CleaningCounts: Sendable {
             + "method \(droppedMethod), robot agents \(robotAgentHits) hits/\(robotAgentVisitors) visitors, "
             + "robots.txt fetchers \(robotsTxtHits) hits/\(robotsTxtVisitors) visitors, "
             + "robot behaviour \(behaviourHits) hits/\(behaviourSessions) sessions, late (beyond reorder window) \(lateHits)"
-            + (mapLimitHits > 0 ? "; --map rules hit the PCRE2 match limit on \(mapLimitHits) pages (left unmapped)" : "")
     }
 }

@@ -84,7 +84,7 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
         // Most paths are their own page name: then the name is copied from the line, not built.
         let query = r.query.count > 0 ? line.bytes(r.query) : nil
         let pageIsPath = namer.leavesUnchanged(path: path, query: query)
-        if !pageIsPath && makePage(path: path, query: query, into: &page) { tag(.mapLimit, out) }
+        if !pageIsPath && makePage(path: path, query: query, into: &page) { limitTag(out) }
         var referrerKind = Hit.ReferrerKind.none
         var referrer = UnsafeBufferPointer<UInt8>(start: emptyBytePointer, count: 0)
         var referrerPage: [UInt8] = []
@@ -100,7 +100,7 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
                 if namer.leavesUnchanged(path: refPath, query: refQuery) {
                     referrerPageInLine = refPath
                 } else if makePage(path: refPath, query: refQuery, into: &referrerPage) {
-                    tag(.mapLimit, out)
+                    limitTag(out)
                 }
                 referrerKind = .internalPage
             } else {
@@ -118,6 +118,15 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
                 write(.pageView, r.epochMillis, referrerKind, out, line: line, page: pageBytes, referrer: referrerKind == .internalPage ? refPageBytes : referrer, campaign: campaign,
                       user: r.user.count > 0 ? line.bytes(r.user) : UnsafeBufferPointer(start: emptyBytePointer, count: 0))
             }
+        }
+    }
+
+    /// A mapping rule hit PCRE2's match limit: the tag and the rule's number.
+    private func limitTag(_ out: ByteBuffer) {
+        out.reserve(2) { p in
+            p[0] = Tag.mapLimit.rawValue
+            p[1] = UInt8(clamping: namer.lastLimitRule)
+            return 2
         }
     }
 
@@ -142,21 +151,31 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
         let first = line.bytes(key.first)
         let second = key.second.map { line.bytes($0) }
         let keyCount = first.count + (second.map { 1 + $0.count } ?? 0)
-        let total = Self.headerSize + keyCount + page.count + referrer.count + user.count
+        let total = Self.headerSize + keyCount + page.count + referrer.count + user.count + 4 * Self.marker.count
         out.reserve(total) { p in
             let raw = UnsafeMutableRawPointer(p)
             p[0] = t.rawValue
             raw.storeBytes(of: time, toByteOffset: 1, as: Int64.self)
             p[9] = referrerKind.rawValue | (campaign ? 0x80 : 0)
-            raw.storeBytes(of: UInt32(keyCount), toByteOffset: 18, as: UInt32.self)
-            raw.storeBytes(of: UInt32(page.count), toByteOffset: 22, as: UInt32.self)
-            raw.storeBytes(of: UInt32(referrer.count), toByteOffset: 26, as: UInt32.self)
-            raw.storeBytes(of: UInt32(user.count), toByteOffset: 30, as: UInt32.self)
             raw.storeBytes(of: order, toByteOffset: 34, as: Int64.self)
             var at = Self.headerSize
             func put(_ b: UnsafeBufferPointer<UInt8>) {
                 if b.count > 0 { (p + at).update(from: b.baseAddress!, count: b.count) }
                 at += b.count
+            }
+            /// A name longer than `maxNameBytes` is cut (at a UTF-8 boundary) and marked: names are
+            /// kept per page and per session, so their length must not grow memory without bound.
+            func putName(_ b: UnsafeBufferPointer<UInt8>, lengthAt offset: Int) {
+                let start = at
+                if b.count <= Self.maxNameBytes {
+                    put(b)
+                } else {
+                    var n = Self.maxNameBytes - Self.marker.count
+                    while n > 0 && b[n] & 0xC0 == 0x80 { n -= 1 }
+                    put(UnsafeBufferPointer(rebasing: b[..<n]))
+                    Self.marker.withUnsafeBufferPointer { put($0) }
+                }
+                raw.storeBytes(of: UInt32(at - start), toByteOffset: offset, as: UInt32.self)
             }
             put(first)
             if let second {
@@ -165,13 +184,24 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
                 put(second)
             }
             // Given sessions: hits are grouped by the log's session id (the visitor key is kept as the visitor).
+            // The hash covers the whole key; only the copy kept for display is cut.
             raw.storeBytes(of: groupHash ?? hashBytes(p + Self.headerSize, keyCount), toByteOffset: 10, as: UInt64.self)
-            put(page)
-            put(referrer)
-            put(user)
-            return total
+            if keyCount > Self.maxNameBytes {
+                at = Self.headerSize + Self.maxNameBytes - Self.marker.count
+                while at > Self.headerSize && p[at] & 0xC0 == 0x80 { at -= 1 }
+                Self.marker.withUnsafeBufferPointer { put($0) }
+            }
+            raw.storeBytes(of: UInt32(at - Self.headerSize), toByteOffset: 18, as: UInt32.self)
+            putName(page, lengthAt: 22)
+            putName(referrer, lengthAt: 26)
+            putName(user, lengthAt: 30)
+            return at
         }
     }
+
+    /// Longest page name, referrer, user or visitor key kept, in bytes (longer ones end in `marker`).
+    static let maxNameBytes = 1024
+    static let marker: [UInt8] = Array("...".utf8)
 
     private static let robotsTxt: [UInt8] = Array("/robots.txt".utf8)
 
@@ -268,7 +298,11 @@ extension HitChunk {
                 case .droppedStatus: chunk.counts.droppedStatus += 1; at += 1; continue
                 case .droppedStatic: chunk.counts.droppedStatic += 1; at += 1; continue
                 case .droppedNoPage: chunk.counts.droppedNoPage += 1; at += 1; continue
-                case .mapLimit: chunk.counts.mapLimitHits += 1; at += 1; continue
+                case .mapLimit:
+                    chunk.counts.mapLimitHits += 1
+                    chunk.counts.mapLimitRule = min(chunk.counts.mapLimitRule, Int(b[at + 1]))
+                    at += 2
+                    continue
                 case .pageView, .robotAgent, .robotsTxt: break
                 }
                 let time = raw.loadUnaligned(fromByteOffset: at + 1, as: Int64.self)

@@ -16,6 +16,8 @@ public struct SessionOptions: Sendable {
     /// for `givenSessionIdleMillis` is closed, to bound memory); the visitor is still `visitorKey`.
     public var givenSessions = false
     public static let givenSessionIdleMillis: Int64 = 7 * 86_400_000
+    /// Distinct page names kept; views of further new names count as "(other)".
+    public var maxPages = 100_000
     /// What to do with input that is not in time order.
     public var order = InputOrder.auto
 

@@ -77,10 +77,20 @@ public struct SessionRun {
         cleaningCounts.robotsTxtVisitors = s.robotsTxtVisitors
         cleaningCounts.behaviourHits = s.behaviourHits
         cleaningCounts.behaviourSessions = s.behaviourSessions
+        cleaningCounts.otherPageNames = s.otherPageNames
+        if s.otherPageNames > 0 {
+            Diagnostics.warning("more than \(sessions.maxPages) distinct pages: \(s.otherPageNames) views and referrers of further pages are named \(Sessionizer.otherPage); "
+                                + "map ids in paths to one page (--map '^/product/[0-9]+$=/product/:id') or raise --max-pages")
+        }
         var ingestReport = IngestReport.combine(reports, maxRejectRatio: ingest.maxRejectRatio)
         if merger.sortedHits > 0 && !ingest.quiet {
             Diagnostics.note(sessions.order == .sort ? "sorted \(merger.sortedHits) hits by time (--order sort)"
                                                      : "input not in time order: sorted \(merger.sortedHits) hits (external sort)")
+        }
+        if cleaningCounts.mapLimitHits > 0 {
+            let rule = cleaning.pageMap?.rules.indices.contains(cleaningCounts.mapLimitRule) == true ? cleaning.pageMap!.rules[cleaningCounts.mapLimitRule].pattern : "?"
+            Diagnostics.warning("--map rule '\(rule)' hit PCRE2's match limit on \(cleaningCounts.mapLimitHits) page names (left unmapped); "
+                                + "rewrite it without nested repetition such as (a+)+, which backtracks exponentially")
         }
         if cleaningCounts.lateHits > 0 {
             let where_ = merger.lateByInput.sorted { $0.key < $1.key }.map { "\(inputs[$0.key].displayName) \($0.value)" }.joined(separator: ", ")
