@@ -81,7 +81,10 @@ public final class StateStore {
                     guard let v = Int.fromDatabaseValue(version) else { throw Damaged(path: path, problem: "schema_version is not a number") }
                     if v > Self.schemaVersion { throw Damaged(path: path, problem: "written by a newer weblog-miner (schema \(v), this one reads \(Self.schemaVersion))") }
                 }
-                try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", arguments: [Self.schemaVersion])
+                // Written only when it changes: opening a store must not touch it (a failed night leaves it byte for byte).
+                if version.flatMap({ Int.fromDatabaseValue($0) }) != Self.schemaVersion {
+                    try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)", arguments: [Self.schemaVersion])
+                }
             }
         } catch let damaged as Damaged {
             throw damaged
