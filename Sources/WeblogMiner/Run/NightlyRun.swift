@@ -14,9 +14,12 @@ public struct NightlyRun {
         public var outDir = "weblog-results"
         /// nil: `OUT.state.sqlite` beside the output directory; "" : no state (a one-off run).
         public var statePath: String? = nil
-        public var minSupport = "1%"
+        /// nil: the default floor, `defaultSupport`.
+        public var minSupport: String? = nil
         public var maxGap: Int? = nil
-        public var maxLength: Int? = nil
+        public var maxLength: Int? = 8
+        /// Most patterns published (the support is raised to keep no more; nil: no cap).
+        public var maxPatterns: Int? = 50_000
         public var minConfidence = 0.5
         public var registrations: String? = nil
         public var keyColumn: String? = nil
