@@ -37,8 +37,8 @@ import Testing
         #expect(lower.capped)
         #expect(outcome.capNote(1000, option: "--max-patterns") == "patterns: more than 1,000 at support 1; kept \(HTMLReport.grouped(kept.count)) at support \(outcome.usedSupport) (--max-patterns 1,000)")
         // Under the cap nothing changes and no note is due.
-        let (all, small) = Self.mine(Self.growing, minSupport: 9, maxPatterns: 1000)
-        #expect(!small.capped && small.usedSupport == 9 && all.count == 511)
+        let (all, small) = Self.mine(Self.growing, minSupport: 10, maxPatterns: 1000)
+        #expect(!small.capped && small.usedSupport == 10 && all.count == 511)
         #expect(small.capNote(1000, option: "--max-patterns") == nil)
     }
 
@@ -82,7 +82,7 @@ import Testing
     @Test func streamedOutputEqualsTheInMemoryWritersWhenSpilling() throws {
         let db = Self.growing
         var options = PatternOptions()
-        options.minSupport = 3
+        options.minSupport = 2
         let dir = TemporaryDirectory()
         var job = PatternExport()
         job.patterns = try OutputStream.open(dir.path + "/streamed-patterns.tsv")
