@@ -204,18 +204,23 @@ private struct Worker {
         let minSupport = threshold
         // Count, once per sequence, the items that can extend the prefix.
         var touched: [Int32] = []
+        let options = self.options, offsets = db.offsets
         db.items.withUnsafeBufferPointer { items in
-            for p in projection {
-                let (from, to) = window(p)
-                var k = from
-                while k < to {
-                    let item = Int(items[k])
-                    if lastSeen[item] != p.sequence {
-                        lastSeen[item] = p.sequence
-                        if counts[item] == 0 { touched.append(Int32(item)) }
-                        counts[item] += 1
+            counts.withUnsafeMutableBufferPointer { counts in
+                lastSeen.withUnsafeMutableBufferPointer { lastSeen in
+                    for p in projection {
+                        let (from, to) = Self.window(p, offsets: offsets, maxGap: options.maxGap)
+                        var k = from
+                        while k < to {
+                            let item = Int(items[k])
+                            if lastSeen[item] != p.sequence {
+                                lastSeen[item] = p.sequence
+                                if counts[item] == 0 { touched.append(Int32(item)) }
+                                counts[item] += 1
+                            }
+                            k += 1
+                        }
                     }
-                    k += 1
                 }
             }
         }
@@ -237,10 +242,12 @@ private struct Worker {
     }
 
     /// The item positions that may follow a prefix ending at `p`.
-    @inline(__always) private func window(_ p: Projection) -> (Int, Int) {
-        let end = db.offsets[Int(p.sequence) + 1]
+    @inline(__always) private func window(_ p: Projection) -> (Int, Int) { Self.window(p, offsets: db.offsets, maxGap: options.maxGap) }
+
+    @inline(__always) private static func window(_ p: Projection, offsets: [Int], maxGap: Int?) -> (Int, Int) {
+        let end = offsets[Int(p.sequence) + 1]
         let from = Int(p.position) + 1
-        if let gap = options.maxGap { return (from, min(end, Int(p.position) + gap + 1)) }
+        if let gap = maxGap { return (from, min(end, Int(p.position) + gap + 1)) }
         return (from, end)
     }
 
