@@ -111,7 +111,7 @@ public struct PrefixSpan {
             var ordered = (0 ..< db.itemCount).filter { roots.support[$0] >= options.minSupport }
             if options.topK != nil || options.maxPatterns != nil { ordered.sort { roots.support[$0] > roots.support[$1] } }
             let frequentRoots = ordered
-            let shared = SharedResults(options: options, sequences: db.count, sink: UncheckedSink(call: sink))
+            let shared = SharedResults(options: options, sink: UncheckedSink(call: sink))
             let next = Counter()
             let threads = max(1, min(options.threads, frequentRoots.count))
             let done = BlockingQueue<Int>(capacity: threads)
@@ -309,39 +309,40 @@ private final class SharedResults: @unchecked Sendable {
     private let cap: Int?
     private let requested: Int
     private var minimum: Int
-    private var histogram: [Int]  // kept patterns per support (the last slot: that support or more)
+    private let ranked: Bool  // top-k or a cap: patterns are kept back and counted
+    private var histogram: [Int: Int] = [:]  // kept patterns per support (only supports seen: memory as the kept patterns)
     private var atOrAbove = 0  // kept patterns with support >= minimum
     private var kept: [FoundPattern] = []
     private var delivered = 0
     private var capped = false
     private var stopped = false
 
-    init(options: PatternOptions, sequences: Int, sink: UncheckedSink) {
+    init(options: PatternOptions, sink: UncheckedSink) {
         self.sink = sink
         topK = options.topK
         cap = options.maxPatterns
         requested = options.minSupport
         minimum = options.minSupport
-        histogram = topK == nil && cap == nil ? [] : [Int](repeating: 0, count: sequences + 2)
+        ranked = topK != nil || cap != nil
     }
 
     /// Takes a batch; returns the threshold now in force and whether to stop.
     func add(_ batch: [FoundPattern]) -> (threshold: Int, stop: Bool) {
         monitor.locked {
             guard !stopped else { return (minimum, true) }
-            guard topK != nil || cap != nil else {
+            guard ranked else {
                 delivered += batch.count
                 if !sink!.call(batch) { stopped = true }
                 return (minimum, stopped)
             }
             for f in batch where f.pattern.support >= minimum {
                 kept.append(f)
-                histogram[slot(f.pattern.support)] += 1
+                histogram[f.pattern.support, default: 0] += 1
                 atOrAbove += 1
             }
             let before = minimum
             if let k = topK {
-                while atOrAbove - histogram[slot(minimum)] >= k { raise() }
+                while atOrAbove - histogram[minimum, default: 0] >= k { raise() }
             }
             if let cap, atOrAbove > cap {
                 capped = true
@@ -352,18 +353,15 @@ private final class SharedResults: @unchecked Sendable {
         }
     }
 
-    private func slot(_ support: Int) -> Int { min(support, histogram.count - 1) }
-
     private func raise() {
-        atOrAbove -= histogram[slot(minimum)]
-        histogram[slot(minimum)] = 0
+        atOrAbove -= histogram.removeValue(forKey: minimum) ?? 0
         minimum += 1
     }
 
     /// Hands over what top-k or the cap kept back, and says what was done.
     func finish() -> MiningOutcome {
         monitor.locked {
-            if !histogram.isEmpty && !stopped {
+            if ranked && !stopped {
                 let final = kept.filter { $0.pattern.support >= minimum }
                 kept = []
                 var start = 0
