@@ -55,14 +55,17 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var site: SiteCLIOptions
 
-    @Option(help: ArgumentHelp("Pattern minimum support: a count or a share of sessions.", valueName: "n|p%"))
-    var minSupport = "1%"
+    @Option(help: ArgumentHelp("Pattern minimum support: a count or a share of sessions (default: 1% of sessions, at least 2).", valueName: "n|p%"))
+    var minSupport: String?
 
     @Option(help: ArgumentHelp("Largest step between pattern pages (1 = contiguous paths).", valueName: "n"))
     var maxGap: Int?
 
-    @Option(help: ArgumentHelp("Longest pattern.", valueName: "n"))
-    var maxLength: Int?
+    @Option(help: ArgumentHelp("Longest pattern (0: no limit).", valueName: "n"))
+    var maxLength = 8
+
+    @Option(help: ArgumentHelp("Most patterns (and so rules) published: past it the support is raised to keep no more, with a note (0: no cap).", valueName: "n"))
+    var maxPatterns = 50_000
 
     @Option(help: ArgumentHelp("Rule minimum confidence.", valueName: "c"))
     var minConfidence = 0.5
@@ -82,6 +85,9 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         guard log == "text" || log == "json" else { throw ValidationError("--log must be text or json") }
         if input.files.isEmpty { throw ValidationError("name the log files to read (or - for standard input)") }
+        if let minSupport, PatternOptions.absoluteSupport(minSupport, sequences: 1) == nil { throw ValidationError(PatternOptions.supportError(minSupport)) }
+        if maxLength < 0 { throw ValidationError("--max-length must be 0 (no limit) or more") }
+        if maxPatterns < 0 { throw ValidationError("--max-patterns must be 0 (no cap) or more") }
     }
 
     func emit(_ message: String, event: String = "note") {
@@ -105,7 +111,8 @@ struct RunCommand: ParsableCommand {
         options.rebuildState = rebuildState
         options.minSupport = minSupport
         options.maxGap = maxGap
-        options.maxLength = maxLength
+        options.maxLength = maxLength == 0 ? nil : maxLength
+        options.maxPatterns = maxPatterns == 0 ? nil : maxPatterns
         options.minConfidence = minConfidence
         options.registrations = customer.registrations
         options.keyColumn = customer.key
@@ -225,7 +232,9 @@ struct InitCommand: ParsableCommand {
         # path-completion: true
 
         # Patterns and rules.
-        min-support: 1%
+        # min-support: 1%      # default: 1% of sessions, at least 2
+        # max-length: 8
+        # max-patterns: 50000  # the support rises past it (0: no cap)
         # max-gap: 1
         min-confidence: 0.5
 

@@ -16,9 +16,12 @@ public struct NightlyRun {
         public var statePath: String? = nil
         /// Start the state store afresh (after it was found damaged): every log given is read again.
         public var rebuildState = false
-        public var minSupport = "1%"
+        /// nil: the default floor, `defaultSupport`.
+        public var minSupport: String? = nil
         public var maxGap: Int? = nil
-        public var maxLength: Int? = nil
+        public var maxLength: Int? = 8
+        /// Most patterns published (the support is raised to keep no more; nil: no cap).
+        public var maxPatterns: Int? = 50_000
         public var minConfidence = 0.5
         public var registrations: String? = nil
         public var keyColumn: String? = nil
