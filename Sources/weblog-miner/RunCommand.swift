@@ -29,7 +29,6 @@ struct RunCommand: ParsableCommand {
               weblog-miner run --out results logs/a/*.gz logs/b/*.gz --site site/ --registrations users.csv
 
             \(ExitStatus.helpText)
-              75  another run holds the lock on the state
             """)
     )
 
@@ -78,14 +77,17 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         guard log == "text" || log == "json" else { throw ValidationError("--log must be text or json") }
+        if log == "json" { Diagnostics.json = true }
         if input.files.isEmpty { throw ValidationError("name the log files to read (or - for standard input)") }
+        try checkRange(maxGap, 1 ... 1_000_000, "--max-gap")
+        try checkRange(maxLength, 1 ... 1_000_000, "--max-length")
+        try checkRange(minConfidence, 0 ... 1, "--min-confidence")
+        try checkRange(topProspects, 0 ... 1_000_000_000, "--top-prospects")
     }
 
     func emit(_ message: String, event: String = "note") {
         if log == "json" {
-            var now = timespec()
-            clock_gettime(CLOCK_REALTIME, &now)
-            Diagnostics.raw("{\"time\":\(jsonQuote(isoTime(Int64(now.tv_sec) * 1000))),\"event\":\(jsonQuote(event)),\"message\":\(jsonQuote(message))}")
+            Diagnostics.event(event, message: message)
         } else if !input.quiet {
             Diagnostics.note(message)
         }
@@ -95,7 +97,7 @@ struct RunCommand: ParsableCommand {
         ignoreBrokenPipeSignal()
         var options = NightlyRun.Options()
         options.ingest = try input.ingestOptions()
-        if log == "json" { options.ingest.quiet = true }
+        if log == "json" { options.ingest.showProgress = false }
         (options.cleaning, options.sessions) = try sessionOptions.build()
         options.outDir = out
         options.statePath = noState ? "" : state
@@ -116,33 +118,19 @@ struct RunCommand: ParsableCommand {
         options.anonymize = anonymize
         options.title = title
         if log == "json" {
-            options.onStage = { stage in
-                var now = timespec()
-                clock_gettime(CLOCK_REALTIME, &now)
-                Diagnostics.raw("{\"time\":\(jsonQuote(isoTime(Int64(now.tv_sec) * 1000))),\"event\":\"stage\",\"stage\":\(jsonQuote(stage))}")
-            }
+            options.onStage = { stage in Diagnostics.event("stage", fields: [("stage", jsonQuote(stage))]) }
         } else if !input.quiet && Diagnostics.stderrIsTerminal {
             options.onStage = { stage in Diagnostics.note("stage: " + stage) }
         }
         let outcome: NightlyRun.Outcome
         do {
             outcome = try NightlyRun(options: options).run(inputs: input.inputs) { emit($0) }
-        } catch let error as RunLock.LockError {
-            emit(error.description, event: "error")
-            if log == "text" { Diagnostics.error(error.description) }
-            throw ExitCode(75)
-        } catch let error as OutputError {
-            if log == "text" { Diagnostics.error(error.message) } else { emit(error.message, event: "error") }
-            throw ExitCode(error.exitStatus.rawValue)
-        } catch let error as InputError {
-            if log == "text" { Diagnostics.error(error.message) } else { emit(error.message, event: "error") }
-            throw ExitCode(ExitStatus.noInput.rawValue)
-        } catch let error as AtomicDirectory.PublishError {
-            if log == "text" { Diagnostics.error(error.description) } else { emit(error.description, event: "error") }
-            throw ExitCode(ExitStatus.cannotCreate.rawValue)
         } catch {
-            if log == "text" { Diagnostics.error("\(error)") } else { emit("\(error)", event: "error") }
-            throw ExitCode(ExitStatus.dataError.rawValue)
+            // One line, once (in --log json mode a JSON "error" event).
+            let message = (error as? RunLock.LockError)?.description ?? (error as? OutputError)?.message ?? (error as? InputError)?.message
+                ?? (error as? AtomicDirectory.PublishError)?.description ?? "\(error)"
+            Diagnostics.error(message)
+            throw ExitCode(ExitStatus(for: error).rawValue)
         }
         emit("\(outcome.filesRead) log files read, \(outcome.filesSkipped) already done; \(outcome.newSessions) new sessions, \(outcome.totalSessions) in all; results in \(outcome.outDir)/ (open \(outcome.outDir)/report.html)", event: "done")
         if outcome.status != .ok { throw ExitCode(outcome.status.rawValue) }

@@ -1,10 +1,26 @@
 /// One-line messages on stderr, prefixed with the tool name so they stand out in cron mail.
+/// With `json` set (`--log json`), every message is instead one JSON object per line:
+/// `{"time":"…","event":"note|warning|error|…","message":"…"}`.
 public enum Diagnostics {
     public static let toolName = "weblog-miner"
 
-    public static func warning(_ message: String) { emit("warning: " + message) }
-    public static func error(_ message: String) { emit("error: " + message) }
-    public static func note(_ message: String) { emit(message) }
+    /// Set once at start-up, before any thread that prints is started.
+    nonisolated(unsafe) public static var json = false
+
+    public static func warning(_ message: String) { json ? event("warning", message: message) : emit("warning: " + message) }
+    public static func error(_ message: String) { json ? event("error", message: message) : emit("error: " + message) }
+    public static func note(_ message: String) { json ? event("note", message: message) : emit(message) }
+
+    /// One JSON object: the time, the event name, the message, and any further fields (values as
+    /// JSON text).
+    public static func event(_ name: String, message: String? = nil, fields: [(String, String)] = []) {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var line = "{\"time\":\(jsonQuote(isoTime(Int64(now.tv_sec) * 1000))),\"event\":\(jsonQuote(name))"
+        if let message { line += ",\"message\":\(jsonQuote(message))" }
+        for (key, value) in fields { line += ",\(jsonQuote(key)):\(value)" }
+        raw(line + "}")
+    }
 
     /// A line as it is (machine-readable logs).
     public static func raw(_ line: String) {
@@ -16,7 +32,7 @@ public enum Diagnostics {
     /// note for 28 rotated files of the same format, not 28).
     public static func noteOnce(key: String, _ message: @autoclosure () -> String) {
         let first = onceLock.locked { onceKeys.insert(key).inserted }
-        if first { emit(message()) }
+        if first { note(message()) }
     }
 
     private static let onceLock = Monitor()
