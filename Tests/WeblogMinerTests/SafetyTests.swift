@@ -12,7 +12,8 @@ import Testing
     static let log = Paths.fixture("access/site-visits.log")
 
     static func sh(_ script: String) throws -> (status: Int32, out: String, err: String) {
-        try Tool.shell("WM=\"${WEBLOG_MINER_UNDER_TEST:-$WM}\"; " + script)
+        // No crash backtracer: it can hold the output pipes open long after a trap.
+        try Tool.shell("export SWIFT_BACKTRACE=enable=no; WM=\"${WEBLOG_MINER_UNDER_TEST:-$WM}\"; " + script)
     }
 
     static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
@@ -125,7 +126,7 @@ import Testing
         let missing = try Self.sh("$WM run -q --out '\(out)' --state '\(dir.path)/no/such/dir/state.sqlite' '\(Self.log)'")
         #expect(missing.status == 73, "\(missing.err)")
         #expect(missing.err.contains("cannot create the lock file"), "\(missing.err)")
-        let held = try Self.sh("touch '\(out).state.sqlite.lock'; flock '\(out).state.sqlite.lock' sleep 3 & sleep 0.5; $WM run -q --out '\(out)' '\(Self.log)'; echo status=$?; wait")
+        let held = try Self.sh("touch '\(out).state.sqlite.lock'; flock '\(out).state.sqlite.lock' sleep 3 & sleep 0.5; $WM run --out '\(out)' '\(Self.log)'; echo status=$?; wait")
         #expect(held.out.contains("status=75"), "\(held.out) \(held.err)")
         #expect(held.err.components(separatedBy: "another weblog-miner run").count == 2, "the message once: \(held.err)")
     }
