@@ -79,6 +79,7 @@ struct RunCommand: ParsableCommand {
         guard log == "text" || log == "json" else { throw ValidationError("--log must be text or json") }
         if log == "json" { Diagnostics.json = true }
         if input.files.isEmpty { throw ValidationError("name the log files to read (or - for standard input)") }
+        if out.isEmpty { throw ValidationError("--out needs a directory name") }
         try checkRange(maxGap, 1 ... 1_000_000, "--max-gap")
         try checkRange(maxLength, 1 ... 1_000_000, "--max-length")
         try checkRange(minConfidence, 0 ... 1, "--min-confidence")

@@ -129,7 +129,7 @@ struct Duration {
         guard millis.isFinite, millis >= Double(minimumMillis), millis <= Double(Self.maxMillis) else {
             throw ValidationError("\(option): '\(text)' is out of range: give a duration from \(lowest) to 36500d (e.g. 30m, 90s, 2h)")
         }
-        self.millis = Int64(millis.rounded())
+        self.millis = Int64(millis)
     }
 }
 

@@ -75,8 +75,7 @@ public struct AtomicDirectory {
     public init(target: String, inputs: [String] = []) throws(PublishError) {
         self.target = try Self.checkTarget(target, inputs: inputs)
         staging = self.target + ".tmp-\(getpid())"
-        let (directory, base) = Leftovers.split(self.target)
-        Leftovers.removeStale(in: directory, prefix: base + ".tmp-")
+        Self.removeLeftovers(of: self.target)
         guard mkdir(staging, 0o755) == 0 else { throw .cannotCreate(staging, errno) }
         let fd = open(staging + "/" + Self.marker, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
@@ -87,6 +86,12 @@ public struct AtomicDirectory {
         let text = Array("This directory holds results written by weblog-miner \(ToolVersion.current) run; each run replaces it whole.\n".utf8)
         _ = write(fd, text, text.count)
         close(fd)
+    }
+
+    /// Removes `TARGET.tmp-PID` staging directories of runs that were killed.
+    public static func removeLeftovers(of target: String) {
+        let (directory, base) = Leftovers.split(target)
+        Leftovers.removeStale(in: directory, prefix: base + ".tmp-")
     }
 
     public func path(_ name: String) -> String { staging + "/" + name }

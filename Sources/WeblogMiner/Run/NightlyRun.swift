@@ -59,7 +59,7 @@ public struct NightlyRun {
         // Refused before any work (and checked again when publishing): --out never destroys what
         // this tool did not make.
         let inputPaths = inputs.filter { !$0.isStandardInput }.map(\.path) + [statePath, options.registrations, options.siteEdges, options.site].compactMap { $0 }.filter { !$0.isEmpty }
-        _ = try AtomicDirectory.checkTarget(options.outDir, inputs: inputPaths)
+        AtomicDirectory.removeLeftovers(of: try AtomicDirectory.checkTarget(options.outDir, inputs: inputPaths))
         let lock = useState ? try RunLock(path: statePath + ".lock") : nil
         defer { withExtendedLifetime(lock) {} }
         let store = useState ? try StateStore(path: statePath) : nil
