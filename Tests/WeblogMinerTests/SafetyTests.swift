@@ -183,6 +183,19 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty, "no staging directory left")
     }
 
+    @Test func sqliteDiskFullIsAnIOError() throws {
+        // A real full disk: a 128 KB tmpfs (where this machine lets us mount one) holds the TSVs but not results.sqlite.
+        let dir = TemporaryDirectory()
+        let disk = dir.path + "/disk"
+        try FileManager.default.createDirectory(atPath: disk, withIntermediateDirectories: false)
+        guard try Self.sh("mount -t tmpfs -o size=128k tmpfs '\(disk)' 2>/dev/null").status == 0 else { return }
+        defer { _ = try? Self.sh("umount '\(disk)'") }
+        let r = try Self.sh("$WM run -q --no-state --out '\(disk)/out' '\(Self.log)'")
+        #expect(r.status == 74, "\(r.err)")
+        #expect(r.err.contains("disk is full"), "\(r.err)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: disk).isEmpty, "nothing published, no staging directory left")
+    }
+
     @Test func tooFewConversionsIsNotEnoughData() throws {
         let r = try Self.sh("$WM prospects -q '\(Self.log)' > /dev/null")
         #expect(r.status == 69, "\(r.err)")
