@@ -38,7 +38,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A YAML file of option defaults (see `weblog-miner init`).", valueName: "file"))
     var config: String?
 
-    @Option(help: ArgumentHelp("Results directory (replaced atomically).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Results directory (replaced atomically): new, empty, or the results of an earlier run (marked by a .weblog-miner-results file); anything else is refused (exit 73). A symbolic link is followed.", valueName: "dir"))
     var out: String = "weblog-results"
 
     @Option(help: ArgumentHelp("State store (SQLite). Default: OUT.state.sqlite.", valueName: "file"))

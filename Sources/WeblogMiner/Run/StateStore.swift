@@ -31,7 +31,7 @@ public final class StateStore {
     /// left readable by others (an earlier version made it 0644) is tightened to 0600.
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw OutputError.cannotCreate(path: path, errno: errno) }
         var info = stat()
         if fstat(fd, &info) == 0 && (info.st_mode & 0o077) != 0 && info.st_uid == geteuid() { _ = fchmod(fd, 0o600) }
