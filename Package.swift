@@ -17,17 +17,26 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
-        // C libraries from Debian: zlib1g-dev (gzip) and libpcre2-dev (user-supplied patterns).
+        // C libraries from Debian: zlib1g-dev (gzip), libbz2-dev, liblzma-dev, libzstd-dev (the other
+        // compressions logrotate writes) and libpcre2-dev (user-supplied patterns, the robot list).
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        // No pkg-config file for bzip2 on Debian 12: the modulemap links libbz2 by name.
+        .systemLibrary(name: "CBZip2", providers: [.apt(["libbz2-dev"]), .brew(["bzip2"])]),
+        .systemLibrary(
+            name: "CLZMA", pkgConfig: "liblzma",
+            providers: [.apt(["liblzma-dev"]), .brew(["xz"])]),
+        .systemLibrary(
+            name: "CZstd", pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
         .systemLibrary(
             name: "CPCRE2", pkgConfig: "libpcre2-8",
             providers: [.apt(["libpcre2-dev"]), .brew(["pcre2"])]),
         .target(
             name: "WeblogMiner",
             dependencies: [
-                "CZlib", "CPCRE2",
+                "CZlib", "CBZip2", "CLZMA", "CZstd", "CPCRE2",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
             ],

@@ -134,6 +134,10 @@ struct ProspectsCommand: ParsableCommand {
                 let rows = ProspectTable.rows(prospects, history: history, top: top, anonymize: anonymize)
                 try rows.write(format: output.outputFormat, to: out)
                 try out.commit()
+             },
+             {
+                history.reset()
+                return true
              })
         }
     }
@@ -235,6 +239,10 @@ struct DwellCommand: ParsableCommand {
                 if !input.quiet { Diagnostics.note(Self.describe(analysis)) }
                 try analysis.table.write(format: output.outputFormat, to: out)
                 try out.commit()
+             },
+             {
+                history.reset()
+                return true
              })
         }
     }

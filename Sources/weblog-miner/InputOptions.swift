@@ -16,6 +16,9 @@ struct InputOptions: ParsableArguments {
         valueName: "role=name"))
     var fields: [String] = []
 
+    @Option(help: ArgumentHelp("Layout of the time column of click logs when none of the built-in forms (CLF, ISO 8601, epoch) reads it, strftime style: %Y %y %m %d %H %M %S %f %z %b %s %F %T, e.g. %Y%m%d or '%d.%m.%Y %H:%M:%S'. A missing zone is UTC.", valueName: "layout"))
+    var timeFormat: String?
+
     @Option(help: ArgumentHelp("Column delimiter for delimited click logs (a single character, or 'tab').", valueName: "char"))
     var delimiter: String?
 
@@ -47,6 +50,11 @@ struct InputOptions: ParsableArguments {
             options.parser.mapping = try FieldMapping(specs: fields)
         } catch {
             throw ValidationError(error.message)
+        }
+        do {
+            options.parser.mapping.timeFormat = try timeFormat.map { try TimeFormat($0) }
+        } catch {
+            throw ValidationError("\(error)")
         }
         if let delimiter {
             let value = delimiter.lowercased() == "tab" || delimiter == "\\t" ? "\t" : delimiter

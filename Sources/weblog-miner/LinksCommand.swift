@@ -143,6 +143,12 @@ struct LinksCommand: ParsableCommand {
              { pages in
                 let analysis = LinkAnalysis(usage: usage.value, sessionPages: pages, site: siteLinks, options: options)
                 try write(analysis, to: out)
+             },
+             {
+                usage.value = UsageGraph()
+                usage.value.backSteps = backSteps
+                usage.value.shortcutMaxSteps = maxDetour
+                return true
              })
         }
     }

@@ -47,6 +47,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Do not read or write a state store: results from exactly the logs given.")
     var noState = false
 
+    @Flag(help: "Start the state store afresh (e.g. after it was reported damaged): every log given is read again.")
+    var rebuildState = false
+
     @OptionGroup var customer: CustomerCLIOptions
 
     @OptionGroup var site: SiteCLIOptions
@@ -102,6 +105,7 @@ struct RunCommand: ParsableCommand {
         (options.cleaning, options.sessions) = try sessionOptions.build()
         options.outDir = out
         options.statePath = noState ? "" : state
+        options.rebuildState = rebuildState
         options.minSupport = minSupport
         options.maxGap = maxGap
         options.maxLength = maxLength
@@ -133,6 +137,7 @@ struct RunCommand: ParsableCommand {
             Diagnostics.error(message)
             throw ExitCode(ExitStatus(for: error).rawValue)
         }
+        guard outcome.published else { throw ExitCode(max(outcome.status, .dataError).rawValue) }
         emit("\(outcome.filesRead) log files read, \(outcome.filesSkipped) already done; \(outcome.newSessions) new sessions, \(outcome.totalSessions) in all; results in \(outcome.outDir)/ (open \(outcome.outDir)/report.html)", event: "done")
         if outcome.status != .ok { throw ExitCode(outcome.status.rawValue) }
     }

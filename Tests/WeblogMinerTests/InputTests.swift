@@ -63,7 +63,7 @@ import Testing
         for i in (compressed.count / 2) ..< (compressed.count / 2 + 64) { compressed[i] ^= 0x5A }
         let file = dir.write("bad.gz", compressed)
         let (bytes, outcome) = try Decompressor.readAll(InputSpec(file))
-        guard case .corrupt(let offset, _) = outcome else {
+        guard case .corrupt(let offset, _, _) = outcome else {
             Issue.record("expected corrupt, got \(outcome)")
             return
         }

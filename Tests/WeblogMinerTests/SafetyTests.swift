@@ -274,7 +274,7 @@ import Testing
     /// Every numeric option of every subcommand.
     static let numericOptions: [(command: String, options: [String])] = {
         let input = ["--max-reject-ratio"]
-        let session = input + ["--timeout", "--max-duration", "--reorder-window", "--max-views-per-minute"]
+        let session = input + ["--timeout", "--max-duration", "--reorder-window", "--max-views-per-minute", "--max-pages"]
         let pattern = ["--min-support", "--max-length", "--max-gap", "--top-k"]
         return [
             ("stats", input + ["--top"]),

@@ -7,8 +7,14 @@ public enum Diagnostics {
     /// Set once at start-up, before any thread that prints is started.
     nonisolated(unsafe) public static var json = false
 
-    public static func warning(_ message: String) { json ? event("warning", message: message) : emit("warning: " + message) }
-    public static func error(_ message: String) { json ? event("error", message: message) : emit("error: " + message) }
+    /// The same warning or error twice in one process (an input read again through the external
+    /// sort) prints once.
+    public static func warning(_ message: String) {
+        if isFirst("warning: " + message) { json ? event("warning", message: message) : emit("warning: " + message) }
+    }
+    public static func error(_ message: String) {
+        if isFirst("error: " + message) { json ? event("error", message: message) : emit("error: " + message) }
+    }
     public static func note(_ message: String) { json ? event("note", message: message) : emit(message) }
 
     /// One JSON object: the time, the event name, the message, and any further fields (values as
@@ -31,9 +37,10 @@ public enum Diagnostics {
     /// A note printed only the first time `key` comes up in this process (e.g. one detected-format
     /// note for 28 rotated files of the same format, not 28).
     public static func noteOnce(key: String, _ message: @autoclosure () -> String) {
-        let first = onceLock.locked { onceKeys.insert(key).inserted }
-        if first { note(message()) }
+        if isFirst(key) { note(message()) }
     }
+
+    private static func isFirst(_ key: String) -> Bool { onceLock.locked { onceKeys.insert(key).inserted } }
 
     private static let onceLock = Monitor()
     private final class KeySet: @unchecked Sendable {

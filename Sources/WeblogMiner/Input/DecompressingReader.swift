@@ -1,10 +1,9 @@
-import CZlib
-
-/// Reads a file descriptor as plain bytes, decompressing gzip transparently.
+/// Reads a file descriptor as plain bytes, decompressing gzip, bzip2, xz and zstd transparently.
 ///
-/// Compression is detected by the magic bytes (1f 8b), never by file name. Concatenated gzip members
-/// (`cat a.gz b.gz`, pigz output) are read one after another. A stream cut short or damaged yields
-/// everything that could be inflated, and `outcome` says where it broke.
+/// Compression is detected by the magic bytes (`CompressionFormat`), never by file name. Concatenated
+/// streams (`cat a.gz b.gz`, pigz, pbzip2, `xz` of several files, pzstd) are read one after another.
+/// A stream cut short or damaged yields everything that could be decompressed, and `outcome` says
+/// where it broke.
 final class DecompressingReader {
     private let fd: Int32
     private let input: UnsafeMutablePointer<UInt8>
@@ -15,35 +14,29 @@ final class DecompressingReader {
     /// File bytes read so far (for progress and offsets).
     private(set) var compressedBytesRead: Int64 = 0
     private(set) var outcome: InputOutcome = .complete
-    private(set) var isGzip = false
-    private var stream: UnsafeMutablePointer<z_stream>?
+    /// The compression found at the start of the file, nil for plain data.
+    private(set) var format: CompressionFormat?
+    var isGzip: Bool { format == .gzip }
+    private var decoder: StreamDecoder?
     private var finished = false
 
     init(fd: Int32, inputBufferSize: Int = 256 * 1024) {
         self.fd = fd
         inputCapacity = inputBufferSize
         input = .allocate(capacity: inputBufferSize)
-        refill()
-        if inputEnd - inputStart >= 2 && input[inputStart] == 0x1f && input[inputStart + 1] == 0x8b {
-            isGzip = true
-            let s = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
-            s.initialize(to: z_stream())
-            // 15 + 16: maximum window, expect a gzip header and trailer.
-            if inflateInit2_(s, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) != Z_OK {
-                outcome = .corrupt(compressedOffset: 0, reason: "zlib could not start")
+        fill(atLeast: CompressionFormat.magicLength)
+        if let found = CompressionFormat.detect(input + inputStart, count: inputEnd - inputStart) {
+            format = found
+            let d = found.makeDecoder()
+            if let error = d.startError {
+                outcome = .corrupt(compressedOffset: 0, reason: error, format: found)
                 finished = true
             }
-            stream = s
+            decoder = d
         }
     }
 
-    deinit {
-        if let stream {
-            inflateEnd(stream)
-            stream.deallocate()
-        }
-        input.deallocate()
-    }
+    deinit { input.deallocate() }
 
     /// Offset in the file of the next compressed byte not yet consumed.
     private var consumedOffset: Int64 { compressedBytesRead - Int64(inputEnd - inputStart) }
@@ -75,10 +68,15 @@ final class DecompressingReader {
         }
     }
 
+    /// Refills until `count` unread bytes are buffered or the input ends (a pipe may deliver a few at a time).
+    private func fill(atLeast count: Int) {
+        while inputEnd - inputStart < count && !inputExhausted { refill() }
+    }
+
     /// Fills `destination` with up to `capacity` decompressed bytes; returns 0 at the end of input.
     func read(into destination: UnsafeMutablePointer<UInt8>, capacity: Int) -> Int {
         if finished || capacity == 0 { return 0 }
-        return isGzip ? inflateSome(into: destination, capacity: capacity) : copySome(into: destination, capacity: capacity)
+        return decoder == nil ? copySome(into: destination, capacity: capacity) : decodeSome(into: destination, capacity: capacity)
     }
 
     private func copySome(into destination: UnsafeMutablePointer<UInt8>, capacity: Int) -> Int {
@@ -108,60 +106,63 @@ final class DecompressingReader {
         return n
     }
 
-    private func inflateSome(into destination: UnsafeMutablePointer<UInt8>, capacity: Int) -> Int {
-        guard let s = stream else { return 0 }
-        s.pointee.next_out = destination
-        s.pointee.avail_out = UInt32(capacity)
+    private func decodeSome(into destination: UnsafeMutablePointer<UInt8>, capacity: Int) -> Int {
+        guard let decoder, let format else { return 0 }
+        var out = destination
+        var room = capacity
         while true {
-            if inputStart == inputEnd {
-                refill()
-                if inputStart == inputEnd {
-                    // No more compressed bytes, but the member did not end: the file was cut short.
-                    if case .readFailed = outcome {} else { outcome = .truncated(compressedOffset: compressedBytesRead) }
-                    finished = true
-                    return capacity - Int(s.pointee.avail_out)
-                }
-            }
-            s.pointee.next_in = input + inputStart
-            s.pointee.avail_in = UInt32(inputEnd - inputStart)
-            let rc = inflate(s, Z_NO_FLUSH)
-            inputStart = inputEnd - Int(s.pointee.avail_in)
-            let produced = capacity - Int(s.pointee.avail_out)
-            switch rc {
-            case Z_STREAM_END:
-                startNextMemberOrFinish()
+            if inputStart == inputEnd { refill() }
+            // At the end of the file the decoder still gets a call with no input: it may hold output.
+            let available = inputEnd - inputStart
+            let step = decoder.decode(input + inputStart, available: available, into: out, capacity: room)
+            inputStart += step.consumed
+            out += step.produced
+            room -= step.produced
+            let produced = capacity - room
+            switch step.state {
+            case .streamEnd:
+                startNextStreamOrFinish(decoder, format)
                 if produced > 0 || finished { return produced }
-                s.pointee.next_out = destination
-                s.pointee.avail_out = UInt32(capacity)
-            case Z_OK, Z_BUF_ERROR:
+            case .progress:
                 if produced > 0 { return produced }
-            default:
-                let reason = s.pointee.msg.map { String(cString: $0) } ?? "inflate error \(rc)"
-                outcome = .corrupt(compressedOffset: consumedOffset, reason: reason)
+                if available == 0 {
+                    // No more compressed bytes, but the stream did not end: the file was cut short.
+                    if case .readFailed = outcome {} else { outcome = .truncated(compressedOffset: compressedBytesRead, format: format) }
+                    finished = true
+                    return 0
+                }
+                if step.consumed == 0 {
+                    // Input and room but nothing done: never loop forever on a library's surprise.
+                    outcome = .corrupt(compressedOffset: consumedOffset, reason: "decoder made no progress", format: format)
+                    finished = true
+                    return 0
+                }
+            case .failed(let reason):
+                outcome = .corrupt(compressedOffset: consumedOffset, reason: reason, format: format)
                 finished = true
                 return produced
             }
         }
     }
 
-    /// After a member's trailer: another member follows (reset and go on), or zero padding, or garbage.
-    private func startNextMemberOrFinish() {
-        guard let s = stream else { return }
-        if inputEnd - inputStart < 2 { refill() }
+    /// After a stream's end: another stream follows (reset and go on), or zero padding, or garbage.
+    private func startNextStreamOrFinish(_ decoder: StreamDecoder, _ format: CompressionFormat) {
+        fill(atLeast: CompressionFormat.magicLength)
         if inputStart == inputEnd {
             finished = true
             return
         }
-        if inputEnd - inputStart >= 2 && input[inputStart] == 0x1f && input[inputStart + 1] == 0x8b {
-            inflateReset(s)
+        if format.startsStream(input + inputStart, count: inputEnd - inputStart) {
+            decoder.reset()
             return
         }
-        // Some tools pad gzip files with zero bytes (tape blocks); gzip itself ignores them.
+        // Some tools pad compressed files with zero bytes (tape blocks, xz stream padding); the
+        // command-line tools ignore them.
         let garbageOffset = consumedOffset
         while true {
             while inputStart < inputEnd {
                 if input[inputStart] != 0 {
-                    outcome = .trailingGarbage(compressedOffset: garbageOffset)
+                    outcome = .trailingGarbage(compressedOffset: garbageOffset, format: format)
                     finished = true
                     return
                 }

@@ -38,6 +38,9 @@ public struct InputSpec: Sendable, Hashable {
         return fd
     }
 
+    /// A regular file: it can be read a second time (standard input and pipes cannot).
+    public var isRereadable: Bool { regularFileSize != nil }
+
     /// Size in bytes for regular files (used for progress), nil otherwise.
     var regularFileSize: Int64? {
         if isStandardInput { return nil }
@@ -60,12 +63,12 @@ public enum InputError: Error, Sendable {
 /// How reading one input ended.
 public enum InputOutcome: Sendable, Equatable {
     case complete
-    /// The gzip stream ended before its end marker (file cut short, e.g. copied while being written).
-    case truncated(compressedOffset: Int64)
+    /// The compressed stream ended before its end marker (file cut short, e.g. copied while being written).
+    case truncated(compressedOffset: Int64, format: CompressionFormat = .gzip)
     /// The compressed data is damaged; nothing after the offset could be read.
-    case corrupt(compressedOffset: Int64, reason: String)
-    /// Bytes after the last gzip member that are not another gzip member.
-    case trailingGarbage(compressedOffset: Int64)
+    case corrupt(compressedOffset: Int64, reason: String, format: CompressionFormat = .gzip)
+    /// Bytes after the last compressed stream that are not another stream of the same format.
+    case trailingGarbage(compressedOffset: Int64, format: CompressionFormat = .gzip)
     case readFailed(errno: Int32)
 
     public var isComplete: Bool { self == .complete }
@@ -74,12 +77,12 @@ public enum InputOutcome: Sendable, Equatable {
     public func warning(for name: String) -> String? {
         switch self {
         case .complete: nil
-        case .truncated(let offset):
-            "\(name): truncated gzip stream at compressed byte offset \(offset); kept every complete line before it"
-        case .corrupt(let offset, let reason):
-            "\(name): corrupt gzip data at compressed byte offset \(offset) (\(reason)); kept every complete line before it"
-        case .trailingGarbage(let offset):
-            "\(name): ignored trailing bytes after the last gzip member at compressed byte offset \(offset)"
+        case .truncated(let offset, let format):
+            "\(name): truncated \(format) stream at compressed byte offset \(offset); kept every complete line before it"
+        case .corrupt(let offset, let reason, let format):
+            "\(name): corrupt \(format) data at compressed byte offset \(offset) (\(reason)); kept every complete line before it"
+        case .trailingGarbage(let offset, let format):
+            "\(name): ignored trailing bytes after the last \(format) \(format.streamName) at compressed byte offset \(offset)"
         case .readFailed(let code):
             "\(name): read error: \(errnoDescription(code)); kept what was read before it"
         }

@@ -140,12 +140,27 @@ public final class OutputStream {
         used = 0
     }
 
+    /// Bytes that have left the buffer.
+    private var written = 0
+
+    /// Forgets everything written so far, when that is still possible: nothing has left the buffer,
+    /// or the output is a temporary file of ours (truncated). False for a pipe or terminal already written to.
+    public func rewind() -> Bool {
+        if written > 0 {
+            guard temporaryPath != nil, ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else { return false }
+            written = 0
+        }
+        used = 0
+        return true
+    }
+
     private func writeAll(_ p: UnsafeRawPointer, _ count: Int) throws(OutputError) {
         var done = 0
         while done < count {
             let n = Glibc.write(fd, p + done, count - done)
             if n >= 0 {
                 done += n
+                written += n
                 continue
             }
             if errno == EINTR { continue }

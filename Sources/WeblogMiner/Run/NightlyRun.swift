@@ -15,6 +15,8 @@ public struct NightlyRun {
         public var outDir = "weblog-results"
         /// nil: `OUT.state.sqlite` beside the output directory; "" : no state (a one-off run).
         public var statePath: String? = nil
+        /// Start the state store afresh (after it was found damaged): every log given is read again.
+        public var rebuildState = false
         public var minSupport = "1%"
         public var maxGap: Int? = nil
         public var maxLength: Int? = nil
@@ -46,6 +48,8 @@ public struct NightlyRun {
         public var totalSessions = 0
         public var outDir = ""
         public var notes: [String] = []
+        /// False when the run failed before publishing (the previous results stand).
+        public var published = true
     }
 
     public var options: Options
@@ -62,7 +66,7 @@ public struct NightlyRun {
         AtomicDirectory.removeLeftovers(of: try AtomicDirectory.checkTarget(options.outDir, inputs: inputPaths))
         let lock = useState ? try RunLock(path: statePath + ".lock") : nil
         defer { withExtendedLifetime(lock) {} }
-        let store = useState ? try StateStore(path: statePath) : nil
+        let store = useState ? try StateStore(path: statePath, rebuild: options.rebuildState) : nil
         let loaded = try store?.load() ?? StateStore.Loaded()
 
         // Which inputs are new, grown, or already read.
@@ -80,6 +84,13 @@ public struct NightlyRun {
                     outcome.filesSkipped += 1
                     continue
                 }
+                if seen.device == id.device && seen.inode == id.inode && id.size < seen.size && !found.isCompressed {
+                    // Truncated in place (copytruncate) and written again: a new log under the old inode.
+                    note("\(input.path) is shorter than when last read (\(id.size) < \(seen.size) bytes): read from the start")
+                    toRead.append(input)
+                    records.append(id)
+                    continue
+                }
                 id.lines = seen.lines
                 toRead.append(InputSpec(input.path, skipLines: seen.lines))
             } else {
@@ -95,14 +106,27 @@ public struct NightlyRun {
         // The streaming pass.
         var closed = loaded.closed
         let firstNew = closed.count
-        let sessionRun = SessionRun(ingest: options.ingest, cleaning: options.cleaning, sessions: options.sessions)
-        let report = try sessionRun.run(inputs: toRead, resume: loaded.snapshot, suspend: true) { session, _ in closed.append(session) }
+        var ingest = options.ingest
+        // A line the server is still writing is read whole by the next run (the state records whole lines).
+        ingest.holdBackPartialLastLine = useState
+        let sessionRun = SessionRun(ingest: ingest, cleaning: options.cleaning, sessions: options.sessions)
+        let report = try sessionRun.run(inputs: toRead, resume: loaded.snapshot, suspend: true, rewind: {
+            closed.removeSubrange(firstNew...)
+            return true
+        }) { session, _ in closed.append(session) }
         let snapshot = report.snapshot!
         outcome.filesRead = toRead.count
         outcome.newSessions = closed.count - firstNew
         outcome.status = report.ingest.status
         for (k, f) in report.ingest.files.enumerated() where records[k] != nil {
-            records[k]!.lines += f.lines
+            records[k]!.lines += f.completeLines
+        }
+        // Input that failed as a whole (nothing readable: unknown format, every line rejected, files
+        // missing) publishes nothing: the previous results and the state stay as they are.
+        if !toRead.isEmpty && report.ingest.records == 0 && outcome.status != .ok {
+            note("nothing usable was read (exit \(outcome.status.rawValue)): the previous results in \(options.outDir) are unchanged")
+            outcome.published = false
+            return outcome
         }
         // For today's results, sessions still open count as they stand (robots' left out).
         var all = closed
