@@ -35,9 +35,7 @@ struct InputOptions: ParsableArguments {
     var quiet = false
 
     func validate() throws {
-        guard maxRejectRatio >= 0 && maxRejectRatio <= 1 else {
-            throw ValidationError("--max-reject-ratio must be between 0 and 1")
-        }
+        try checkRange(maxRejectRatio, 0 ... 1, "--max-reject-ratio")
         _ = try ingestOptions()
     }
 
@@ -71,6 +69,13 @@ struct InputOptions: ParsableArguments {
         options.quiet = quiet
         return options
     }
+}
+
+/// A numeric option outside its range is a usage error (64) that names the range (NaN is never
+/// inside one).
+func checkRange<T: Comparable>(_ value: T?, _ range: ClosedRange<T>, _ option: String) throws {
+    guard let value, !range.contains(value) else { return }
+    throw ValidationError("\(option) must be from \(range.lowerBound) to \(range.upperBound) (got \(value))")
 }
 
 /// Opens outputs, turning failures into the documented exit statuses.

@@ -49,10 +49,10 @@ struct PatternCLIOptions: ParsableArguments {
     var outputFormat: PatternOutputFormat = .tsv
 
     func validate() throws {
-        if let maxGap, maxGap < 1 { throw ValidationError("--max-gap must be at least 1") }
-        if let maxLength, maxLength < 1 { throw ValidationError("--max-length must be at least 1") }
-        if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1") }
-        if let maxPatterns, maxPatterns < 1 { throw ValidationError("--max-patterns must be at least 1") }
+        try checkRange(maxGap, 1 ... 1_000_000, "--max-gap")
+        try checkRange(maxLength, 1 ... 1_000_000, "--max-length")
+        try checkRange(topK, 1 ... 1_000_000_000, "--top-k")
+        try checkRange(maxPatterns, 1 ... 1_000_000_000, "--max-patterns")
         if PatternOptions.absoluteSupport(minSupport, sequences: 1) == nil { throw ValidationError(PatternOptions.supportError(minSupport)) }
         if closed && maximal { throw ValidationError("choose --closed or --maximal, not both") }
     }
@@ -226,12 +226,23 @@ struct RulesCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Minimum confidence, 0..1 or a percentage.", valueName: "c"))
     var minConfidence = "0.5"
 
+    /// `--min-confidence`: 0..1 or a percentage.
+    var confidence: Double {
+        get throws {
+            let c: Double
+            if minConfidence.hasSuffix("%"), let p = Double(minConfidence.dropLast()) { c = p / 100 } else if let v = Double(minConfidence) { c = v } else {
+                throw ValidationError("--min-confidence '\(minConfidence)' is not a number")
+            }
+            try checkRange(c, 0 ... 1, "--min-confidence (as a share)")
+            return c
+        }
+    }
+
+    func validate() throws { _ = try confidence }
+
     func run() throws {
         ignoreBrokenPipeSignal()
-        let confidence: Double
-        if minConfidence.hasSuffix("%"), let p = Double(minConfidence.dropLast()) { confidence = p / 100 } else if let c = Double(minConfidence) { confidence = c } else {
-            throw ValidationError("--min-confidence '\(minConfidence)' is not a number")
-        }
+        let confidence = try confidence
         let db = try options.loadDatabase()
         let out = try CommandSupport.openOutput(options.outputFile)
         var all = options

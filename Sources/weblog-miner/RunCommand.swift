@@ -29,7 +29,6 @@ struct RunCommand: ParsableCommand {
               weblog-miner run --out results logs/a/*.gz logs/b/*.gz --site site/ --registrations users.csv
 
             \(ExitStatus.helpText)
-              75  another run holds the lock on the state
             """)
     )
 
@@ -39,7 +38,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A YAML file of option defaults (see `weblog-miner init`).", valueName: "file"))
     var config: String?
 
-    @Option(help: ArgumentHelp("Results directory (replaced atomically).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Results directory (replaced atomically): new, empty, or the results of an earlier run (marked by a .weblog-miner-results file); anything else is refused (exit 73). A symbolic link is followed.", valueName: "dir"))
     var out: String = "weblog-results"
 
     @Option(help: ArgumentHelp("State store (SQLite). Default: OUT.state.sqlite.", valueName: "file"))
@@ -84,17 +83,20 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         guard log == "text" || log == "json" else { throw ValidationError("--log must be text or json") }
+        if log == "json" { Diagnostics.json = true }
         if input.files.isEmpty { throw ValidationError("name the log files to read (or - for standard input)") }
+        if out.isEmpty { throw ValidationError("--out needs a directory name") }
         if let minSupport, PatternOptions.absoluteSupport(minSupport, sequences: 1) == nil { throw ValidationError(PatternOptions.supportError(minSupport)) }
-        if maxLength < 0 { throw ValidationError("--max-length must be 0 (no limit) or more") }
-        if maxPatterns < 0 { throw ValidationError("--max-patterns must be 0 (no cap) or more") }
+        try checkRange(maxGap, 1 ... 1_000_000, "--max-gap")
+        try checkRange(maxLength, 0 ... 1_000_000, "--max-length")
+        try checkRange(maxPatterns, 0 ... 1_000_000_000, "--max-patterns")
+        try checkRange(minConfidence, 0 ... 1, "--min-confidence")
+        try checkRange(topProspects, 0 ... 1_000_000_000, "--top-prospects")
     }
 
     func emit(_ message: String, event: String = "note") {
         if log == "json" {
-            var now = timespec()
-            clock_gettime(CLOCK_REALTIME, &now)
-            Diagnostics.raw("{\"time\":\(jsonQuote(isoTime(Int64(now.tv_sec) * 1000))),\"event\":\(jsonQuote(event)),\"message\":\(jsonQuote(message))}")
+            Diagnostics.event(event, message: message)
         } else if !input.quiet {
             Diagnostics.note(message)
         }
@@ -104,7 +106,7 @@ struct RunCommand: ParsableCommand {
         ignoreBrokenPipeSignal()
         var options = NightlyRun.Options()
         options.ingest = try input.ingestOptions()
-        if log == "json" { options.ingest.quiet = true }
+        if log == "json" { options.ingest.showProgress = false }
         (options.cleaning, options.sessions) = try sessionOptions.build()
         options.outDir = out
         options.statePath = noState ? "" : state
@@ -127,33 +129,19 @@ struct RunCommand: ParsableCommand {
         options.anonymize = anonymize
         options.title = title
         if log == "json" {
-            options.onStage = { stage in
-                var now = timespec()
-                clock_gettime(CLOCK_REALTIME, &now)
-                Diagnostics.raw("{\"time\":\(jsonQuote(isoTime(Int64(now.tv_sec) * 1000))),\"event\":\"stage\",\"stage\":\(jsonQuote(stage))}")
-            }
+            options.onStage = { stage in Diagnostics.event("stage", fields: [("stage", jsonQuote(stage))]) }
         } else if !input.quiet && Diagnostics.stderrIsTerminal {
             options.onStage = { stage in Diagnostics.note("stage: " + stage) }
         }
         let outcome: NightlyRun.Outcome
         do {
             outcome = try NightlyRun(options: options).run(inputs: input.inputs) { emit($0) }
-        } catch let error as RunLock.LockError {
-            emit(error.description, event: "error")
-            if log == "text" { Diagnostics.error(error.description) }
-            throw ExitCode(75)
-        } catch let error as OutputError {
-            if log == "text" { Diagnostics.error(error.message) } else { emit(error.message, event: "error") }
-            throw ExitCode(error.exitStatus.rawValue)
-        } catch let error as InputError {
-            if log == "text" { Diagnostics.error(error.message) } else { emit(error.message, event: "error") }
-            throw ExitCode(ExitStatus.noInput.rawValue)
-        } catch let error as AtomicDirectory.PublishError {
-            if log == "text" { Diagnostics.error(error.description) } else { emit(error.description, event: "error") }
-            throw ExitCode(ExitStatus.cannotCreate.rawValue)
         } catch {
-            if log == "text" { Diagnostics.error("\(error)") } else { emit("\(error)", event: "error") }
-            throw ExitCode(ExitStatus.dataError.rawValue)
+            // One line, once (in --log json mode a JSON "error" event).
+            let message = (error as? RunLock.LockError)?.description ?? (error as? OutputError)?.message ?? (error as? InputError)?.message
+                ?? (error as? AtomicDirectory.PublishError)?.description ?? "\(error)"
+            Diagnostics.error(message)
+            throw ExitCode(ExitStatus(for: error).rawValue)
         }
         guard outcome.published else { throw ExitCode(max(outcome.status, .dataError).rawValue) }
         emit("\(outcome.filesRead) log files read, \(outcome.filesSkipped) already done; \(outcome.newSessions) new sessions, \(outcome.totalSessions) in all; results in \(outcome.outDir)/ (open \(outcome.outDir)/report.html)", event: "done")

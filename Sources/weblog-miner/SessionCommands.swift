@@ -63,6 +63,14 @@ struct SessionCLIOptions: ParsableArguments {
     @Flag(help: "Use paths as logged (no percent-decoding, // collapse or index.html folding).")
     var noNormalize = false
 
+    func validate() throws {
+        _ = try Duration(parsing: timeout, option: "--timeout")
+        _ = try maxDuration.map { try Duration(parsing: $0, option: "--max-duration") }
+        _ = try Duration(parsing: reorderWindow, option: "--reorder-window", defaultUnit: 1000)
+        try checkRange(maxViewsPerMinute, 0 ... 1_000_000, "--max-views-per-minute")
+        try checkRange(maxPages, 1 ... 100_000_000, "--max-pages")
+    }
+
     func build() throws -> (CleaningOptions, SessionOptions) {
         var cleaning = CleaningOptions()
         var sessions = SessionOptions()
@@ -123,20 +131,29 @@ struct SessionCLIOptions: ParsableArguments {
 extension VisitorKey: ExpressibleByArgument {}
 extension SessionOutputFormat: ExpressibleByArgument {}
 
-/// `30m`, `1800s`, `2h`, `500ms`; a plain number takes the default unit.
+/// `30m`, `1800s`, `2h`, `500ms`; a plain number takes the default unit. Finite, not negative, and at
+/// most 100 years (36500d): anything else is a usage error naming the range, never a trap.
 struct Duration {
+    static let maxMillis: Int64 = 36_500 * 86_400_000
     let millis: Int64
 
-    init(parsing text: String, option: String, defaultUnit: Int64 = 60_000) throws {
+    init(parsing text: String, option: String, defaultUnit: Int64 = 60_000, minimumMillis: Int64 = 0) throws {
         let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
+        var parsed: (Double, Int64)? = nil
         for (suffix, scale) in units where text.hasSuffix(suffix) {
-            if let v = Double(text.dropLast(suffix.count)), v >= 0 {
-                millis = Int64(v * Double(scale))
-                return
+            if let v = Double(text.dropLast(suffix.count)) {
+                parsed = (v, scale)
+                break
             }
         }
-        guard let v = Double(text), v >= 0 else { throw ValidationError("\(option): '\(text)' is not a duration (e.g. 30m, 90s, 2h)") }
-        millis = Int64(v * Double(defaultUnit))
+        if parsed == nil, let v = Double(text) { parsed = (v, defaultUnit) }
+        guard let (value, scale) = parsed else { throw ValidationError("\(option): '\(text)' is not a duration (e.g. 30m, 90s, 2h)") }
+        let millis = value * Double(scale)
+        let lowest = minimumMillis == 0 ? "0" : minimumMillis % 1000 == 0 ? "\(minimumMillis / 1000)s" : "\(minimumMillis)ms"
+        guard millis.isFinite, millis >= Double(minimumMillis), millis <= Double(Self.maxMillis) else {
+            throw ValidationError("\(option): '\(text)' is out of range: give a duration from \(lowest) to 36500d (e.g. 30m, 90s, 2h)")
+        }
+        self.millis = Int64(millis)
     }
 }
 

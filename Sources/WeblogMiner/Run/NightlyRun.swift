@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 
 /// `weblog-miner run`: every stage over the logs in one streaming pass (parse, clean, sessions),
 /// then the in-memory steps (pages, patterns, rules, links, customers, dwell) over all sessions so
@@ -62,6 +63,10 @@ public struct NightlyRun {
         outcome.outDir = options.outDir
         let statePath = options.statePath ?? (Self.trimmed(options.outDir) + ".state.sqlite")
         let useState = !statePath.isEmpty
+        // Refused before any work (and checked again when publishing): --out never destroys what
+        // this tool did not make.
+        let inputPaths = inputs.filter { !$0.isStandardInput }.map(\.path) + [statePath, options.registrations, options.siteEdges, options.site].compactMap { $0 }.filter { !$0.isEmpty }
+        AtomicDirectory.removeLeftovers(of: try AtomicDirectory.checkTarget(options.outDir, inputs: inputPaths))
         let lock = useState ? try RunLock(path: statePath + ".lock") : nil
         defer { withExtendedLifetime(lock) {} }
         let store = useState ? try StateStore(path: statePath, rebuild: options.rebuildState) : nil
@@ -141,7 +146,7 @@ public struct NightlyRun {
         }
 
         // Results into a fresh directory.
-        let staging = try AtomicDirectory(target: options.outDir)
+        let staging = try AtomicDirectory(target: options.outDir, inputs: inputPaths)
         do {
             let results = try writeResults(sessions: all, pages: snapshot.pages, totals: totals, into: staging, note: note)
             outcome.notes = results
@@ -166,5 +171,27 @@ public struct NightlyRun {
         var p = path
         while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
         return p
+    }
+}
+
+extension ExitStatus {
+    /// The status for an error that ended a command: a full disk or another SQLite I/O failure is an
+    /// I/O error (74), a database that cannot be opened or created is 73, too little data to train
+    /// on is 69; anything else is a data error (65).
+    public init(for error: any Error) {
+        switch error {
+        case let e as OutputError: self = e.exitStatus
+        case is InputError: self = .noInput
+        case is AtomicDirectory.PublishError: self = .cannotCreate
+        case let e as RunLock.LockError: self = e.exitStatus
+        case is ProspectScoring.ScoringError: self = .notEnoughData
+        case let e as DatabaseError:
+            switch e.resultCode {
+            case .SQLITE_FULL, .SQLITE_IOERR: self = .ioError
+            case .SQLITE_CANTOPEN, .SQLITE_READONLY, .SQLITE_PERM: self = .cannotCreate
+            default: self = .dataError
+            }
+        default: self = .dataError
+        }
     }
 }

@@ -48,6 +48,13 @@ public final class StateStore {
         if rebuild && existed {
             for suffix in ["", "-wal", "-shm", "-journal"] { unlink(path + suffix) }
         }
+        // Personal data (raw addresses, user agents): created 0600, and one an earlier version left
+        // readable by others (0644) is tightened (SQLite gives its journal the same mode).
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw OutputError.cannotCreate(path: path, errno: errno) }
+        var mode = stat()
+        if fstat(fd, &mode) == 0 && (mode.st_mode & 0o077) != 0 && mode.st_uid == geteuid() { _ = fchmod(fd, 0o600) }
+        close(fd)
         do {
             queue = try DatabaseQueue(path: path)
             try queue.write { db in
