@@ -112,11 +112,12 @@ def reference(path, patterns):
                 uri = " ".join(parts[1:-1])
             else:
                 uri = " ".join(parts[1:])
-            if method in ("HEAD", "OPTIONS"):
-                continue
-            if status != "-" and not (200 <= int(status) < 300 or int(status) == 304):
-                continue
             p = uri.split("?", 1)[0]
+            # robots.txt marks a robot whatever the method and status (crawlers ask even when it is 404)
+            if p != "/robots.txt" and method in ("HEAD", "OPTIONS"):
+                continue
+            if p != "/robots.txt" and status != "-" and not (200 <= int(status) < 300 or int(status) == 304):
+                continue
             if not p:
                 continue
             key = client + " " + ua

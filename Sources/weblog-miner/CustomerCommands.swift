@@ -70,8 +70,9 @@ struct ProspectsCommand: ParsableCommand {
     func validate() throws {
         if features != nil && label == nil { throw ValidationError("--features needs --label COLUMN") }
         if features != nil && !input.files.isEmpty { throw ValidationError("--features reads a feature table instead of logs: leave out the log files") }
-        guard cv >= 2 else { throw ValidationError("--cv must be at least 2") }
-        guard top >= 0 else { throw ValidationError("--top must be 0 or more") }
+        try checkRange(cv, 2 ... 100, "--cv")
+        try checkRange(top, 0 ... 1_000_000_000, "--top")
+        _ = try horizon.map { try Duration(parsing: $0, option: "--horizon", defaultUnit: 86_400_000, minimumMillis: 1000) }
     }
 
     func run() throws {
@@ -102,7 +103,7 @@ struct ProspectsCommand: ParsableCommand {
         var options = ProspectScoring.Options()
         options.model = model
         options.seed = seed
-        if let horizon { options.horizonMillis = try Duration(parsing: horizon, option: "--horizon", defaultUnit: 86_400_000).millis }
+        if let horizon { options.horizonMillis = try Duration(parsing: horizon, option: "--horizon", defaultUnit: 86_400_000, minimumMillis: 1000).millis }
         let history = VisitorHistory()
         try runSessions(input: input, options: sessionOptions, outputFile: output.outputFile) { out in
             ({ session, _ in history.add(session) },
@@ -124,14 +125,19 @@ struct ProspectsCommand: ParsableCommand {
                         }
                     }
                 } catch {
+                    // Too few conversions to learn from: 69 (not enough data), not 65 (malformed input).
                     Diagnostics.error("\(error)")
-                    throw ExitCode(ExitStatus.dataError.rawValue)
+                    throw ExitCode(ExitStatus(for: error).rawValue)
                 }
                 if !input.quiet { Diagnostics.note(Self.describe(evaluation, model: model)) }
                 if let report { try writeReport(report, join: join, evaluation: evaluation) }
                 let rows = ProspectTable.rows(prospects, history: history, top: top, anonymize: anonymize)
                 try rows.write(format: output.outputFormat, to: out)
                 try out.commit()
+             },
+             {
+                history.reset()
+                return true
              })
         }
     }
@@ -233,6 +239,10 @@ struct DwellCommand: ParsableCommand {
                 if !input.quiet { Diagnostics.note(Self.describe(analysis)) }
                 try analysis.table.write(format: output.outputFormat, to: out)
                 try out.commit()
+             },
+             {
+                history.reset()
+                return true
              })
         }
     }

@@ -16,6 +16,9 @@ struct InputOptions: ParsableArguments {
         valueName: "role=name"))
     var fields: [String] = []
 
+    @Option(help: ArgumentHelp("Layout of the time column of click logs when none of the built-in forms (CLF, ISO 8601, epoch) reads it, strftime style: %Y %y %m %d %H %M %S %f %z %b %s %F %T, e.g. %Y%m%d or '%d.%m.%Y %H:%M:%S'. A missing zone is UTC.", valueName: "layout"))
+    var timeFormat: String?
+
     @Option(help: ArgumentHelp("Column delimiter for delimited click logs (a single character, or 'tab').", valueName: "char"))
     var delimiter: String?
 
@@ -32,9 +35,7 @@ struct InputOptions: ParsableArguments {
     var quiet = false
 
     func validate() throws {
-        guard maxRejectRatio >= 0 && maxRejectRatio <= 1 else {
-            throw ValidationError("--max-reject-ratio must be between 0 and 1")
-        }
+        try checkRange(maxRejectRatio, 0 ... 1, "--max-reject-ratio")
         _ = try ingestOptions()
     }
 
@@ -50,6 +51,11 @@ struct InputOptions: ParsableArguments {
         } catch {
             throw ValidationError(error.message)
         }
+        do {
+            options.parser.mapping.timeFormat = try timeFormat.map { try TimeFormat($0) }
+        } catch {
+            throw ValidationError("\(error)")
+        }
         if let delimiter {
             let value = delimiter.lowercased() == "tab" || delimiter == "\\t" ? "\t" : delimiter
             guard value.utf8.count == 1, let byte = value.utf8.first else {
@@ -63,6 +69,13 @@ struct InputOptions: ParsableArguments {
         options.quiet = quiet
         return options
     }
+}
+
+/// A numeric option outside its range is a usage error (64) that names the range (NaN is never
+/// inside one).
+func checkRange<T: Comparable>(_ value: T?, _ range: ClosedRange<T>, _ option: String) throws {
+    guard let value, !range.contains(value) else { return }
+    throw ValidationError("\(option) must be from \(range.lowerBound) to \(range.upperBound) (got \(value))")
 }
 
 /// Opens outputs, turning failures into the documented exit statuses.

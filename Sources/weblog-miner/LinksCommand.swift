@@ -95,10 +95,12 @@ struct LinksCommand: ParsableCommand {
 
     func validate() throws {
         guard damping > 0 && damping < 1 else { throw ValidationError("--damping must be between 0 and 1 (exclusive)") }
-        guard tolerance > 0 else { throw ValidationError("--tolerance must be positive") }
-        guard maxIterations >= 1 else { throw ValidationError("--max-iterations must be at least 1") }
-        guard maxDetour >= 2 else { throw ValidationError("--max-detour must be at least 2") }
-        guard top >= 1 else { throw ValidationError("--top must be at least 1") }
+        guard tolerance > 0 && tolerance <= 1 else { throw ValidationError("--tolerance must be above 0 and at most 1") }
+        try checkRange(maxIterations, 1 ... 1_000_000, "--max-iterations")
+        try checkRange(maxDetour, 2 ... 100, "--max-detour")
+        try checkRange(minShortcutSessions, 1 ... 1_000_000_000, "--min-shortcut-sessions")
+        try checkRange(maxFollowRate, 0 ... 1, "--max-follow-rate")
+        try checkRange(top, 1 ... 1_000_000_000, "--top")
         if edges != nil {
             if !input.files.isEmpty { throw ValidationError("--edges ranks an edge list instead of logs: leave out the log files") }
             if table != .pages { throw ValidationError("--edges gives only --table pages (the other tables need logs)") }
@@ -141,6 +143,12 @@ struct LinksCommand: ParsableCommand {
              { pages in
                 let analysis = LinkAnalysis(usage: usage.value, sessionPages: pages, site: siteLinks, options: options)
                 try write(analysis, to: out)
+             },
+             {
+                usage.value = UsageGraph()
+                usage.value.backSteps = backSteps
+                usage.value.shortcutMaxSteps = maxDetour
+                return true
              })
         }
     }

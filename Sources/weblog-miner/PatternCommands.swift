@@ -27,6 +27,9 @@ struct PatternCLIOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Only the k patterns of highest support (ties at the k-th support are kept).", valueName: "k"))
     var topK: Int?
 
+    @Option(help: ArgumentHelp("At most n patterns: the support is raised, during the search, to the lowest value that keeps no more (a note says which).", valueName: "n"))
+    var maxPatterns: Int?
+
     @Option(name: .customLong("require"), help: ArgumentHelp("Keep only patterns containing this page (repeatable).", valueName: "page"))
     var required: [String] = []
 
@@ -39,13 +42,18 @@ struct PatternCLIOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file (atomically) instead of standard output.", valueName: "file"))
     var outputFile: String?
 
+    @Flag(help: "Write each result as it is found, in the search's order (varies between runs with several threads), instead of sorted: output starts at once and needs no temporary sort files.")
+    var unsorted = false
+
     @Option(name: .customLong("output"), help: ArgumentHelp("Output format: tsv, jsonl or spmf (`1 -1 2 -1 #SUP: 4`).", valueName: "format"))
     var outputFormat: PatternOutputFormat = .tsv
 
     func validate() throws {
-        if let maxGap, maxGap < 1 { throw ValidationError("--max-gap must be at least 1") }
-        if let maxLength, maxLength < 1 { throw ValidationError("--max-length must be at least 1") }
-        if let topK, topK < 1 { throw ValidationError("--top-k must be at least 1") }
+        try checkRange(maxGap, 1 ... 1_000_000, "--max-gap")
+        try checkRange(maxLength, 1 ... 1_000_000, "--max-length")
+        try checkRange(topK, 1 ... 1_000_000_000, "--top-k")
+        try checkRange(maxPatterns, 1 ... 1_000_000_000, "--max-patterns")
+        if PatternOptions.absoluteSupport(minSupport, sequences: 1) == nil { throw ValidationError(PatternOptions.supportError(minSupport)) }
         if closed && maximal { throw ValidationError("choose --closed or --maximal, not both") }
     }
 
@@ -73,21 +81,67 @@ struct PatternCLIOptions: ParsableArguments {
         return db
     }
 
-    func mine(_ db: SequenceDatabase) throws -> [SequentialPattern] {
+    func patternOptions(_ db: SequenceDatabase) throws -> PatternOptions {
         guard let support = PatternOptions.absoluteSupport(minSupport, sequences: db.count) else {
-            throw ValidationError("--min-support '\(minSupport)' is neither a count nor a percentage")
+            throw ValidationError(PatternOptions.supportError(minSupport))
         }
         var options = PatternOptions()
         options.minSupport = support
         options.maxLength = maxLength
         options.maxGap = maxGap
         options.topK = topK
-        var patterns = PrefixSpan(database: db, options: options).mine()
-        if closed { patterns = ClosedMaximal.closed(patterns) }
-        if maximal { patterns = ClosedMaximal.maximal(patterns) }
+        options.maxPatterns = maxPatterns
+        return options
+    }
+
+    /// --require and --exclude.
+    func filter(_ db: SequenceDatabase) -> ([Int32]) -> Bool {
         let requiredIDs = required.map { name in db.names.firstIndex(of: name).map(Int32.init) ?? -1 }
         let excludedIDs = Set(excluded.compactMap { name in db.names.firstIndex(of: name).map(Int32.init) })
-        return patterns.filter { p in requiredIDs.allSatisfy(p.items.contains) && !p.items.contains(where: excludedIDs.contains) }
+        return { items in requiredIDs.allSatisfy(items.contains) && !items.contains(where: excludedIDs.contains) }
+    }
+
+    /// Most patterns --closed and --maximal compare in memory (about 100 bytes each).
+    static let closedLimit = 10_000_000
+
+    /// Mines into the output (sorted; memory independent of the number of patterns, except for
+    /// --closed and --maximal, which compare the complete set in memory, up to `closedLimit`).
+    func export(_ db: SequenceDatabase, patterns: OutputStream? = nil, rules: OutputStream? = nil, minConfidence: Double = 0.5) throws {
+        let options = try patternOptions(db)
+        let keep = filter(db)
+        if closed || maximal {
+            var all: [SequentialPattern] = []
+            let outcome = PrefixSpan(database: db, options: options).mine { batch in
+                all.append(contentsOf: batch.lazy.map(\.pattern))
+                return all.count <= Self.closedLimit
+            }
+            if outcome.stopped {
+                Diagnostics.error("--\(closed ? "closed" : "maximal") compares every frequent pattern in memory: more than \(Self.closedLimit) at support \(outcome.usedSupport); raise --min-support or set --max-length")
+                throw ExitCode(ExitStatus.usage.rawValue)
+            }
+            note(outcome)
+            all = closed ? ClosedMaximal.closed(all) : ClosedMaximal.maximal(all)
+            try CommandSupport.guardingOutput {
+                try PatternWriter.write(all.filter { keep($0.items) }, db: db, format: outputFormat, to: patterns!)
+                return .ok
+            }
+            return
+        }
+        var job = PatternExport()
+        job.format = outputFormat
+        job.patterns = patterns
+        job.rules = rules
+        job.minConfidence = minConfidence
+        job.keep = keep
+        job.sorted = !unsorted
+        try CommandSupport.guardingOutput {
+            note(try job.run(db: db, options: options).mining)
+            return .ok
+        }
+    }
+
+    private func note(_ outcome: MiningOutcome) {
+        if let text = outcome.capNote(maxPatterns, option: "--max-patterns") { Diagnostics.note(text) }
     }
 }
 
@@ -104,6 +158,12 @@ struct PatternsCommand: ParsableCommand {
 
             TSV columns (JSON keys; `pattern` is an array there):
             \(PatternWriter.patternColumns.map { "  \($0.name.padding(18))\($0.meaning)" }.joined(separator: "\n"))
+
+            Memory does not grow with the number of patterns: they are sorted (by support, then length)
+            through temporary files in $TMPDIR that are deleted as they are made; --unsorted writes them as
+            found instead. --top-k keeps the k best (and ties) in memory, --max-patterns at most n;
+            --closed and --maximal compare the whole frequent set in memory (up to 10,000,000 patterns,
+            about 100 bytes each; past that a usage error asks for a higher --min-support).
 
             --count FILE counts the exact support of the candidate patterns in FILE (one per line, pages
             space-separated, or SPMF `1 -1 2 -1`) in the input: the counting phase of two-phase (SON) mining.
@@ -125,12 +185,8 @@ struct PatternsCommand: ParsableCommand {
         ignoreBrokenPipeSignal()
         let db = try options.loadDatabase()
         let out = try CommandSupport.openOutput(options.outputFile)
-        let patterns: [SequentialPattern]
-        if let count {
-            patterns = try countCandidates(count, db: db)
-        } else {
-            patterns = try options.mine(db)
-        }
+        guard let count else { return try options.export(db, patterns: out) }
+        let patterns = try countCandidates(count, db: db)
         try CommandSupport.guardingOutput {
             try PatternWriter.write(patterns, db: db, format: options.outputFormat, to: out)
             return .ok
@@ -170,22 +226,28 @@ struct RulesCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Minimum confidence, 0..1 or a percentage.", valueName: "c"))
     var minConfidence = "0.5"
 
+    /// `--min-confidence`: 0..1 or a percentage.
+    var confidence: Double {
+        get throws {
+            let c: Double
+            if minConfidence.hasSuffix("%"), let p = Double(minConfidence.dropLast()) { c = p / 100 } else if let v = Double(minConfidence) { c = v } else {
+                throw ValidationError("--min-confidence '\(minConfidence)' is not a number")
+            }
+            try checkRange(c, 0 ... 1, "--min-confidence (as a share)")
+            return c
+        }
+    }
+
+    func validate() throws { _ = try confidence }
+
     func run() throws {
         ignoreBrokenPipeSignal()
-        let confidence: Double
-        if minConfidence.hasSuffix("%"), let p = Double(minConfidence.dropLast()) { confidence = p / 100 } else if let c = Double(minConfidence) { confidence = c } else {
-            throw ValidationError("--min-confidence '\(minConfidence)' is not a number")
-        }
+        let confidence = try confidence
         let db = try options.loadDatabase()
         let out = try CommandSupport.openOutput(options.outputFile)
         var all = options
         all.closed = false
         all.maximal = false
-        let patterns = try all.mine(db)
-        let rules = SequentialRules.rules(from: patterns, sequences: db.count, minConfidence: confidence)
-        try CommandSupport.guardingOutput {
-            try PatternWriter.write(rules, db: db, format: options.outputFormat, to: out)
-            return .ok
-        }
+        try all.export(db, rules: out, minConfidence: confidence)
     }
 }

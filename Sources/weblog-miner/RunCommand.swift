@@ -29,7 +29,6 @@ struct RunCommand: ParsableCommand {
               weblog-miner run --out results logs/a/*.gz logs/b/*.gz --site site/ --registrations users.csv
 
             \(ExitStatus.helpText)
-              75  another run holds the lock on the state
             """)
     )
 
@@ -39,7 +38,7 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A YAML file of option defaults (see `weblog-miner init`).", valueName: "file"))
     var config: String?
 
-    @Option(help: ArgumentHelp("Results directory (replaced atomically).", valueName: "dir"))
+    @Option(help: ArgumentHelp("Results directory (replaced atomically): new, empty, or the results of an earlier run (marked by a .weblog-miner-results file); anything else is refused (exit 73). A symbolic link is followed.", valueName: "dir"))
     var out: String = "weblog-results"
 
     @Option(help: ArgumentHelp("State store (SQLite). Default: OUT.state.sqlite.", valueName: "file"))
@@ -48,18 +47,24 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Do not read or write a state store: results from exactly the logs given.")
     var noState = false
 
+    @Flag(help: "Start the state store afresh (e.g. after it was reported damaged): every log given is read again.")
+    var rebuildState = false
+
     @OptionGroup var customer: CustomerCLIOptions
 
     @OptionGroup var site: SiteCLIOptions
 
-    @Option(help: ArgumentHelp("Pattern minimum support: a count or a share of sessions.", valueName: "n|p%"))
-    var minSupport = "1%"
+    @Option(help: ArgumentHelp("Pattern minimum support: a count or a share of sessions (default: 1% of sessions, at least 2).", valueName: "n|p%"))
+    var minSupport: String?
 
     @Option(help: ArgumentHelp("Largest step between pattern pages (1 = contiguous paths).", valueName: "n"))
     var maxGap: Int?
 
-    @Option(help: ArgumentHelp("Longest pattern.", valueName: "n"))
-    var maxLength: Int?
+    @Option(help: ArgumentHelp("Longest pattern (0: no limit).", valueName: "n"))
+    var maxLength = 8
+
+    @Option(help: ArgumentHelp("Most patterns (and so rules) published: past it the support is raised to keep no more, with a note (0: no cap).", valueName: "n"))
+    var maxPatterns = 50_000
 
     @Option(help: ArgumentHelp("Rule minimum confidence.", valueName: "c"))
     var minConfidence = 0.5
@@ -78,14 +83,20 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         guard log == "text" || log == "json" else { throw ValidationError("--log must be text or json") }
+        if log == "json" { Diagnostics.json = true }
         if input.files.isEmpty { throw ValidationError("name the log files to read (or - for standard input)") }
+        if out.isEmpty { throw ValidationError("--out needs a directory name") }
+        if let minSupport, PatternOptions.absoluteSupport(minSupport, sequences: 1) == nil { throw ValidationError(PatternOptions.supportError(minSupport)) }
+        try checkRange(maxGap, 1 ... 1_000_000, "--max-gap")
+        try checkRange(maxLength, 0 ... 1_000_000, "--max-length")
+        try checkRange(maxPatterns, 0 ... 1_000_000_000, "--max-patterns")
+        try checkRange(minConfidence, 0 ... 1, "--min-confidence")
+        try checkRange(topProspects, 0 ... 1_000_000_000, "--top-prospects")
     }
 
     func emit(_ message: String, event: String = "note") {
         if log == "json" {
-            var now = timespec()
-            clock_gettime(CLOCK_REALTIME, &now)
-            Diagnostics.raw("{\"time\":\(jsonQuote(isoTime(Int64(now.tv_sec) * 1000))),\"event\":\(jsonQuote(event)),\"message\":\(jsonQuote(message))}")
+            Diagnostics.event(event, message: message)
         } else if !input.quiet {
             Diagnostics.note(message)
         }
@@ -95,13 +106,15 @@ struct RunCommand: ParsableCommand {
         ignoreBrokenPipeSignal()
         var options = NightlyRun.Options()
         options.ingest = try input.ingestOptions()
-        if log == "json" { options.ingest.quiet = true }
+        if log == "json" { options.ingest.showProgress = false }
         (options.cleaning, options.sessions) = try sessionOptions.build()
         options.outDir = out
         options.statePath = noState ? "" : state
+        options.rebuildState = rebuildState
         options.minSupport = minSupport
         options.maxGap = maxGap
-        options.maxLength = maxLength
+        options.maxLength = maxLength == 0 ? nil : maxLength
+        options.maxPatterns = maxPatterns == 0 ? nil : maxPatterns
         options.minConfidence = minConfidence
         options.registrations = customer.registrations
         options.keyColumn = customer.key
@@ -116,34 +129,21 @@ struct RunCommand: ParsableCommand {
         options.anonymize = anonymize
         options.title = title
         if log == "json" {
-            options.onStage = { stage in
-                var now = timespec()
-                clock_gettime(CLOCK_REALTIME, &now)
-                Diagnostics.raw("{\"time\":\(jsonQuote(isoTime(Int64(now.tv_sec) * 1000))),\"event\":\"stage\",\"stage\":\(jsonQuote(stage))}")
-            }
+            options.onStage = { stage in Diagnostics.event("stage", fields: [("stage", jsonQuote(stage))]) }
         } else if !input.quiet && Diagnostics.stderrIsTerminal {
             options.onStage = { stage in Diagnostics.note("stage: " + stage) }
         }
         let outcome: NightlyRun.Outcome
         do {
             outcome = try NightlyRun(options: options).run(inputs: input.inputs) { emit($0) }
-        } catch let error as RunLock.LockError {
-            emit(error.description, event: "error")
-            if log == "text" { Diagnostics.error(error.description) }
-            throw ExitCode(75)
-        } catch let error as OutputError {
-            if log == "text" { Diagnostics.error(error.message) } else { emit(error.message, event: "error") }
-            throw ExitCode(error.exitStatus.rawValue)
-        } catch let error as InputError {
-            if log == "text" { Diagnostics.error(error.message) } else { emit(error.message, event: "error") }
-            throw ExitCode(ExitStatus.noInput.rawValue)
-        } catch let error as AtomicDirectory.PublishError {
-            if log == "text" { Diagnostics.error(error.description) } else { emit(error.description, event: "error") }
-            throw ExitCode(ExitStatus.cannotCreate.rawValue)
         } catch {
-            if log == "text" { Diagnostics.error("\(error)") } else { emit("\(error)", event: "error") }
-            throw ExitCode(ExitStatus.dataError.rawValue)
+            // One line, once (in --log json mode a JSON "error" event).
+            let message = (error as? RunLock.LockError)?.description ?? (error as? OutputError)?.message ?? (error as? InputError)?.message
+                ?? (error as? AtomicDirectory.PublishError)?.description ?? "\(error)"
+            Diagnostics.error(message)
+            throw ExitCode(ExitStatus(for: error).rawValue)
         }
+        guard outcome.published else { throw ExitCode(max(outcome.status, .dataError).rawValue) }
         emit("\(outcome.filesRead) log files read, \(outcome.filesSkipped) already done; \(outcome.newSessions) new sessions, \(outcome.totalSessions) in all; results in \(outcome.outDir)/ (open \(outcome.outDir)/report.html)", event: "done")
         if outcome.status != .ok { throw ExitCode(outcome.status.rawValue) }
     }
@@ -220,7 +220,9 @@ struct InitCommand: ParsableCommand {
         # path-completion: true
 
         # Patterns and rules.
-        min-support: 1%
+        # min-support: 1%      # default: 1% of sessions, at least 2
+        # max-length: 8
+        # max-patterns: 50000  # the support rises past it (0: no cap)
         # max-gap: 1
         min-confidence: 0.5
 

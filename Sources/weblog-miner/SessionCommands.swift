@@ -18,8 +18,14 @@ struct SessionCLIOptions: ParsableArguments {
     @Flag(help: "Path completion: insert the pages a visitor went back through when the referrer is an earlier page of the session (marked inferred).")
     var pathCompletion = false
 
-    @Option(help: ArgumentHelp("How far hits may arrive out of time order, within and across files; older hits are counted as late and left out.", valueName: "duration"))
+    @Option(help: ArgumentHelp("How far hits may arrive out of time order and still be put back in place while streaming; input more out of order is sorted (see --order).", valueName: "duration"))
     var reorderWindow = "120s"
+
+    @Option(help: ArgumentHelp("Input not in time order: auto (stream; at the first hit out of order read the files again through an external sort), sort (always sort first: any order, also standard input), stream (never sort: late hits are counted and left out).", valueName: "auto|sort|stream"))
+    var order: InputOrder = .auto
+
+    @Flag(help: "Sessions are the log's own session column (click exports): no timeout cuts; --visitor still names the visitor (e.g. cookie or user).")
+    var givenSessions = false
 
     @Option(name: .customLong("site-host"), help: ArgumentHelp("Host name of the site (repeatable): referrers from it are internal pages. The log's vhost counts too.", valueName: "host"))
     var siteHosts: [String] = []
@@ -51,8 +57,19 @@ struct SessionCLIOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Behaviour rule: sessions with more page views than this within 60 s are robots (0 = off).", valueName: "n"))
     var maxViewsPerMinute = 30
 
+    @Option(help: ArgumentHelp("Distinct pages kept (memory bound); views of further new pages are named (other), with a warning.", valueName: "n"))
+    var maxPages = 100_000
+
     @Flag(help: "Use paths as logged (no percent-decoding, // collapse or index.html folding).")
     var noNormalize = false
+
+    func validate() throws {
+        _ = try Duration(parsing: timeout, option: "--timeout")
+        _ = try maxDuration.map { try Duration(parsing: $0, option: "--max-duration") }
+        _ = try Duration(parsing: reorderWindow, option: "--reorder-window", defaultUnit: 1000)
+        try checkRange(maxViewsPerMinute, 0 ... 1_000_000, "--max-views-per-minute")
+        try checkRange(maxPages, 1 ... 100_000_000, "--max-pages")
+    }
 
     func build() throws -> (CleaningOptions, SessionOptions) {
         var cleaning = CleaningOptions()
@@ -61,6 +78,14 @@ struct SessionCLIOptions: ParsableArguments {
         sessions.timeoutMillis = try Duration(parsing: timeout, option: "--timeout").millis
         sessions.maxDurationMillis = try maxDuration.map { try Duration(parsing: $0, option: "--max-duration").millis } ?? 0
         sessions.reorderWindowMillis = try Duration(parsing: reorderWindow, option: "--reorder-window", defaultUnit: 1000).millis
+        sessions.order = order
+        guard maxPages >= 1 && maxPages <= 100_000_000 else { throw ValidationError("--max-pages must be between 1 and 100000000") }
+        sessions.maxPages = maxPages
+        if givenSessions {
+            sessions.givenSessions = true
+            sessions.timeoutMillis = SessionOptions.givenSessionIdleMillis
+            sessions.maxDurationMillis = 0
+        }
         sessions.referrerRule = referrerRule
         sessions.pathCompletion = pathCompletion
         cleaning.siteHosts = Set(siteHosts.map { $0.lowercased() })
@@ -75,6 +100,12 @@ struct SessionCLIOptions: ParsableArguments {
             cleaning.robotMinViewsWithoutReferrer = 0
         } else {
             cleaning.maxViewsPerMinute = maxViewsPerMinute
+        }
+        if givenSessions {
+            // An export's sessions are the site's own (robots already left out), and their times are
+            // often dates only: the behaviour rules would judge made-up timings.
+            cleaning.maxViewsPerMinute = 0
+            cleaning.robotMinViewsWithoutReferrer = 0
         }
         if let robotPatterns {
             guard let text = readText(robotPatterns) else { throw ValidationError("cannot read --robot-patterns \(robotPatterns)") }
@@ -102,20 +133,29 @@ struct SessionCLIOptions: ParsableArguments {
 extension VisitorKey: ExpressibleByArgument {}
 extension SessionOutputFormat: ExpressibleByArgument {}
 
-/// `30m`, `1800s`, `2h`, `500ms`; a plain number takes the default unit.
+/// `30m`, `1800s`, `2h`, `500ms`; a plain number takes the default unit. Finite, not negative, and at
+/// most 100 years (36500d): anything else is a usage error naming the range, never a trap.
 struct Duration {
+    static let maxMillis: Int64 = 36_500 * 86_400_000
     let millis: Int64
 
-    init(parsing text: String, option: String, defaultUnit: Int64 = 60_000) throws {
+    init(parsing text: String, option: String, defaultUnit: Int64 = 60_000, minimumMillis: Int64 = 0) throws {
         let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
+        var parsed: (Double, Int64)? = nil
         for (suffix, scale) in units where text.hasSuffix(suffix) {
-            if let v = Double(text.dropLast(suffix.count)), v >= 0 {
-                millis = Int64(v * Double(scale))
-                return
+            if let v = Double(text.dropLast(suffix.count)) {
+                parsed = (v, scale)
+                break
             }
         }
-        guard let v = Double(text), v >= 0 else { throw ValidationError("\(option): '\(text)' is not a duration (e.g. 30m, 90s, 2h)") }
-        millis = Int64(v * Double(defaultUnit))
+        if parsed == nil, let v = Double(text) { parsed = (v, defaultUnit) }
+        guard let (value, scale) = parsed else { throw ValidationError("\(option): '\(text)' is not a duration (e.g. 30m, 90s, 2h)") }
+        let millis = value * Double(scale)
+        let lowest = minimumMillis == 0 ? "0" : minimumMillis % 1000 == 0 ? "\(minimumMillis / 1000)s" : "\(minimumMillis)ms"
+        guard millis.isFinite, millis >= Double(minimumMillis), millis <= Double(Self.maxMillis) else {
+            throw ValidationError("\(option): '\(text)' is out of range: give a duration from \(lowest) to 36500d (e.g. 30m, 90s, 2h)")
+        }
+        self.millis = Int64(millis)
     }
 }
 
@@ -159,7 +199,7 @@ struct SessionsCommand: ParsableCommand {
     func run() throws {
         try runSessions(input: input, options: sessionOptions, outputFile: outputFile) { out in
             let writer = try SessionWriter(format: outputFormat, to: out)
-            return ({ session, pages in try writer.write(session, pages: pages) }, { pages in try writer.finish(pages: pages) })
+            return ({ session, pages in try writer.write(session, pages: pages) }, { pages in try writer.finish(pages: pages) }, { writer.rewind() })
         }
     }
 }
@@ -199,6 +239,10 @@ struct PagesCommand: ParsableCommand {
                 } else {
                     try PageWriter.write(stats.value, pages: pages, format: output.outputFormat, to: out)
                 }
+             },
+             {
+                stats.value = PageStatistics()
+                return true
              })
         }
     }
@@ -211,7 +255,8 @@ final class PageStatisticsBox {
 /// The shared body of `sessions` and `pages`: options, outputs, the run, the summary, the exit status.
 /// `makeConsumer` gets the output and returns what to do with each session and at the end.
 func runSessions(input: InputOptions, options: SessionCLIOptions, outputFile: String?,
-                 makeConsumer: (OutputStream) throws -> (each: (Session, ByteStringInterner) throws -> Void, finish: (ByteStringInterner) throws -> Void)) throws {
+                 makeConsumer: (OutputStream) throws -> (each: (Session, ByteStringInterner) throws -> Void, finish: (ByteStringInterner) throws -> Void,
+                                                         rewind: () -> Bool)) throws {
     ignoreBrokenPipeSignal()
     let ingest = try input.ingestOptions()
     let (cleaning, sessions) = try options.build()
@@ -221,10 +266,15 @@ func runSessions(input: InputOptions, options: SessionCLIOptions, outputFile: St
         try rejectsFile?.write("file\tline\treason\ttext\n")
         let consumer = try makeConsumer(out)
         let report = try SessionRun(ingest: ingest, cleaning: cleaning, sessions: sessions)
-            .run(inputs: input.inputs, rejectsOutput: rejectsFile, consumer.each)
+            .run(inputs: input.inputs, rejectsOutput: rejectsFile, rewind: {
+                guard consumer.rewind() else { return false }
+                guard let rejectsFile else { return true }
+                return rejectsFile.rewind() && (try? rejectsFile.write("file\tline\treason\ttext\n")) != nil
+            }, consumer.each)
         try consumer.finish(report.pages)
         try rejectsFile?.commit()
         if !input.quiet { Diagnostics.note(report.cleaning.summary + "; \(report.sessions) sessions") }
         return report.ingest.status
     }
 }
+extension InputOrder: ExpressibleByArgument {}

@@ -26,6 +26,8 @@ struct StatsCommand: ParsableCommand {
     @Option(help: "How many statuses and methods to list.")
     var top = 10
 
+    func validate() throws { try checkRange(top, 0 ... 1_000_000, "--top") }
+
     func run() throws {
         ignoreBrokenPipeSignal()
         let options = try input.ingestOptions()

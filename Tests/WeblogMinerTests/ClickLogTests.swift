@@ -68,22 +68,25 @@ import Testing
         #expect(sink.records[0].line == 2)
     }
 
-    @Test func headerWithoutTimeIsNotGuessed() throws {
-        // DIGINETICA's layout has no timestamp column: detection must not pretend it does.
+    @Test func dateAndStepExportIsRecognisedByItsColumnNames() throws {
+        // DIGINETICA's layout: a date column (eventdate) and an order within the session (timeframe).
         let (sink, report, _) = try ingest([Paths.fixture("formats/diginetica-style.csv")])
-        #expect(sink.records.isEmpty)
-        #expect(report.files[0].format == "unknown")
-        // With an explicit mapping the date column serves as time.
+        #expect(report.files[0].format == "delimited ';'")
+        #expect(report.rejected == 0)
+        #expect(sink.records.count == 1)
+        #expect(sink.records[0].record.epochMillis == utcMillis(2016, 5, 9))
+        #expect(sink.records[0].record.order == 526309)
+        #expect(sink.records[0].fields[.session] == "1")
+        #expect(sink.records[0].fields[.user] == nil)  // NA: no user
+        #expect(sink.records[0].fields[.path] == "81766")
+        // An explicit mapping still wins.
         let (mapped, mappedReport, _) = try ingest([Paths.fixture("formats/diginetica-style.csv")]) {
-            $0.parser.mapping = try! FieldMapping(specs: ["time=eventdate", "url=item_id"])
+            $0.parser.mapping = try! FieldMapping(specs: ["time=eventdate", "url=item_id", "user=session_id"])
             $0.parser.format = .delimited(UInt8(ascii: ";"))
         }
         #expect(mappedReport.rejected == 0)
         #expect(mapped.records.count == 1)
-        #expect(mapped.records[0].record.epochMillis == utcMillis(2016, 5, 9))
-        #expect(mapped.records[0].fields[.session] == "1")
-        #expect(mapped.records[0].fields[.user] == "NA")
-        #expect(mapped.records[0].fields[.path] == "81766")
+        #expect(mapped.records[0].fields[.user] == "1")
     }
 
     @Test func csvWithoutHeaderByColumnNumber() throws {

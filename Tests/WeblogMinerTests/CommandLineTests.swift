@@ -5,6 +5,8 @@ import Testing
 /// Runs the built `weblog-miner` binary as a user would.
 enum Tool {
     static let binary: String = {
+        // WEBLOG_MINER_BIN runs the command-line tests against another build (e.g. to see a new test fail on an old one).
+        if let other = ProcessInfo.processInfo.environment["WEBLOG_MINER_BIN"] { return other }
         let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         var dir = runner.deletingLastPathComponent()
         for _ in 0 ..< 4 {

@@ -53,7 +53,13 @@ public struct CleaningCounts: Sendable {
     public var behaviourSessions = 0
     /// Hits older than the reorder window: counted and left out, never misplaced.
     public var lateHits = 0
+    /// Hits put in order by the external sort (input not in time order).
+    public var sortedHits = 0
     public var mapLimitHits = 0
+    /// Page and referrer names past the distinct-page limit, counted as "(other)".
+    public var otherPageNames = 0
+    /// The first --map rule (by number) that hit the limit.
+    public var mapLimitRule = Int.max
 
     public init() {}
 
@@ -72,6 +78,8 @@ public struct CleaningCounts: Sendable {
         behaviourSessions += other.behaviourSessions
         lateHits += other.lateHits
         mapLimitHits += other.mapLimitHits
+        otherPageNames += other.otherPageNames
+        mapLimitRule = min(mapLimitRule, other.mapLimitRule)
     }
 
     /// One line for stderr.

@@ -10,6 +10,11 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
 
     private let cleaning: CleaningOptions
     private let visitorKey: VisitorKey
+    /// Sessions are the log's session ids (`--given-sessions`).
+    private let givenSessions: Bool
+    /// Of the record being encoded: its order column, and with given sessions the session id's hash.
+    private var order: Int64 = 0
+    private var groupHash: UInt64? = nil
     private var namer: PageNamer
     private var robots: RobotMatcher
     private var page: [UInt8] = []
@@ -22,9 +27,10 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
     private let droppedMethods: [[UInt8]]
     private let siteHosts: [[UInt8]]
 
-    init(cleaning: CleaningOptions, visitorKey: VisitorKey) {
+    init(cleaning: CleaningOptions, visitorKey: VisitorKey, givenSessions: Bool = false) {
         self.cleaning = cleaning
         self.visitorKey = visitorKey
+        self.givenSessions = givenSessions
         namer = PageNamer(cleaning: cleaning)
         robots = RobotMatcher(patterns: cleaning.robotPatterns)
         var extensions = HashSet64(capacity: cleaning.staticExtensions.count)
@@ -43,20 +49,30 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
     mutating func prepareForThread() { namer = namer.copy() }
 
     mutating func format(_ r: LogRecord, line: LineBuffer, fileIndex: Int, lineNumber: Int, into out: ByteBuffer) {
-        if r.method.count > 0 && !droppedMethods.isEmpty {
-            let method = line.bytes(r.method)
-            if droppedMethods.contains(where: { $0.count == method.count && $0.elementsEqual(method) }) { return tag(.droppedMethod, out) }
-        }
-        if cleaning.dropFailed && r.status >= 0 && !((r.status >= 200 && r.status < 300) || r.status == 304) {
-            return tag(.droppedStatus, out)
+        // Crawlers ask for robots.txt whether or not it exists (404) and with HEAD too: the fetch marks
+        // a robot whatever its method and status.
+        let isRobotsTxt = cleaning.dropRobotsTxtFetchers && r.path.count == 11 && line.bytes(r.path).elementsEqual(Self.robotsTxt)
+        if !isRobotsTxt {
+            if r.method.count > 0 && !droppedMethods.isEmpty {
+                let method = line.bytes(r.method)
+                if droppedMethods.contains(where: { $0.count == method.count && $0.elementsEqual(method) }) { return tag(.droppedMethod, out) }
+            }
+            if cleaning.dropFailed && r.status >= 0 && !((r.status >= 200 && r.status < 300) || r.status == 304) {
+                return tag(.droppedStatus, out)
+            }
         }
         guard r.path.count > 0 else { return tag(.droppedNoPage, out) }
         let path = line.bytes(r.path)
-        let isRobotsTxt = cleaning.dropRobotsTxtFetchers && path.count == 11 && path.elementsEqual(Self.robotsTxt)
         // Most hits are resources: drop them before any per-visitor work.
         if !isRobotsTxt && cleaning.dropStatic && isStatic(path) { return tag(.droppedStatic, out) }
         guard let parts = visitorKeyParts(r) else { return tag(.droppedNoPage, out) }
         key = parts
+        order = r.order
+        if givenSessions {
+            guard r.session.count > 0 else { return tag(.droppedNoPage, out) }
+            let session = line.bytes(r.session)
+            groupHash = hashBytes(session.baseAddress!, session.count)
+        }
         if cleaning.dropRobotAgents && r.userAgent.count > 0 && robots.isRobot(line.bytes(r.userAgent)) {
             return write(.robotAgent, r.epochMillis, .none, out, line: line)
         }
@@ -68,7 +84,7 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
         // Most paths are their own page name: then the name is copied from the line, not built.
         let query = r.query.count > 0 ? line.bytes(r.query) : nil
         let pageIsPath = namer.leavesUnchanged(path: path, query: query)
-        if !pageIsPath && makePage(path: path, query: query, into: &page) { tag(.mapLimit, out) }
+        if !pageIsPath && makePage(path: path, query: query, into: &page) { limitTag(out) }
         var referrerKind = Hit.ReferrerKind.none
         var referrer = UnsafeBufferPointer<UInt8>(start: emptyBytePointer, count: 0)
         var referrerPage: [UInt8] = []
@@ -84,7 +100,7 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
                 if namer.leavesUnchanged(path: refPath, query: refQuery) {
                     referrerPageInLine = refPath
                 } else if makePage(path: refPath, query: refQuery, into: &referrerPage) {
-                    tag(.mapLimit, out)
+                    limitTag(out)
                 }
                 referrerKind = .internalPage
             } else {
@@ -105,6 +121,15 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
         }
     }
 
+    /// A mapping rule hit PCRE2's match limit: the tag and the rule's number.
+    private func limitTag(_ out: ByteBuffer) {
+        out.reserve(2) { p in
+            p[0] = Tag.mapLimit.rawValue
+            p[1] = UInt8(clamping: namer.lastLimitRule)
+            return 2
+        }
+    }
+
     private func tag(_ t: Tag, _ out: ByteBuffer) {
         out.reserve(1) { p in
             p[0] = t.rawValue
@@ -112,30 +137,45 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
         }
     }
 
-    /// tag u8, time i64, referrer kind u8, visitor hash u64, lengths u32 x4, then visitor, page,
-    /// referrer and user bytes. The visitor key is written straight from the line and hashed where it lies.
+    /// tag u8, time i64, referrer kind u8, visitor hash u64, lengths u32 x4, order i64, then visitor,
+    /// page, referrer and user bytes. The visitor key is written straight from the line and hashed where it lies.
+    static let headerSize = 42
+
     private func write(_ t: Tag, _ time: Int64, _ referrerKind: Hit.ReferrerKind, _ out: ByteBuffer, line: LineBuffer,
                        page: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: emptyBytePointer, count: 0),
                        referrer: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: emptyBytePointer, count: 0),
                        campaign: Bool = false,
                        user: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: emptyBytePointer, count: 0)) {
+        let order = self.order
+        let groupHash = self.groupHash
         let first = line.bytes(key.first)
         let second = key.second.map { line.bytes($0) }
         let keyCount = first.count + (second.map { 1 + $0.count } ?? 0)
-        let total = 1 + 8 + 1 + 8 + 16 + keyCount + page.count + referrer.count + user.count
+        let total = Self.headerSize + keyCount + page.count + referrer.count + user.count + 4 * Self.marker.count
         out.reserve(total) { p in
             let raw = UnsafeMutableRawPointer(p)
             p[0] = t.rawValue
             raw.storeBytes(of: time, toByteOffset: 1, as: Int64.self)
             p[9] = referrerKind.rawValue | (campaign ? 0x80 : 0)
-            raw.storeBytes(of: UInt32(keyCount), toByteOffset: 18, as: UInt32.self)
-            raw.storeBytes(of: UInt32(page.count), toByteOffset: 22, as: UInt32.self)
-            raw.storeBytes(of: UInt32(referrer.count), toByteOffset: 26, as: UInt32.self)
-            raw.storeBytes(of: UInt32(user.count), toByteOffset: 30, as: UInt32.self)
-            var at = 34
+            raw.storeBytes(of: order, toByteOffset: 34, as: Int64.self)
+            var at = Self.headerSize
             func put(_ b: UnsafeBufferPointer<UInt8>) {
                 if b.count > 0 { (p + at).update(from: b.baseAddress!, count: b.count) }
                 at += b.count
+            }
+            /// A name longer than `maxNameBytes` is cut (at a UTF-8 boundary) and marked: names are
+            /// kept per page and per session, so their length must not grow memory without bound.
+            func putName(_ b: UnsafeBufferPointer<UInt8>, lengthAt offset: Int) {
+                let start = at
+                if b.count <= Self.maxNameBytes {
+                    put(b)
+                } else {
+                    var n = Self.maxNameBytes - Self.marker.count
+                    while n > 0 && b[n] & 0xC0 == 0x80 { n -= 1 }
+                    put(UnsafeBufferPointer(rebasing: b[..<n]))
+                    Self.marker.withUnsafeBufferPointer { put($0) }
+                }
+                raw.storeBytes(of: UInt32(at - start), toByteOffset: offset, as: UInt32.self)
             }
             put(first)
             if let second {
@@ -143,13 +183,25 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
                 at += 1
                 put(second)
             }
-            raw.storeBytes(of: hashBytes(p + 34, keyCount), toByteOffset: 10, as: UInt64.self)
-            put(page)
-            put(referrer)
-            put(user)
-            return total
+            // Given sessions: hits are grouped by the log's session id (the visitor key is kept as the visitor).
+            // The hash covers the whole key; only the copy kept for display is cut.
+            raw.storeBytes(of: groupHash ?? hashBytes(p + Self.headerSize, keyCount), toByteOffset: 10, as: UInt64.self)
+            if keyCount > Self.maxNameBytes {
+                at = Self.headerSize + Self.maxNameBytes - Self.marker.count
+                while at > Self.headerSize && p[at] & 0xC0 == 0x80 { at -= 1 }
+                Self.marker.withUnsafeBufferPointer { put($0) }
+            }
+            raw.storeBytes(of: UInt32(at - Self.headerSize), toByteOffset: 18, as: UInt32.self)
+            putName(page, lengthAt: 22)
+            putName(referrer, lengthAt: 26)
+            putName(user, lengthAt: 30)
+            return at
         }
     }
+
+    /// Longest page name, referrer, user or visitor key kept, in bytes (longer ones end in `marker`).
+    static let maxNameBytes = 1024
+    static let marker: [UInt8] = Array("...".utf8)
 
     private static let robotsTxt: [UInt8] = Array("/robots.txt".utf8)
 
@@ -246,7 +298,11 @@ extension HitChunk {
                 case .droppedStatus: chunk.counts.droppedStatus += 1; at += 1; continue
                 case .droppedStatic: chunk.counts.droppedStatic += 1; at += 1; continue
                 case .droppedNoPage: chunk.counts.droppedNoPage += 1; at += 1; continue
-                case .mapLimit: chunk.counts.mapLimitHits += 1; at += 1; continue
+                case .mapLimit:
+                    chunk.counts.mapLimitHits += 1
+                    chunk.counts.mapLimitRule = min(chunk.counts.mapLimitRule, Int(b[at + 1]))
+                    at += 2
+                    continue
                 case .pageView, .robotAgent, .robotsTxt: break
                 }
                 let time = raw.loadUnaligned(fromByteOffset: at + 1, as: Int64.self)
@@ -257,13 +313,15 @@ extension HitChunk {
                 let pageLength = Int(raw.loadUnaligned(fromByteOffset: at + 22, as: UInt32.self))
                 let referrerLength = Int(raw.loadUnaligned(fromByteOffset: at + 26, as: UInt32.self))
                 let userLength = Int(raw.loadUnaligned(fromByteOffset: at + 30, as: UInt32.self))
-                let k = Int32(at + 34)
+                let order = raw.loadUnaligned(fromByteOffset: at + 34, as: Int64.self)
+                let k = Int32(at + HitEncoder.headerSize)
                 let p = k + Int32(keyLength)
                 let r = p + Int32(pageLength)
                 let u = r + Int32(referrerLength)
                 let kind: Hit.Kind = tag == .pageView ? .pageView : tag == .robotAgent ? .robotAgent : .robotsTxt
                 chunk.hits.append(Hit(time: time, kind: kind, referrerKind: referrerKind, visitorHash: hash,
-                                      visitor: k ..< p, page: p ..< r, referrer: r ..< u, user: u ..< u + Int32(userLength), campaign: campaign))
+                                      visitor: k ..< p, page: p ..< r, referrer: r ..< u, user: u ..< u + Int32(userLength), campaign: campaign,
+                                      sequence: Int(truncatingIfNeeded: order)))
                 at = Int(u) + userLength
             }
         }

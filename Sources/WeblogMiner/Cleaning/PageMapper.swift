@@ -71,6 +71,9 @@ public final class PageMapper: @unchecked Sendable {
 
     public enum Outcome { case unchanged, mapped, limitExceeded }
 
+    /// The rule that last hit the match limit (for the warning that names it).
+    public private(set) var lastLimitRule = 0
+
     /// Maps `page` in place by the first matching rule.
     public func map(_ page: inout [UInt8]) -> Outcome {
         for (k, code) in codes.enumerated() {
@@ -89,7 +92,10 @@ public final class PageMapper: @unchecked Sendable {
                 output = [UInt8](repeating: 0, count: outLength + 1)
                 return map(&page)
             }
-            if rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT { return .limitExceeded }
+            if rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT {
+                lastLimitRule = k
+                return .limitExceeded
+            }
             if rc > 0 {
                 page = Array(output[0 ..< outLength])
                 return .mapped

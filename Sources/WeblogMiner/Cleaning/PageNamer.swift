@@ -31,6 +31,9 @@ public struct PageNamer {
         return false
     }
 
+    /// The mapping rule that last hit PCRE2's match limit.
+    var lastLimitRule: Int { mapper?.lastLimitRule ?? 0 }
+
     /// Whether `name(path:query:)` would give `path` itself (no mapping rules, nothing to normalise,
     /// no kept query parameter): the caller can then use the path as it is.
     @inline(__always)

@@ -1,27 +1,33 @@
 /// Process exit statuses, following BSD sysexits(3) so cron wrappers can tell failures apart.
 public enum ExitStatus: Int32, Sendable, Comparable {
     case ok = 0
-    /// Bad command line (wrong option, invalid pattern or format string).
+    /// Bad command line (wrong option, out-of-range value, invalid pattern or format string).
     case usage = 64
     /// Input data was wrong: reject ratio exceeded, truncated or corrupt compressed input.
     case dataError = 65
     /// An input file could not be opened.
     case noInput = 66
-    /// An output file could not be created.
+    /// The input was read but holds too little to train a model on (e.g. too few conversions).
+    case notEnoughData = 69
+    /// An output file could not be created, or `--out` names something the tool will not replace.
     case cannotCreate = 73
-    /// A read or write failed midway.
+    /// A read or write failed midway (disk full included).
     case ioError = 74
+    /// `run`: another run holds the lock on the same state (try again later).
+    case lockHeld = 75
 
     /// Precedence when several problems happen in one run: the most severe wins
-    /// (I/O error > cannot create output > missing input > data error > usage > ok).
+    /// (lock held > I/O error > cannot create output > missing input > not enough data > data error > usage > ok).
     private var severity: Int {
         switch self {
         case .ok: 0
         case .usage: 1
         case .dataError: 2
-        case .noInput: 3
-        case .cannotCreate: 4
-        case .ioError: 5
+        case .notEnoughData: 3
+        case .noInput: 4
+        case .cannotCreate: 5
+        case .ioError: 6
+        case .lockHeld: 7
         }
     }
 
@@ -30,10 +36,12 @@ public enum ExitStatus: Int32, Sendable, Comparable {
     public static let helpText = """
         EXIT STATUS
           0   success
-          64  usage error (bad option, format string or pattern)
+          64  usage error (bad option or option value, format string or pattern)
           65  data error: too many malformed lines (--max-reject-ratio), or a truncated/corrupt .gz
           66  an input file could not be opened (the others are still processed)
-          73  an output file could not be created
-          74  I/O error while reading or writing
+          69  not enough data to train on (prospects: too few conversions to learn from)
+          73  an output file could not be created, or run --out names something that is not a results directory
+          74  I/O error while reading or writing (disk full included)
+          75  run: another run holds the lock on the state
         """
 }

@@ -8,8 +8,8 @@ public final class VisitorHistory {
         /// Observed page views (ids in the session page table) and their times.
         public var pages: [Int32]
         public var times: [Int64]
-        /// Dwell seconds of each view; -1 for the last view (censored).
-        public var dwell: [Int32]
+        /// Dwell of each view in seconds (to the millisecond); -1 for the last view (censored).
+        public var dwell: [Double]
         public var channel: EntryChannel
         public var user: String?
         public var severalUsers: Bool
@@ -29,15 +29,24 @@ public final class VisitorHistory {
 
     public init() {}
 
+    /// Forgets every session (the input is read again in time order).
+    public func reset() {
+        visitors = []
+        index = [:]
+        firstTime = .max
+        lastTime = .min
+    }
+
     /// `userAgent`: taken from an `ip ua` visitor key when the key has that shape.
     public func add(_ session: Session) {
         let observed = session.views.filter { !$0.inferred }
         guard let first = observed.first, let last = observed.last else { return }
         let key = String(decoding: session.visitor, as: UTF8.self)
         let dwellMillis = session.dwellMillis
-        var dwell: [Int32] = []
+        var dwell: [Double] = []
         for (i, v) in session.views.enumerated() where !v.inferred {
-            dwell.append(dwellMillis[i].map { Int32(clamping: $0 / 1000) } ?? -1)
+            // Milliseconds kept (as `pages` does): whole seconds made `dwell` medians differ from `pages`.
+            dwell.append(dwellMillis[i].map { Double($0) / 1000 } ?? -1)
         }
         let summary = SessionSummary(
             start: first.time, end: last.time, pages: observed.map(\.page), times: observed.map(\.time), dwell: dwell,

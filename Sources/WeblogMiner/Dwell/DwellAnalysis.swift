@@ -60,7 +60,7 @@ public struct DwellAnalysis {
             let fit = WeibullFit.fit(observed: sorted.filter { $0 > 0 })
             table.append([
                 .text(name(p)), .int(t.views), .int(t.dwell.count), .int(t.views - t.dwell.count),
-                median.map { .real($0) } ?? .null, t.dwell.isEmpty ? .null : .real(LinkAnalysis.round4(t.dwell.reduce(0, +) / Double(t.dwell.count))),
+                median.map { .real(LinkAnalysis.round4($0)) } ?? .null, t.dwell.isEmpty ? .null : .real(LinkAnalysis.round4(t.dwell.reduce(0, +) / Double(t.dwell.count))),
                 fit.map { .real(LinkAnalysis.round4($0.shape)) } ?? .null, fit.map { .real(LinkAnalysis.round4($0.scale)) } ?? .null,
                 fit.map { .real(LinkAnalysis.round4($0.median)) } ?? .null, .real(LinkAnalysis.round4(Double(t.exits) / Double(t.views))),
             ])

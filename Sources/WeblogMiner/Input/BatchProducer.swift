@@ -10,6 +10,8 @@ final class BatchProducer: @unchecked Sendable {
     let numberLines: Bool
     /// Picks the parser of a file from its first batch.
     let chooseParser: @Sendable (LineBatch) -> FileParser?
+    /// Leave a last line without its newline unread (nightly runs: it is read whole next time).
+    var holdBackPartialLastLine = false
     /// Total compressed bytes read so far, for progress display (read racily; only informative).
     nonisolated(unsafe) var bytesRead: Int64 = 0
 
@@ -114,6 +116,12 @@ final class BatchProducer: @unchecked Sendable {
                     batch.count = complete
                     if complete > 0 { emit(batch) } else { producer.pool.push(batch) }
                     rejectLine(.truncatedLine)
+                } else if endsInsideLine && producer.holdBackPartialLastLine && !producer.inputs[index].isStandardInput {
+                    // The server may be writing this line right now: it is read, whole, next time.
+                    let complete = lastNewline(in: batch).map { $0 + 1 } ?? 0
+                    batch.count = complete
+                    if complete > 0 { emit(batch) } else { producer.pool.push(batch) }
+                    producer.send(.heldBackLine(index: index))
                 } else {
                     emit(batch)
                 }

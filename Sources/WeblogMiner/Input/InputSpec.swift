@@ -21,7 +21,13 @@ public struct InputSpec: Sendable, Hashable {
 
     /// Opens the input for reading. Throws `InputError.cannotOpen` with errno.
     func open() throws(InputError) -> Int32 {
-        if isStandardInput { return 0 }
+        if isStandardInput {
+            // Someone typing at a terminal, perhaps by mistake: say what is happening.
+            if isatty(0) != 0 {
+                Diagnostics.noteOnce(key: "stdin-terminal", "reading log lines from standard input (Ctrl-D to end); give files to read them instead")
+            }
+            return 0
+        }
         let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw .cannotOpen(path: displayName, errno: errno) }
         var info = stat()
@@ -31,6 +37,9 @@ public struct InputSpec: Sendable, Hashable {
         }
         return fd
     }
+
+    /// A regular file: it can be read a second time (standard input and pipes cannot).
+    public var isRereadable: Bool { regularFileSize != nil }
 
     /// Size in bytes for regular files (used for progress), nil otherwise.
     var regularFileSize: Int64? {

@@ -79,6 +79,12 @@ final class LineBatch: @unchecked Sendable {
             record = LogRecord()
             switch parser.parse(line, into: &record) {
             case .record:
+                if record.epochMillis != LogRecord.noTime && !PlausibleTime.contains(record.epochMillis) {
+                    // A bogus stamp (a clock far in the future, a date read as epoch seconds) would move
+                    // time for every later hit: it is left out with its file and line instead.
+                    rejects.append(RejectedLine(lineIndex: lineIndex, reason: .badTime, start: start, length: Int32(length)))
+                    continue
+                }
                 recordCount += 1
                 if formatting {
                     formatter.format(record, line: line, fileIndex: fileIndex, lineNumber: firstLineNumber + Int(lineIndex), into: output)
@@ -133,6 +139,8 @@ enum IngestEvent: @unchecked Sendable {
     case batch(LineBatch)
     /// A line that could not be handed over whole (too long, or cut off by a damaged stream).
     case rejectLine(index: Int, reason: RejectReason)
+    /// The file ended inside a line that was left unread (`IngestOptions.holdBackPartialLastLine`).
+    case heldBackLine(index: Int)
     case endFile(index: Int, outcome: InputOutcome, compressedBytes: Int64, wasGzip: Bool)
     case cannotOpen(index: Int, InputError)
     case finished

@@ -23,8 +23,9 @@ public enum OutputError: Error, Sendable {
 }
 
 /// A buffered writer on a file descriptor. Output files are written to a temporary name beside the
-/// target and renamed into place by `commit()`, so readers never see half a file; stdout, devices and
-/// FIFOs are written directly.
+/// target (`.NAME.tmp-PID`, mode 0644 less the umask) and renamed into place by `commit()`, so readers
+/// never see half a file; a temporary left by a killed writer is removed by the next writer of that
+/// name. Stdout, devices and FIFOs are written directly.
 public final class OutputStream {
     private let fd: Int32
     private let displayName: String
@@ -47,10 +48,11 @@ public final class OutputStream {
             if fd < 0 { throw .cannotCreate(path: path, errno: errno) }
             return OutputStream(fd: fd, name: path)
         }
-        let directory = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-        let base = path.split(separator: "/").last.map(String.init) ?? path
-        let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(base).tmp-\(getpid())"
-        let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        // `.NAME.tmp-PID` beside the target; those of writers that were killed are removed first.
+        let (directory, base) = Leftovers.split(path)
+        Leftovers.removeStale(in: directory, prefix: ".\(base).tmp-")
+        let temporary = directory + "/" + ".\(base).tmp-\(getpid())"
+        let fd = Glibc.open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
         if fd < 0 { throw .cannotCreate(path: path, errno: errno) }
         let stream = OutputStream(fd: fd, name: path)
         stream.temporaryPath = temporary
@@ -138,12 +140,27 @@ public final class OutputStream {
         used = 0
     }
 
+    /// Bytes that have left the buffer.
+    private var written = 0
+
+    /// Forgets everything written so far, when that is still possible: nothing has left the buffer,
+    /// or the output is a temporary file of ours (truncated). False for a pipe or terminal already written to.
+    public func rewind() -> Bool {
+        if written > 0 {
+            guard temporaryPath != nil, ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else { return false }
+            written = 0
+        }
+        used = 0
+        return true
+    }
+
     private func writeAll(_ p: UnsafeRawPointer, _ count: Int) throws(OutputError) {
         var done = 0
         while done < count {
             let n = Glibc.write(fd, p + done, count - done)
             if n >= 0 {
                 done += n
+                written += n
                 continue
             }
             if errno == EINTR { continue }

@@ -58,7 +58,7 @@ public final class DelimitedParser: LineParser {
         let n = min(starts.count, columns.count)
         for c in 0 ..< n {
             guard let role = columns[c] else { continue }
-            if let reason = FieldMapping.assign(role, p, starts[c], ends[c], into: &record) { return .reject(reason) }
+            if let reason = FieldMapping.assign(role, p, starts[c], ends[c], into: &record, timeFormat: mapping.timeFormat) { return .reject(reason) }
         }
         if record.epochMillis == LogRecord.noTime {
             return starts.count < columns.count && columns[starts.count...].contains(.time) ? .reject(.formatMismatch) : .reject(.missingTime)

@@ -10,12 +10,16 @@ public enum FieldRole: String, CaseIterable, Sendable {
     case durationMicros = "duration_us"
     case request
     case source
+    /// Position of the hit within its session or day (a step number, a millisecond offset): orders
+    /// hits whose times are equal, e.g. exports that give only a date.
+    case order
 
     /// Column/key names recognised without a `--field` option, best first (compared case-insensitively).
     /// Our own `parse` output uses the first name of each role, so it reads back without options.
     public var synonyms: [String] {
         switch self {
-        case .time: ["time", "timestamp", "@timestamp", "ts", "datetime", "date_time", "event_time", "eventtime", "epoch", "time_local"]
+        case .time: ["time", "timestamp", "@timestamp", "ts", "datetime", "date_time", "event_time", "eventtime", "epoch", "time_local",
+                     "eventdate", "event_date", "date"]
         case .client: ["client", "ip", "client_ip", "clientip", "remote_addr", "remote_host", "host", "c-ip"]
         case .user: ["user", "remote_user", "username", "user_name", "user_id", "userid"]
         case .visitor: ["visitor", "visitor_id", "visitorid", "cookie", "cookie_id", "client_id", "device_id", "uid"]
@@ -35,6 +39,7 @@ public enum FieldRole: String, CaseIterable, Sendable {
         case .durationMicros: ["duration_us", "duration_micros"]
         case .request: ["request"]
         case .source: ["source"]
+        case .order: ["order", "step", "seq", "sequence", "position", "timeframe", "step_number"]
         }
     }
 
@@ -46,6 +51,8 @@ public enum FieldRole: String, CaseIterable, Sendable {
 public struct FieldMapping: Sendable {
     /// Explicit choices: role -> column name (or 1-based column number when the input has no header).
     public var explicit: [FieldRole: String] = [:]
+    /// `--time-format`: how the time column is read (nil: the built-in forms).
+    public var timeFormat: TimeFormat? = nil
 
     public init() {}
 
@@ -112,16 +119,26 @@ public struct FieldMapping: Sendable {
 
     /// Stores a value in the record according to its role; returns the reason if the value is unusable.
     @inline(__always)
-    static func assign(_ role: FieldRole, _ p: UnsafeMutablePointer<UInt8>, _ start: Int, _ end: Int, into record: inout LogRecord) -> RejectReason? {
+    static func assign(_ role: FieldRole, _ p: UnsafeMutablePointer<UInt8>, _ start: Int, _ end: Int, into record: inout LogRecord,
+                       timeFormat: TimeFormat? = nil) -> RejectReason? {
         if end <= start { return nil }
         let isDash = end - start == 1 && p[start] == FieldDecoding.dash
         switch role {
         case .time:
+            if let timeFormat {
+                guard let t = timeFormat.parse(p, start, end) else { return .badTime }
+                record.epochMillis = t
+                return nil
+            }
             guard let t = Timestamps.parseAny(p, start, end) else { return .badTime }
             record.epochMillis = t
+        case .order:
+            if isDash { return nil }
+            guard let v = FieldDecoding.integer(p, start, end) else { return .badNumber }
+            record.order = v
         case .client: record.client = FieldDecoding.text(p, start, end)
-        case .user: record.user = FieldDecoding.text(p, start, end)
-        case .visitor: record.visitor = FieldDecoding.text(p, start, end)
+        case .user: if !isMissingMarker(p, start, end) { record.user = FieldDecoding.text(p, start, end) }
+        case .visitor: if !isMissingMarker(p, start, end) { record.visitor = FieldDecoding.text(p, start, end) }
         case .session: record.session = FieldDecoding.text(p, start, end)
         case .method: record.method = FieldDecoding.text(p, start, end)
         case .proto: record.proto = FieldDecoding.text(p, start, end)
@@ -161,6 +178,14 @@ public struct FieldMapping: Sendable {
             record.durationMicros = v
         }
         return nil
+    }
+
+    /// `NA`, `null`, `None`: how exports write an absent user (DIGINETICA's `user_id` is mostly `NA`).
+    private static func isMissingMarker(_ p: UnsafeMutablePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        let n = end - start
+        guard n == 2 || n == 4 else { return false }
+        let lower = (0 ..< n).map { p[start + $0] | 0x20 }
+        return lower == [110, 97] || lower == [110, 117, 108, 108] || lower == [110, 111, 110, 101]
     }
 
     /// Index after `http://` or `https://`, if the value starts with one.

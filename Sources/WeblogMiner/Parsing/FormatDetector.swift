@@ -38,7 +38,7 @@ public enum FormatDetector {
         return nil
     }
 
-    /// A header line naming a time column, split by the most frequent of tab, comma, semicolon, pipe.
+    /// A header line naming a time column (or, without a header, a time column given with --field), split by the most frequent of tab, comma, semicolon, pipe.
     static func detectDelimited(header: [UInt8], configuration: ParserConfiguration) -> DelimitedParser? {
         let candidates: [UInt8] = configuration.delimiter.map { [$0] } ?? [9, UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "|")]
         guard let delimiter = candidates.max(by: { a, b in header.count(where: { $0 == a }) < header.count(where: { $0 == b }) }),
@@ -48,7 +48,8 @@ public enum FormatDetector {
         var copy = header
         var record = LogRecord()
         _ = copy.withUnsafeMutableBufferPointer { parser.parse($0, into: &record) }
-        guard configuration.hasHeader, parser.columnRoles.contains(.time) else { return nil }
+        // With a header, it must name a time column; without one (--no-header), --field time=N must.
+        guard configuration.hasHeader ? parser.columnRoles.contains(.time) : configuration.mapping.explicit[.time] != nil else { return nil }
         // A fresh parser: the caller feeds it the header line again.
         return DelimitedParser(delimiter: delimiter, hasHeader: configuration.hasHeader, mapping: configuration.mapping)
     }

@@ -65,7 +65,7 @@ public final class JSONLinesParser: LineParser {
         }
         // Assign after the whole object is read, so the best-ranked key for each role wins.
         for item in pending where isBest(item) {
-            if let reason = FieldMapping.assign(item.role, p, item.start, item.end, into: &record) { return .reject(reason) }
+            if let reason = FieldMapping.assign(item.role, p, item.start, item.end, into: &record, timeFormat: mapping.timeFormat) { return .reject(reason) }
         }
         return record.epochMillis == LogRecord.noTime ? .reject(.missingTime) : .record
     }

@@ -50,6 +50,8 @@ public struct LogRecord: Sendable {
     public var origin = FieldRef.absent
 
     public static let noTime = Int64.min
+    /// The order column of click exports (0 when there is none): ties of equal times are put in this order.
+    public var order: Int64 = 0
 
     public init() {}
 
@@ -122,7 +124,7 @@ public enum RejectReason: String, CaseIterable, Sendable, Comparable {
     public var explanation: String {
         switch self {
         case .formatMismatch: "line does not have the layout of the log format"
-        case .badTime: "timestamp could not be read"
+        case .badTime: "timestamp unreadable or implausible (before 1990 or after tomorrow)"
         case .missingTime: "no timestamp field"
         case .badStatus: "status is not a number"
         case .badNumber: "bytes or duration is not a number"

@@ -28,57 +28,77 @@ public enum PatternWriter {
 
     static func spmfNumber(_ db: SequenceDatabase, _ item: Int32) -> Int { db.spmfNumbers?[Int(item)] ?? Int(item) + 1 }
 
+    /// The order of pattern output: by support (highest first), then by length, then by the items.
+    static func precedes<C: Collection<Int32>>(_ a: C, _ aSupport: Int, _ b: C, _ bSupport: Int) -> Bool {
+        aSupport != bSupport ? aSupport > bSupport : a.count != b.count ? a.count < b.count : a.lexicographicallyPrecedes(b)
+    }
+
+    /// The order of rule output: by confidence (highest first), then by support, then by the pages.
+    static func precedes<C: Collection<Int32>>(rule a: C, _ aSupport: Int, _ aAntecedentSupport: Int, _ b: C, _ bSupport: Int, _ bAntecedentSupport: Int) -> Bool {
+        let ca = Double(aSupport) / Double(aAntecedentSupport), cb = Double(bSupport) / Double(bAntecedentSupport)
+        return ca != cb ? ca > cb : aSupport != bSupport ? aSupport > bSupport : a.lexicographicallyPrecedes(b)
+    }
+
     /// Sorted by support (highest first), then by length, then by the items.
     public static func sorted(_ patterns: [SequentialPattern]) -> [SequentialPattern] {
-        patterns.sorted { a, b in
-            a.support != b.support ? a.support > b.support : a.items.count != b.items.count ? a.items.count < b.items.count : a.items.lexicographicallyPrecedes(b.items)
-        }
+        patterns.sorted { precedes($0.items, $0.support, $1.items, $1.support) }
     }
 
     public static func write(_ patterns: [SequentialPattern], db: SequenceDatabase, format: PatternOutputFormat, to out: OutputStream) throws(OutputError) {
-        let n = Double(max(1, db.count))
-        switch format {
-        case .tsv:
-            try out.write(patternColumns.map(\.name).joined(separator: "\t") + "\n")
-            for p in sorted(patterns) {
-                let pattern = tsvEscape(p.items.map { token(db, $0) }.joined(separator: " "))
-                try out.write("\(pattern)\t\(p.support)\t\(String(format4: Double(p.support) / n))\t\(p.items.count)\n")
-            }
-        case .jsonl:
-            for p in sorted(patterns) {
-                let names = p.items.map { jsonQuote(db.names[Int($0)]) }.joined(separator: ",")
-                try out.write("{\"pattern\":[\(names)],\"support\":\(p.support),\"relative_support\":\(String(format4: Double(p.support) / n)),\"length\":\(p.items.count)}\n")
-            }
-        case .spmf:
-            try writeItemNames(db, to: out)
-            for p in sorted(patterns) {
-                try out.write(p.items.map { "\(spmfNumber(db, $0)) -1" }.joined(separator: " ") + " #SUP: \(p.support)\n")
-            }
-        }
+        try writePatternHeader(db: db, format: format, to: out)
+        for p in sorted(patterns) { try writePattern(p.items, support: p.support, db: db, format: format, to: out) }
         try out.commit()
     }
 
     public static func write(_ rules: [SequentialRule], db: SequenceDatabase, format: PatternOutputFormat, to out: OutputStream) throws(OutputError) {
+        try writeRuleHeader(db: db, format: format, to: out)
+        for r in rules { try writeRule(r.antecedent, r.consequent, support: r.support, antecedentSupport: r.antecedentSupport, confidence: r.confidence, lift: r.lift, db: db, format: format, to: out) }
+        try out.commit()
+    }
+
+    static func writePatternHeader(db: SequenceDatabase, format: PatternOutputFormat, to out: OutputStream) throws(OutputError) {
+        switch format {
+        case .tsv: try out.write(patternColumns.map(\.name).joined(separator: "\t") + "\n")
+        case .jsonl: break
+        case .spmf: try writeItemNames(db, to: out)
+        }
+    }
+
+    static func writePattern<C: Collection<Int32>>(_ items: C, support: Int, db: SequenceDatabase, format: PatternOutputFormat, to out: OutputStream) throws(OutputError) {
+        let n = Double(max(1, db.count))
         switch format {
         case .tsv:
-            try out.write(ruleColumns.map(\.name).joined(separator: "\t") + "\n")
-            for r in rules {
-                let a = tsvEscape(r.antecedent.map { token(db, $0) }.joined(separator: " "))
-                try out.write("\(a)\t\(tsvEscape(token(db, r.consequent)))\t\(r.support)\t\(r.antecedentSupport)\t\(String(format4: r.confidence))\t\(String(format4: r.lift))\n")
-            }
+            let pattern = tsvEscape(items.map { token(db, $0) }.joined(separator: " "))
+            try out.write("\(pattern)\t\(support)\t\(String(format4: Double(support) / n))\t\(items.count)\n")
         case .jsonl:
-            for r in rules {
-                let a = r.antecedent.map { jsonQuote(db.names[Int($0)]) }.joined(separator: ",")
-                try out.write("{\"antecedent\":[\(a)],\"consequent\":\(jsonQuote(db.names[Int(r.consequent)])),\"support\":\(r.support),\"antecedent_support\":\(r.antecedentSupport),\"confidence\":\(String(format4: r.confidence)),\"lift\":\(String(format4: r.lift))}\n")
-            }
+            let names = items.map { jsonQuote(db.names[Int($0)]) }.joined(separator: ",")
+            try out.write("{\"pattern\":[\(names)],\"support\":\(support),\"relative_support\":\(String(format4: Double(support) / n)),\"length\":\(items.count)}\n")
         case .spmf:
-            try writeItemNames(db, to: out)
-            for r in rules {
-                let a = r.antecedent.map { "\(spmfNumber(db, $0))" }.joined(separator: ",")
-                try out.write("\(a) ==> \(spmfNumber(db, r.consequent)) #SUP: \(r.support) #CONF: \(String(format4: r.confidence))\n")
-            }
+            try out.write(items.map { "\(spmfNumber(db, $0)) -1" }.joined(separator: " ") + " #SUP: \(support)\n")
         }
-        try out.commit()
+    }
+
+    static func writeRuleHeader(db: SequenceDatabase, format: PatternOutputFormat, to out: OutputStream) throws(OutputError) {
+        switch format {
+        case .tsv: try out.write(ruleColumns.map(\.name).joined(separator: "\t") + "\n")
+        case .jsonl: break
+        case .spmf: try writeItemNames(db, to: out)
+        }
+    }
+
+    static func writeRule<C: Collection<Int32>>(_ antecedent: C, _ consequent: Int32, support: Int, antecedentSupport: Int, confidence: Double, lift: Double,
+                                                db: SequenceDatabase, format: PatternOutputFormat, to out: OutputStream) throws(OutputError) {
+        switch format {
+        case .tsv:
+            let a = tsvEscape(antecedent.map { token(db, $0) }.joined(separator: " "))
+            try out.write("\(a)\t\(tsvEscape(token(db, consequent)))\t\(support)\t\(antecedentSupport)\t\(String(format4: confidence))\t\(String(format4: lift))\n")
+        case .jsonl:
+            let a = antecedent.map { jsonQuote(db.names[Int($0)]) }.joined(separator: ",")
+            try out.write("{\"antecedent\":[\(a)],\"consequent\":\(jsonQuote(db.names[Int(consequent)])),\"support\":\(support),\"antecedent_support\":\(antecedentSupport),\"confidence\":\(String(format4: confidence)),\"lift\":\(String(format4: lift))}\n")
+        case .spmf:
+            let a = antecedent.map { "\(spmfNumber(db, $0))" }.joined(separator: ",")
+            try out.write("\(a) ==> \(spmfNumber(db, consequent)) #SUP: \(support) #CONF: \(String(format4: confidence))\n")
+        }
     }
 
     /// Names for SPMF numbers, when they are not just the numbers themselves.

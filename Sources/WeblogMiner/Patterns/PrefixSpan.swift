@@ -9,6 +9,33 @@ public struct SequentialPattern: Sendable, Hashable {
     }
 }
 
+/// A pattern as the search finds it: with the support of its prefix (the pattern without its last
+/// item; 0 for a single item), which is what a next-page rule needs.
+public struct FoundPattern: Sendable {
+    public var pattern: SequentialPattern
+    public var prefixSupport: Int
+}
+
+/// What a search did: the threshold finally used, and whether --top-k or the pattern cap raised it.
+public struct MiningOutcome: Sendable, Equatable {
+    /// The support asked for.
+    public var requestedSupport: Int
+    /// The support the delivered patterns have at least (raised by --top-k or `maxPatterns`).
+    public var usedSupport: Int
+    /// Patterns handed to the sink.
+    public var delivered: Int
+    /// `maxPatterns` was exceeded at `requestedSupport`: more than that many patterns exist there.
+    public var capped: Bool
+    /// The sink asked to stop: the delivered patterns are not all of them.
+    public var stopped: Bool
+
+    /// What the cap did, for the user: nil when it did not act.
+    public func capNote(_ cap: Int?, option: String) -> String? {
+        guard capped, let cap else { return nil }
+        return "patterns: more than \(HTMLReport.grouped(cap)) at support \(requestedSupport); kept \(HTMLReport.grouped(delivered)) at support \(usedSupport) (\(option) \(HTMLReport.grouped(cap)))"
+    }
+}
+
 /// Options shared by the pattern miners.
 public struct PatternOptions: Sendable {
     /// Minimum number of sequences that must contain a pattern.
@@ -19,18 +46,28 @@ public struct PatternOptions: Sendable {
     public var maxGap: Int? = nil
     /// Keep only the k patterns of highest support (the threshold rises as mining proceeds).
     public var topK: Int? = nil
+    /// Keep at most this many patterns: the support is raised, during the search, to the smallest
+    /// value at which no more than this many patterns remain (no ties kept beyond the cap). This
+    /// bounds time and memory as well as output: the search prunes below the rising threshold.
+    public var maxPatterns: Int? = nil
     public var threads = IngestOptions.defaultParseThreads
 
     public init() {}
 
     /// `--min-support` as a count (`120`) or a share (`5%`, `0.05`): absolute = ceil(p x N).
+    /// nil for anything else, including 0, 0%, negative values, shares above 100% and NaN.
     public static func absoluteSupport(_ text: String, sequences: Int) -> Int? {
-        if text.hasSuffix("%"), let p = Double(text.dropLast()), p >= 0, p <= 100 {
+        if text.hasSuffix("%"), let p = Double(text.dropLast()), p > 0, p <= 100 {
             return max(1, Int((p / 100 * Double(sequences) - 1e-9).rounded(.up)))
         }
         if let n = Int(text), n >= 1 { return n }
         if let p = Double(text), p > 0, p < 1 { return max(1, Int((p * Double(sequences) - 1e-9).rounded(.up))) }
         return nil
+    }
+
+    /// The usage message for a `--min-support` value `absoluteSupport` refuses.
+    public static func supportError(_ text: String) -> String {
+        "--min-support '\(text)' must be a count of at least 1 (120), a share above 0% and at most 100% (5%), or a fraction in (0, 1) (0.05)"
     }
 }
 
@@ -38,42 +75,69 @@ public struct PatternOptions: Sendable {
 /// (sequence, position) pairs into the one contiguous item array, never a copy of suffixes.
 /// With a maximum gap every end position of the prefix is kept (the first is no longer enough).
 /// The search is split by first item across threads; the output is the same set in any case.
+///
+/// Patterns stream to a sink as they are found (in batches, in no particular order), so memory does
+/// not grow with their number; only --top-k and `maxPatterns` keep patterns back, and only those at
+/// or above the current threshold (at most `maxPatterns`; for top-k, the k best and their ties).
 public struct PrefixSpan {
     public let database: SequenceDatabase
     public let options: PatternOptions
+    /// Patterns a thread gathers before handing them to the sink.
+    public var batchSize = 4096
 
     public init(database: SequenceDatabase, options: PatternOptions) {
         self.database = database
         self.options = options
     }
 
-    /// All frequent patterns (support >= minSupport), or the top k.
+    /// All frequent patterns (support >= minSupport), or the top k, in memory.
     public func mine() -> [SequentialPattern] {
-        let db = database
-        let options = self.options
-        let roots = rootProjections()
-        let frequentRoots = (0 ..< db.itemCount).filter { roots.support[$0] >= options.minSupport }
-        let shared = SharedResults(topK: options.topK, minSupport: options.minSupport)
-        let next = Counter()
-        let threads = max(1, min(options.threads, frequentRoots.count))
-        let done = BlockingQueue<Int>(capacity: threads)
-        for _ in 0 ..< threads {
-            startThread {
-                var worker = Worker(db: db, options: options, shared: shared)
-                while let k = next.take(below: frequentRoots.count) {
-                    let item = frequentRoots[k]
-                    worker.grow(prefix: [Int32(item)], support: roots.support[item], projection: roots.projections[item])
-                }
-                done.push(1)
-            }
+        var all: [SequentialPattern] = []
+        mine { batch in
+            all.append(contentsOf: batch.lazy.map(\.pattern))
+            return true
         }
-        for _ in 0 ..< threads { _ = done.pop() }
-        return shared.patterns
+        return all
     }
+
+    /// Streams the patterns to `sink`, one batch at a time (never two calls at once); a sink that
+    /// returns false stops the search.
+    @discardableResult
+    public func mine(into sink: ([FoundPattern]) -> Bool) -> MiningOutcome {
+        withoutActuallyEscaping(sink) { sink in
+            let db = database
+            let options = self.options
+            let roots = rootProjections()
+            var ordered = (0 ..< db.itemCount).filter { roots.support[$0] >= options.minSupport }
+            if options.topK != nil || options.maxPatterns != nil { ordered.sort { roots.support[$0] > roots.support[$1] } }
+            let frequentRoots = ordered
+            let shared = SharedResults(options: options, sink: UncheckedSink(call: sink))
+            let next = Counter()
+            let threads = max(1, min(options.threads, frequentRoots.count))
+            let done = BlockingQueue<Int>(capacity: threads)
+            let batchSize = max(1, self.batchSize)
+            for _ in 0 ..< threads {
+                startThread {
+                    var worker = Worker(db: db, options: options, shared: shared, batchSize: batchSize)
+                    while !worker.stopped, let k = next.take(below: frequentRoots.count) {
+                        let item = frequentRoots[k]
+                        worker.grow(prefix: [Int32(item)], support: roots.support[item], prefixSupport: 0, projection: roots.projections[item])
+                    }
+                    worker.flush()
+                    done.push(1)
+                }
+            }
+            for _ in 0 ..< threads { _ = done.pop() }
+            return shared.finish()
+        }
+    }
+
+    /// Number of sequences containing each item (the support of each one-item pattern).
+    public func itemSupport() -> [Int] { rootProjections(positions: false).support }
 
     /// For each item: its support and where it occurs (first occurrence per sequence, or every
     /// occurrence when gaps are bounded).
-    private func rootProjections() -> (support: [Int], projections: [[Projection]]) {
+    private func rootProjections(positions: Bool = true) -> (support: [Int], projections: [[Projection]]) {
         let db = database
         var support = [Int](repeating: 0, count: db.itemCount)
         var projections = [[Projection]](repeating: [], count: db.itemCount)
@@ -86,8 +150,8 @@ public struct PrefixSpan {
                     if lastSeen[item] != Int32(s) {
                         lastSeen[item] = Int32(s)
                         support[item] += 1
-                        projections[item].append(Projection(sequence: Int32(s), position: Int32(k)))
-                    } else if everyOccurrence {
+                        if positions { projections[item].append(Projection(sequence: Int32(s), position: Int32(k))) }
+                    } else if everyOccurrence && positions {
                         projections[item].append(Projection(sequence: Int32(s), position: Int32(k)))
                     }
                 }
@@ -108,35 +172,55 @@ private struct Worker {
     let db: SequenceDatabase
     let options: PatternOptions
     let shared: SharedResults
+    let batchSize: Int
     var counts: [Int]
     var lastSeen: [Int32]
+    /// Found patterns not yet handed over, and the threshold as of the last hand-over.
+    var batch: [FoundPattern] = []
+    var threshold: Int
+    var stopped = false
 
-    init(db: SequenceDatabase, options: PatternOptions, shared: SharedResults) {
+    init(db: SequenceDatabase, options: PatternOptions, shared: SharedResults, batchSize: Int) {
         self.db = db
         self.options = options
         self.shared = shared
+        self.batchSize = batchSize
+        threshold = options.minSupport
         counts = [Int](repeating: 0, count: db.itemCount)
         lastSeen = [Int32](repeating: -1, count: db.itemCount)
     }
 
-    mutating func grow(prefix: [Int32], support: Int, projection: [Projection]) {
-        shared.add(SequentialPattern(items: prefix, support: support))
+    mutating func flush() {
+        guard !batch.isEmpty else { return }
+        (threshold, stopped) = shared.add(batch)
+        batch.removeAll(keepingCapacity: true)
+    }
+
+    mutating func grow(prefix: [Int32], support: Int, prefixSupport: Int, projection: [Projection]) {
+        batch.append(FoundPattern(pattern: SequentialPattern(items: prefix, support: support), prefixSupport: prefixSupport))
+        if batch.count >= batchSize { flush() }
+        if stopped { return }
         if let maxLength = options.maxLength, prefix.count >= maxLength { return }
-        let minSupport = shared.threshold
+        let minSupport = threshold
         // Count, once per sequence, the items that can extend the prefix.
         var touched: [Int32] = []
+        let options = self.options, offsets = db.offsets
         db.items.withUnsafeBufferPointer { items in
-            for p in projection {
-                let (from, to) = window(p)
-                var k = from
-                while k < to {
-                    let item = Int(items[k])
-                    if lastSeen[item] != p.sequence {
-                        lastSeen[item] = p.sequence
-                        if counts[item] == 0 { touched.append(Int32(item)) }
-                        counts[item] += 1
+            counts.withUnsafeMutableBufferPointer { counts in
+                lastSeen.withUnsafeMutableBufferPointer { lastSeen in
+                    for p in projection {
+                        let (from, to) = Self.window(p, offsets: offsets, maxGap: options.maxGap)
+                        var k = from
+                        while k < to {
+                            let item = Int(items[k])
+                            if lastSeen[item] != p.sequence {
+                                lastSeen[item] = p.sequence
+                                if counts[item] == 0 { touched.append(Int32(item)) }
+                                counts[item] += 1
+                            }
+                            k += 1
+                        }
                     }
-                    k += 1
                 }
             }
         }
@@ -146,17 +230,24 @@ private struct Worker {
             counts[Int(item)] = 0
             lastSeen[Int(item)] = -1
         }
-        extensions.sort { $0.item < $1.item }
-        for (item, support) in extensions where support >= shared.threshold {
-            grow(prefix: prefix + [item], support: support, projection: project(projection, on: item))
+        if options.topK == nil && options.maxPatterns == nil {
+            extensions.sort { $0.item < $1.item }
+        } else {
+            // Best supported first: the threshold rises sooner, so less of the search is wasted.
+            extensions.sort { $0.support != $1.support ? $0.support > $1.support : $0.item < $1.item }
+        }
+        for (item, childSupport) in extensions where childSupport >= threshold && !stopped {
+            grow(prefix: prefix + [item], support: childSupport, prefixSupport: support, projection: project(projection, on: item))
         }
     }
 
     /// The item positions that may follow a prefix ending at `p`.
-    @inline(__always) private func window(_ p: Projection) -> (Int, Int) {
-        let end = db.offsets[Int(p.sequence) + 1]
+    @inline(__always) private func window(_ p: Projection) -> (Int, Int) { Self.window(p, offsets: db.offsets, maxGap: options.maxGap) }
+
+    @inline(__always) private static func window(_ p: Projection, offsets: [Int], maxGap: Int?) -> (Int, Int) {
+        let end = offsets[Int(p.sequence) + 1]
         let from = Int(p.position) + 1
-        if let gap = options.maxGap { return (from, min(end, Int(p.position) + gap + 1)) }
+        if let gap = maxGap { return (from, min(end, Int(p.position) + gap + 1)) }
         return (from, end)
     }
 
@@ -200,41 +291,89 @@ private struct Worker {
     }
 }
 
-/// Patterns found by all threads; with top-k, the support threshold rises to the k-th best so far.
+/// The sink, callable from the worker threads (calls are serialised by `SharedResults`).
+private struct UncheckedSink: @unchecked Sendable {
+    let call: ([FoundPattern]) -> Bool
+}
+
+/// Patterns found by all threads. Without top-k or a cap each batch goes straight to the sink.
+/// With them, a histogram of the supports kept so far gives the threshold: for top-k the highest
+/// support s with at least k patterns at s or above (ties kept), for the cap the lowest s with at
+/// most `maxPatterns` patterns at s or above. Both only rise as patterns are found, every pattern at
+/// or above the final threshold is found (its prefixes have at least its support, so none is pruned),
+/// and the final threshold is exact: it does not depend on the search order.
 private final class SharedResults: @unchecked Sendable {
     private let monitor = Monitor()
-    private var found: [SequentialPattern] = []
+    private var sink: UncheckedSink?  // dropped by finish(): it must not outlive mine(into:)
     private let topK: Int?
-    private var heap: [Int] = []  // supports of the current top k (min-heap)
+    private let cap: Int?
+    private let requested: Int
     private var minimum: Int
+    private let ranked: Bool  // top-k or a cap: patterns are kept back and counted
+    private var histogram: [Int: Int] = [:]  // kept patterns per support (only supports seen: memory as the kept patterns)
+    private var atOrAbove = 0  // kept patterns with support >= minimum
+    private var kept: [FoundPattern] = []
+    private var delivered = 0
+    private var capped = false
+    private var stopped = false
 
-    init(topK: Int?, minSupport: Int) {
-        self.topK = topK
-        minimum = minSupport
+    init(options: PatternOptions, sink: UncheckedSink) {
+        self.sink = sink
+        topK = options.topK
+        cap = options.maxPatterns
+        requested = options.minSupport
+        minimum = options.minSupport
+        ranked = topK != nil || cap != nil
     }
 
-    var threshold: Int { monitor.locked { minimum } }
-
-    func add(_ pattern: SequentialPattern) {
+    /// Takes a batch; returns the threshold now in force and whether to stop.
+    func add(_ batch: [FoundPattern]) -> (threshold: Int, stop: Bool) {
         monitor.locked {
-            found.append(pattern)
-            guard let k = topK else { return }
-            heap.append(pattern.support)
-            heap.sort()
-            if heap.count > k { heap.removeFirst() }
-            if heap.count == k { minimum = max(minimum, heap[0]) }
+            guard !stopped else { return (minimum, true) }
+            guard ranked else {
+                delivered += batch.count
+                if !sink!.call(batch) { stopped = true }
+                return (minimum, stopped)
+            }
+            for f in batch where f.pattern.support >= minimum {
+                kept.append(f)
+                histogram[f.pattern.support, default: 0] += 1
+                atOrAbove += 1
+            }
+            let before = minimum
+            if let k = topK {
+                while atOrAbove - histogram[minimum, default: 0] >= k { raise() }
+            }
+            if let cap, atOrAbove > cap {
+                capped = true
+                while atOrAbove > cap { raise() }
+            }
+            if minimum > before && kept.count > 2 * atOrAbove + 4096 { kept.removeAll { $0.pattern.support < minimum } }
+            return (minimum, false)
         }
     }
 
-    var patterns: [SequentialPattern] {
+    private func raise() {
+        atOrAbove -= histogram.removeValue(forKey: minimum) ?? 0
+        minimum += 1
+    }
+
+    /// Hands over what top-k or the cap kept back, and says what was done.
+    func finish() -> MiningOutcome {
         monitor.locked {
-            var result = found.filter { $0.support >= minimum }
-            if let k = topK {
-                result.sort { $0.support != $1.support ? $0.support > $1.support : $0.items.lexicographicallyPrecedes($1.items) }
-                // Keep ties with the k-th support, so the answer does not depend on search order.
-                if result.count > k { let cut = result[k - 1].support; result = result.filter { $0.support >= cut } }
+            if ranked && !stopped {
+                let final = kept.filter { $0.pattern.support >= minimum }
+                kept = []
+                var start = 0
+                while start < final.count && !stopped {
+                    let end = min(final.count, start + 4096)
+                    delivered += end - start
+                    if !sink!.call(Array(final[start ..< end])) { stopped = true }
+                    start = end
+                }
             }
-            return result
+            sink = nil
+            return MiningOutcome(requestedSupport: requested, usedSupport: minimum, delivered: delivered, capped: capped, stopped: stopped)
         }
     }
 }

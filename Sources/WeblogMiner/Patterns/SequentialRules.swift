@@ -27,7 +27,7 @@ public enum SequentialRules {
             let lift = confidence / (Double(c) / Double(sequences))
             result.append(SequentialRule(antecedent: antecedent, consequent: consequent, support: p.support, antecedentSupport: a, confidence: confidence, lift: lift))
         }
-        result.sort { $0.confidence != $1.confidence ? $0.confidence > $1.confidence : $0.support != $1.support ? $0.support > $1.support : ($0.antecedent + [$0.consequent]).lexicographicallyPrecedes($1.antecedent + [$1.consequent]) }
+        result.sort { PatternWriter.precedes(rule: $0.antecedent + [$0.consequent], $0.support, $0.antecedentSupport, $1.antecedent + [$1.consequent], $1.support, $1.antecedentSupport) }
         return result
     }
 }

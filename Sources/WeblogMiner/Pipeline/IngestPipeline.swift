@@ -17,6 +17,8 @@ public struct IngestOptions: Sendable {
         if let text = getenv("WEBLOG_MINER_THREADS"), let n = Int(String(cString: text)), n > 0 { return n }
         return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
+    /// Leave a last line without its newline unread (the nightly run reads it whole next time).
+    public var holdBackPartialLastLine = false
     /// Longer lines are rejected as `line_too_long` instead of growing memory without bound.
     public var maxLineLength = 16 << 20
 
@@ -77,6 +79,7 @@ public final class IngestPipeline {
         let producer = BatchProducer(inputs: inputs, pool: pool, maxLineLength: options.maxLineLength, numberLines: formatting && F.needsLineNumbers,
                                      chooseParser: { Self.chooseParser(batch: $0, configuration: configuration) },
                                      send: { sequencer.send($0) })
+        producer.holdBackPartialLastLine = options.holdBackPartialLastLine
         workers.start()
         startThread { producer.run() }
 
@@ -123,10 +126,13 @@ public final class IngestPipeline {
                     report.files[batch.fileIndex] = file
                     progress?.update(bytes: producer.bytesRead, lines: report.lines)
                 case .rejectLine(let index, let reason):
+                    if reason == .truncatedLine { report.files[index].truncatedFragment = true }
                     linesSeen[index] += 1
                     report.files[index].lines += 1
                     report.files[index].rejected += 1
                     try rejects.add(reason, file: inputs[index].displayName, line: linesSeen[index], text: UnsafeBufferPointer(start: emptyBytePointer, count: 0))
+                case .heldBackLine(let index):
+                    report.files[index].heldBackLine = true
                 case .endFile(let index, let outcome, let compressedBytes, let wasGzip):
                     report.files[index].outcome = outcome
                     report.files[index].compressedBytes = compressedBytes
@@ -191,6 +197,7 @@ public final class IngestPipeline {
             message += "; first at \(first.file):\(first.line) (\(first.reason.rawValue))"
         }
         Diagnostics.warning(message)
+        if let badTimes = report.rejects[.badTime], badTimes * 2 > rejected { Diagnostics.warning(PlausibleTime.hint) }
         if report.rejectRatio > options.maxRejectRatio {
             Diagnostics.error("reject ratio \(percent)% exceeds --max-reject-ratio \(options.maxRejectRatio); use --rejects FILE to see every rejected line")
             report.status = max(report.status, .dataError)

@@ -13,6 +13,12 @@ public struct IngestReport: Sendable {
         public var wasGzip = false
         public var outcome: InputOutcome = .complete
         public var openError: String?
+        /// The file ended inside a line that was left unread (not counted in `lines`).
+        public var heldBackLine = false
+        /// The last line counted is the fragment of a truncated stream (rejected).
+        public var truncatedFragment = false
+        /// Lines read whole: where a later run continues.
+        public var completeLines: Int { lines - (truncatedFragment ? 1 : 0) }
     }
 
     public var files: [FileReport]

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 
 /// `weblog-miner run`: every stage over the logs in one streaming pass (parse, clean, sessions),
 /// then the in-memory steps (pages, patterns, rules, links, customers, dwell) over all sessions so
@@ -14,9 +15,14 @@ public struct NightlyRun {
         public var outDir = "weblog-results"
         /// nil: `OUT.state.sqlite` beside the output directory; "" : no state (a one-off run).
         public var statePath: String? = nil
-        public var minSupport = "1%"
+        /// Start the state store afresh (after it was found damaged): every log given is read again.
+        public var rebuildState = false
+        /// nil: the default floor, `defaultSupport`.
+        public var minSupport: String? = nil
         public var maxGap: Int? = nil
-        public var maxLength: Int? = nil
+        public var maxLength: Int? = 8
+        /// Most patterns published (the support is raised to keep no more; nil: no cap).
+        public var maxPatterns: Int? = 50_000
         public var minConfidence = 0.5
         public var registrations: String? = nil
         public var keyColumn: String? = nil
@@ -45,6 +51,8 @@ public struct NightlyRun {
         public var totalSessions = 0
         public var outDir = ""
         public var notes: [String] = []
+        /// False when the run failed before publishing (the previous results stand).
+        public var published = true
     }
 
     public var options: Options
@@ -55,9 +63,13 @@ public struct NightlyRun {
         outcome.outDir = options.outDir
         let statePath = options.statePath ?? (Self.trimmed(options.outDir) + ".state.sqlite")
         let useState = !statePath.isEmpty
+        // Refused before any work (and checked again when publishing): --out never destroys what
+        // this tool did not make.
+        let inputPaths = inputs.filter { !$0.isStandardInput }.map(\.path) + [statePath, options.registrations, options.siteEdges, options.site].compactMap { $0 }.filter { !$0.isEmpty }
+        AtomicDirectory.removeLeftovers(of: try AtomicDirectory.checkTarget(options.outDir, inputs: inputPaths))
         let lock = useState ? try RunLock(path: statePath + ".lock") : nil
         defer { withExtendedLifetime(lock) {} }
-        let store = useState ? try StateStore(path: statePath) : nil
+        let store = useState ? try StateStore(path: statePath, rebuild: options.rebuildState) : nil
         let loaded = try store?.load() ?? StateStore.Loaded()
 
         // Which inputs are new, grown, or already read.
@@ -75,6 +87,13 @@ public struct NightlyRun {
                     outcome.filesSkipped += 1
                     continue
                 }
+                if seen.device == id.device && seen.inode == id.inode && id.size < seen.size && !found.isCompressed {
+                    // Truncated in place (copytruncate) and written again: a new log under the old inode.
+                    note("\(input.path) is shorter than when last read (\(id.size) < \(seen.size) bytes): read from the start")
+                    toRead.append(input)
+                    records.append(id)
+                    continue
+                }
                 id.lines = seen.lines
                 toRead.append(InputSpec(input.path, skipLines: seen.lines))
             } else {
@@ -90,14 +109,27 @@ public struct NightlyRun {
         // The streaming pass.
         var closed = loaded.closed
         let firstNew = closed.count
-        let sessionRun = SessionRun(ingest: options.ingest, cleaning: options.cleaning, sessions: options.sessions)
-        let report = try sessionRun.run(inputs: toRead, resume: loaded.snapshot, suspend: true) { session, _ in closed.append(session) }
+        var ingest = options.ingest
+        // A line the server is still writing is read whole by the next run (the state records whole lines).
+        ingest.holdBackPartialLastLine = useState
+        let sessionRun = SessionRun(ingest: ingest, cleaning: options.cleaning, sessions: options.sessions)
+        let report = try sessionRun.run(inputs: toRead, resume: loaded.snapshot, suspend: true, rewind: {
+            closed.removeSubrange(firstNew...)
+            return true
+        }) { session, _ in closed.append(session) }
         let snapshot = report.snapshot!
         outcome.filesRead = toRead.count
         outcome.newSessions = closed.count - firstNew
         outcome.status = report.ingest.status
         for (k, f) in report.ingest.files.enumerated() where records[k] != nil {
-            records[k]!.lines += f.lines
+            records[k]!.lines += f.completeLines
+        }
+        // Input that failed as a whole (nothing readable: unknown format, every line rejected, files
+        // missing) publishes nothing: the previous results and the state stay as they are.
+        if !toRead.isEmpty && report.ingest.records == 0 && outcome.status != .ok {
+            note("nothing usable was read (exit \(outcome.status.rawValue)): the previous results in \(options.outDir) are unchanged")
+            outcome.published = false
+            return outcome
         }
         // For today's results, sessions still open count as they stand (robots' left out).
         var all = closed
@@ -114,7 +146,7 @@ public struct NightlyRun {
         }
 
         // Results into a fresh directory.
-        let staging = try AtomicDirectory(target: options.outDir)
+        let staging = try AtomicDirectory(target: options.outDir, inputs: inputPaths)
         do {
             let results = try writeResults(sessions: all, pages: snapshot.pages, totals: totals, into: staging, note: note)
             outcome.notes = results
@@ -139,5 +171,27 @@ public struct NightlyRun {
         var p = path
         while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
         return p
+    }
+}
+
+extension ExitStatus {
+    /// The status for an error that ended a command: a full disk or another SQLite I/O failure is an
+    /// I/O error (74), a database that cannot be opened or created is 73, too little data to train
+    /// on is 69; anything else is a data error (65).
+    public init(for error: any Error) {
+        switch error {
+        case let e as OutputError: self = e.exitStatus
+        case is InputError: self = .noInput
+        case is AtomicDirectory.PublishError: self = .cannotCreate
+        case let e as RunLock.LockError: self = e.exitStatus
+        case is ProspectScoring.ScoringError: self = .notEnoughData
+        case let e as DatabaseError:
+            switch e.resultCode {
+            case .SQLITE_FULL, .SQLITE_IOERR: self = .ioError
+            case .SQLITE_CANTOPEN, .SQLITE_READONLY, .SQLITE_PERM: self = .cannotCreate
+            default: self = .dataError
+            }
+        default: self = .dataError
+        }
     }
 }

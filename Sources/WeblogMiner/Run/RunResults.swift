@@ -5,6 +5,10 @@ extension NightlyRun {
     /// Names of the TSV results, in report order; each becomes a table of results.sqlite.
     public static let resultFiles = ["sessions", "pages", "patterns", "rules", "links", "edges", "shortcuts", "unused_links", "exits", "prospects", "dwell"]
 
+    /// `run`'s default pattern support: 1% of the sessions, and at least 2 (support 1 makes every
+    /// subsequence of every session a pattern).
+    public static func defaultSupport(sessions: Int) -> Int { max(2, PatternOptions.absoluteSupport("1%", sequences: sessions) ?? 1) }
+
     func writeResults(sessions: [Session], pages: ByteStringInterner, totals: [String: Int], into dir: AtomicDirectory, note: (String) -> Void) throws -> [String] {
         var notes: [String] = []
         func open(_ name: String) throws -> OutputStream { try OutputStream.open(dir.path(name)) }
@@ -27,16 +31,20 @@ extension NightlyRun {
         try PageWriter.write(pageStats, pages: pages, format: .tsv, to: try open("pages.tsv"))
 
         stage("patterns and rules")
-        // Patterns and rules, exactly as `sessions | patterns -` and `sessions | rules -` would give.
+        // Patterns and rules, exactly as `sessions | patterns -` and `sessions | rules -` would give
+        // with the same support, --max-length and --max-patterns.
         let db = SequenceDatabase(sequences: sessions.map { $0.views.map { name($0.page) } })
         var patternOptions = PatternOptions()
-        patternOptions.minSupport = PatternOptions.absoluteSupport(options.minSupport, sequences: db.count) ?? 1
+        patternOptions.minSupport = options.minSupport.flatMap { PatternOptions.absoluteSupport($0, sequences: db.count) } ?? Self.defaultSupport(sessions: db.count)
         patternOptions.maxGap = options.maxGap
         patternOptions.maxLength = options.maxLength
-        let patterns = db.count == 0 ? [] : PrefixSpan(database: db, options: patternOptions).mine()
-        try PatternWriter.write(patterns, db: db, format: .tsv, to: try open("patterns.tsv"))
-        let rules = SequentialRules.rules(from: patterns, sequences: db.count, minConfidence: options.minConfidence)
-        try PatternWriter.write(rules, db: db, format: .tsv, to: try open("rules.tsv"))
+        patternOptions.maxPatterns = options.maxPatterns
+        var mining = PatternExport()
+        mining.patterns = try open("patterns.tsv")
+        mining.rules = try open("rules.tsv")
+        mining.minConfidence = options.minConfidence
+        let mined = try mining.run(db: db, options: patternOptions)
+        if let text = mined.mining.capNote(options.maxPatterns, option: "--max-patterns") { notes.append(text) }
 
         stage("link structure")
         // Link structure.
@@ -99,7 +107,7 @@ extension NightlyRun {
         stage("summary, results.sqlite and report.html")
         // summary.json, results.sqlite, report.html.
         let summary = RunSummary(sessions: sessions, history: history, pages: pageStats, totals: totals, join: join, evaluation: evaluation,
-                                 links: links.summary, dwell: dwell.report, patterns: patterns.count, rules: rules.count, title: options.title)
+                                 links: links.summary, dwell: dwell.report, patterns: mined.patterns, rules: mined.rules, title: options.title)
         let summaryOut = try open("summary.json")
         try summaryOut.write(summary.json)
         try summaryOut.commit()

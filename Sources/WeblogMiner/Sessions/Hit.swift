@@ -15,7 +15,8 @@ struct Hit {
     var user: Range<Int32> = 0 ..< 0
     /// The request carried campaign parameters (utm_...).
     var campaign = false
-    /// Tie-break for equal times: input order.
+    /// Tie-break for equal times: the order column (if any), then input order. Set from the order
+    /// column when decoded; the merger adds the input order.
     var sequence: Int = 0
 }
 

@@ -29,9 +29,14 @@ final class HitMerger {
     private var sequence = 0
     private var maxSeen = Int64.min
     private var lastReleased = Int64.min
+    private var lastReleasedSequence = Int.min
     var counts = CleaningCounts()
 
-    init(inputs: [InputSpec], ingest: IngestOptions, cleaning: CleaningOptions, visitorKey: VisitorKey, windowMillis: Int64, rejectWriter: OutputStream?) {
+    private let givenSessions: Bool
+
+    init(inputs: [InputSpec], ingest: IngestOptions, cleaning: CleaningOptions, visitorKey: VisitorKey, givenSessions: Bool = false,
+         windowMillis: Int64, rejectWriter: OutputStream?) {
+        self.givenSessions = givenSessions
         self.inputs = inputs
         var ingest = ingest
         if inputs.count > 1 {
@@ -54,16 +59,46 @@ final class HitMerger {
         order = Array(inputs.indices).sorted { (firstTimes[$0], $0) < (firstTimes[$1], $1) }
     }
 
+    /// How hits that arrive later than the reorder window are handled.
+    enum Ordering {
+        /// Counted as late and left out.
+        case stream
+        /// Streamed while in order; the first late hit stops the run with `Restart` when `canRestart`
+        /// agrees (the caller then runs again with `.sort`), else it is counted as late.
+        case speculative(canRestart: () -> Bool)
+        /// Every hit goes through the external sort first (any order; output starts at the end).
+        case sort
+    }
+
+    /// Thrown by a speculative run at the first hit out of order beyond the window.
+    struct Restart: Error {}
+
+    var ordering: Ordering = .stream
+    /// Hits that went through the external sort (sort mode).
+    private(set) var sortedHits = 0
+    /// Late hits by input (index into the inputs), for the summary.
+    private(set) var lateByInput: [Int: Int] = [:]
+    private let cancelled = CancelFlag()
+
     /// Calls `body` with every page view and robot marker in time order; returns per-file reports.
     func run(_ body: (Hit, HitChunk) throws -> Void) throws -> [IngestReport] {
+        if case .sort = ordering { return try runSorted(body) }
         while true {
             openDueFiles()
-            guard let (hit, chunk) = takeEarliest() else { break }
+            guard let (hit, chunk, input) = takeEarliest() else { break }
             var h = hit
-            h.sequence = sequence
+            h.sequence = Self.tieBreak(order: hit.sequence, arrival: sequence)
             sequence += 1
-            if h.time < lastReleased {
+            if h.time < lastReleased || h.time == lastReleased && h.sequence < lastReleasedSequence {
+                if case .speculative(let canRestart) = ordering {
+                    if canRestart() {
+                        cancel()
+                        throw Restart()
+                    }
+                    ordering = .stream
+                }
                 counts.lateHits += 1
+                lateByInput[input, default: 0] += 1
                 continue
             }
             pending.insert(h, chunk)
@@ -71,15 +106,51 @@ final class HitMerger {
             while let next = pending.first, next.time <= maxSeen &- window {
                 let (released, owner) = pending.removeFirst()
                 lastReleased = released.time
+                lastReleasedSequence = released.sequence
                 try owner._withUnsafeGuaranteedRef { try body(released, $0) }
             }
         }
         while let _ = pending.first {
             let (released, owner) = pending.removeFirst()
             lastReleased = released.time
+            lastReleasedSequence = released.sequence
             try owner._withUnsafeGuaranteedRef { try body(released, $0) }
         }
         return results.reports(count: inputs.count)
+    }
+
+    /// Equal times are ordered by the order column, then by input order (the order column clamped
+    /// to 31 bits, the input order kept in the low 32: both fit one integer comparison).
+    @inline(__always) static func tieBreak(order: Int, arrival: Int) -> Int {
+        order == 0 ? arrival : (min(max(order, 0), Int(Int32.max)) << 32) | (arrival & 0xFFFF_FFFF)
+    }
+
+    /// Every hit into the external sort, then out in order.
+    private func runSorted(_ body: (Hit, HitChunk) throws -> Void) throws -> [IngestReport] {
+        let sorter = ExternalHitSorter()
+        while true {
+            openDueFiles()
+            guard let (hit, chunk, _) = takeEarliest() else { break }
+            var h = hit
+            h.sequence = Self.tieBreak(order: hit.sequence, arrival: sequence)
+            sequence += 1
+            try sorter.add(h, chunk.takeUnretainedValue())
+        }
+        sortedHits = sorter.count
+        try sorter.drain(body)
+        return results.reports(count: inputs.count)
+    }
+
+    /// Stops the file threads of an abandoned run: they end at their next batch, and their queues are
+    /// drained so that none stays blocked.
+    private func cancel() {
+        cancelled.set()
+        let queues = sources.map(\.queue)
+        sources.removeAll()
+        nextToOpen = order.count
+        startThread {
+            for q in queues { while q.pop() != nil {} }
+        }
     }
 
     /// Opens files whose first hit is due: when nothing is open, or their start is within the window
@@ -107,15 +178,18 @@ final class HitMerger {
         let ingest = self.ingest
         let cleaning = self.cleaning
         let visitorKey = self.visitorKey
+        let givenSessions = self.givenSessions
         let results = self.results
         let writer = rejectWriter.map { LockedOutput($0) }
+        let cancelled = self.cancelled
         startThread {
-            let encoder = HitEncoder(cleaning: cleaning, visitorKey: visitorKey)
+            let encoder = HitEncoder(cleaning: cleaning, visitorKey: visitorKey, givenSessions: givenSessions)
             var rejects = (try? RejectLog(sharedWriter: writer)) ?? (try! RejectLog())
             var records = 0
             var expectedHits = 0
             let pipeline = IngestPipeline(inputs: [input], options: ingest)
-            let report = (try? pipeline.run(formatting: encoder, rejects: &rejects) { buffer in
+            let report = (try? pipeline.run(formatting: encoder, rejects: &rejects) { (buffer: ByteBuffer) throws(OutputError) in
+                if cancelled.isSet { throw .closed }
                 // Room for about as many hits as the last chunk had: the array is filled without regrowing.
                 let chunk = HitChunk.decode(buffer, recordCount: 0, expectedHits: expectedHits)
                 expectedHits = chunk.hits.count + chunk.hits.count / 8
@@ -151,7 +225,7 @@ final class HitMerger {
 
     /// The earliest head among the open files. The chunk comes unretained (no reference counting per
     /// hit): its source keeps it alive (as `retired` once used up) until the reorder queue holds it.
-    private func takeEarliest() -> (Hit, Unmanaged<HitChunk>)? {
+    private func takeEarliest() -> (Hit, Unmanaged<HitChunk>, Int)? {
         var best: Int? = nil
         var bestTime = Int64.max
         var k = 0
@@ -177,10 +251,19 @@ final class HitMerger {
         }
         let chunk = Unmanaged.passUnretained(sources[b].chunk!)
         let hit = sources[b].chunk!.hits[sources[b].position]
+        let input = sources[b].index
         sources[b].position += 1
         if sources[b].position >= sources[b].chunk!.hits.count { advance(&sources[b]) }
-        return (hit, chunk)
+        return (hit, chunk, input)
     }
+}
+
+/// Set once, read by other threads.
+final class CancelFlag: @unchecked Sendable {
+    private let monitor = Monitor()
+    private var value = false
+    func set() { monitor.locked { value = true } }
+    var isSet: Bool { monitor.locked { value } }
 }
 
 /// Reports of the per-file threads.
@@ -203,55 +286,3 @@ final class ResultSlots: @unchecked Sendable {
     }
 }
 
-/// Hits waiting for the reorder window to pass, sorted by (time, input order). Logs are nearly sorted,
-/// so a new hit is almost always appended, or inserted a few places from the end. Hits refer to their
-/// chunk by slot number; a chunk is released once none of its hits is waiting, at the next removal, so
-/// the chunk of the hit just removed stays alive while that hit is used.
-struct ReorderQueue {
-    private var hits: [(hit: Hit, slot: Int)] = []
-    private var head = 0
-    private var chunks: [HitChunk] = []
-    /// The same chunks, unretained: what the hot path hands out (no reference counting per hit).
-    private var chunkRefs: [Unmanaged<HitChunk>] = []
-    private var waiting: [Int] = []
-    private var firstSlot = 0
-    private var lastChunk: UnsafeMutableRawPointer? = nil
-
-    var first: Hit? { head < hits.count ? hits[head].hit : nil }
-
-    @inline(__always) private static func less(_ a: Hit, _ b: Hit) -> Bool { a.time != b.time ? a.time < b.time : a.sequence < b.sequence }
-
-    mutating func insert(_ hit: Hit, _ chunk: Unmanaged<HitChunk>) {
-        if lastChunk != chunk.toOpaque() {
-            lastChunk = chunk.toOpaque()
-            chunks.append(chunk.takeUnretainedValue())
-            chunkRefs.append(chunk)
-            waiting.append(0)
-        }
-        let slot = firstSlot + chunks.count - 1
-        waiting[chunks.count - 1] += 1
-        var at = hits.count
-        while at > head && Self.less(hit, hits[at - 1].hit) { at -= 1 }
-        if at == hits.count { hits.append((hit, slot)) } else { hits.insert((hit, slot), at: at) }
-    }
-
-    /// The earliest hit and its chunk, valid until the next call.
-    mutating func removeFirst() -> (Hit, Unmanaged<HitChunk>) {
-        // Release chunks at the front that no waiting hit refers to (keep the newest: it may get more).
-        while chunks.count > 1 && waiting[0] == 0 {
-            chunks.removeFirst()
-            chunkRefs.removeFirst()
-            waiting.removeFirst()
-            firstSlot += 1
-        }
-        let (hit, slot) = hits[head]
-        head += 1
-        let index = slot - firstSlot
-        waiting[index] -= 1
-        if head > 4096 && head * 2 > hits.count {
-            hits.removeFirst(head)
-            head = 0
-        }
-        return (hit, chunkRefs[index])
-    }
-}

@@ -12,8 +12,28 @@ public struct SessionOptions: Sendable {
     public var pathCompletion = false
     /// Hits may arrive this much out of time order (across and within files). Milliseconds.
     public var reorderWindowMillis: Int64 = 120 * 1000
+    /// Sessions are the log's own session ids (click exports): no timeout cuts (a session id idle
+    /// for `givenSessionIdleMillis` is closed, to bound memory); the visitor is still `visitorKey`.
+    public var givenSessions = false
+    public static let givenSessionIdleMillis: Int64 = 7 * 86_400_000
+    /// Distinct page names kept; views of further new names count as "(other)".
+    public var maxPages = 100_000
+    /// What to do with input that is not in time order.
+    public var order = InputOrder.auto
 
     public init() {}
+}
+
+/// How input that is not in time order (beyond the reorder window) is read.
+public enum InputOrder: String, CaseIterable, Sendable {
+    /// Stream while in order; at the first hit out of order, read again through the external sort
+    /// (files), or, when that is not possible (standard input, output already written), count the
+    /// late hits and fail.
+    case auto
+    /// Always through the external sort (any order, also from standard input; output at the end).
+    case sort
+    /// Never sort: late hits are counted and left out.
+    case stream
 }
 
 /// One page view of a session.

@@ -21,11 +21,37 @@ public struct SessionRun {
         public var snapshot: Sessionizer.Snapshot? = nil
     }
 
-    /// `body` receives each session and the page-name table (ids in `PageView.page`).
+    /// `body` receives each session and the page-name table (ids in `PageView.page`). `rewind` is
+    /// asked, at the first hit out of order, to forget every session received so far; when it can
+    /// (true) the inputs are read again through the external sort.
     public func run(inputs: [InputSpec], rejectsOutput: OutputStream? = nil, resume: Sessionizer.Snapshot? = nil, suspend: Bool = false,
+                    rewind: (() -> Bool)? = nil,
                     _ body: @escaping (Session, ByteStringInterner) throws -> Void) throws -> Report {
-        let merger = HitMerger(inputs: inputs, ingest: ingest, cleaning: cleaning, visitorKey: sessions.visitorKey,
+        let rereadable = !inputs.isEmpty && inputs.allSatisfy { $0.isRereadable }
+        switch sessions.order {
+        case .sort:
+            return try pass(inputs: inputs, ordering: .sort, rejectsOutput: rejectsOutput, resume: resume, suspend: suspend, body)
+        case .stream:
+            return try pass(inputs: inputs, ordering: .stream, rejectsOutput: rejectsOutput, resume: resume, suspend: suspend, body)
+        case .auto:
+            let canRestart: () -> Bool = {
+                guard rereadable else { return false }
+                return rewind?() ?? false
+            }
+            do {
+                return try pass(inputs: inputs, ordering: .speculative(canRestart: canRestart), rejectsOutput: rejectsOutput, resume: resume,
+                                suspend: suspend, body)
+            } catch is HitMerger.Restart {
+                return try pass(inputs: inputs, ordering: .sort, rejectsOutput: rejectsOutput, resume: resume, suspend: suspend, body)
+            }
+        }
+    }
+
+    private func pass(inputs: [InputSpec], ordering: HitMerger.Ordering, rejectsOutput: OutputStream?, resume: Sessionizer.Snapshot?, suspend: Bool,
+                      _ body: @escaping (Session, ByteStringInterner) throws -> Void) throws -> Report {
+        let merger = HitMerger(inputs: inputs, ingest: ingest, cleaning: cleaning, visitorKey: sessions.visitorKey, givenSessions: sessions.givenSessions,
                                windowMillis: sessions.reorderWindowMillis, rejectWriter: rejectsOutput)
+        merger.ordering = ordering
         var count = 0
         var sessionizer: Sessionizer! = nil
         sessionizer = Sessionizer(options: sessions, cleaning: cleaning) { session in
@@ -42,6 +68,7 @@ public struct SessionRun {
         }
         var cleaningCounts = merger.counts
         cleaningCounts.lateHits = merger.counts.lateHits
+        cleaningCounts.sortedHits = merger.sortedHits
         let s = sessionizer.counts
         cleaningCounts.pageViews = s.pageViews
         cleaningCounts.robotAgentHits = s.robotAgentHits
@@ -50,9 +77,39 @@ public struct SessionRun {
         cleaningCounts.robotsTxtVisitors = s.robotsTxtVisitors
         cleaningCounts.behaviourHits = s.behaviourHits
         cleaningCounts.behaviourSessions = s.behaviourSessions
-        return Report(ingest: IngestReport.combine(reports, maxRejectRatio: ingest.maxRejectRatio), cleaning: cleaningCounts, sessions: count,
-                      pages: sessionizer.pages, snapshot: snapshot)
+        cleaningCounts.otherPageNames = s.otherPageNames
+        if s.otherPageNames > 0 {
+            Diagnostics.warning("more than \(sessions.maxPages) distinct pages: \(s.otherPageNames) views and referrers of further pages are named \(Sessionizer.otherPage); "
+                                + "map ids in paths to one page (--map '^/product/[0-9]+$=/product/:id') or raise --max-pages")
+        }
+        var ingestReport = IngestReport.combine(reports, maxRejectRatio: ingest.maxRejectRatio)
+        if merger.sortedHits > 0 && !ingest.quiet {
+            Diagnostics.note(sessions.order == .sort ? "sorted \(merger.sortedHits) hits by time (--order sort)"
+                                                     : "input not in time order: sorted \(merger.sortedHits) hits (external sort)")
+        }
+        if cleaningCounts.mapLimitHits > 0 {
+            let rule = cleaning.pageMap?.rules.indices.contains(cleaningCounts.mapLimitRule) == true ? cleaning.pageMap!.rules[cleaningCounts.mapLimitRule].pattern : "?"
+            Diagnostics.warning("--map rule '\(rule)' hit PCRE2's match limit on \(cleaningCounts.mapLimitHits) page names (left unmapped); "
+                                + "rewrite it without nested repetition such as (a+)+, which backtracks exponentially")
+        }
+        if cleaningCounts.lateHits > 0 {
+            let where_ = merger.lateByInput.sorted { $0.key < $1.key }.map { "\(inputs[$0.key].displayName) \($0.value)" }.joined(separator: ", ")
+            let attempted = max(1, cleaningCounts.lateHits + s.pageViews + s.robotAgentHits + s.robotsTxtHits + s.behaviourHits)
+            let share = Double(cleaningCounts.lateHits) / Double(attempted)
+            let how = inputs.contains(where: \.isStandardInput) ? "give the files instead of standard input, or --order sort" : "use --order sort (or a larger --reorder-window)"
+            let message = "input not in time order: \(cleaningCounts.lateHits) hits came later than the reorder window and were left out (\(where_)); \(how)"
+            if share > Self.maxLateShare {
+                Diagnostics.error(message)
+                ingestReport.status = max(ingestReport.status, .dataError)
+            } else {
+                Diagnostics.warning(message)
+            }
+        }
+        return Report(ingest: ingestReport, cleaning: cleaningCounts, sessions: count, pages: sessionizer.pages, snapshot: snapshot)
     }
+
+    /// Leaving out more than this share of hits for time reasons fails the run (exit 65).
+    public static let maxLateShare = 0.001
 }
 
 extension IngestReport {

@@ -42,9 +42,24 @@ public final class SessionWriter {
     public init(format: SessionOutputFormat, to out: OutputStream) throws(OutputError) {
         self.format = format
         self.out = out
+        try start()
+    }
+
+    /// Forgets what was written (the input is read again in time order); false when it has left the process.
+    public func rewind() -> Bool {
+        guard out.rewind(), spmfBody?.rewind() ?? true else { return false }
+        tokens = EscapedNames(spaceAsPercent: true)
+        names = EscapedNames(spaceAsPercent: false)
+        spmfItems = [:]
+        spmfOrder = []
+        return (try? start(reopen: false)) != nil
+    }
+
+    private func start(reopen: Bool = true) throws(OutputError) {
         switch format {
         case .tsv: try out.write(Self.columns.map(\.name).joined(separator: "\t") + "\n")
         case .spmf:
+            guard reopen else { break }
             let path = "/tmp/.weblog-miner-spmf-\(getpid()).tmp"
             spmfPath = path
             spmfBody = try OutputStream.open(path)

@@ -73,11 +73,10 @@ public final class Sessionizer {
             return
         }
         let pageBytes = chunk.bytes(hit.page)
-        let page = pages.intern(pageBytes.baseAddress!, pageBytes.count)
+        let page = pageID(pageBytes)
         var referrerPage: Int32? = nil
         if hit.referrerKind == .internalPage {
-            let referrerBytes = chunk.bytes(hit.referrer)
-            referrerPage = pages.intern(referrerBytes.baseAddress!, referrerBytes.count)
+            referrerPage = pageID(chunk.bytes(hit.referrer))
         }
 
         if let current = open[hit.visitorHash] {
@@ -117,6 +116,18 @@ public final class Sessionizer {
         open[hit.visitorHash] = Open(session: session, last: hit.time, referrers: hit.referrerKind == .none ? 0 : 1)
         expiry.append((hit.time, hit.visitorHash))
     }
+
+    /// The page's id; past `maxPages` distinct pages, a new name becomes "(other)": the page table
+    /// is kept for the whole run (and in the nightly state), so its size must have a bound.
+    @inline(__always) private func pageID(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
+        if pages.count < options.maxPages { return pages.intern(bytes.baseAddress!, bytes.count) }
+        if let id = pages.find(bytes.baseAddress!, bytes.count) { return id }
+        counts.otherPageNames += 1
+        return pages.intern(Self.otherPage)
+    }
+
+    /// The page name of views beyond the distinct-page limit.
+    public static let otherPage = "(other)"
 
     private static func noteUser(_ hit: Hit, _ chunk: HitChunk, in session: inout Session) {
         let user = chunk.bytes(hit.user)
