@@ -2,7 +2,7 @@
 """Independent check of `weblog-miner sessions` / `pages` on the real logs in ../shared/data/access.
 
 Re-implements the default rules in plain Python, from their description in `weblog-miner sessions
---help` (not from our Swift code): drop HEAD/OPTIONS, keep 2xx/304, robots by user-agent substrings
+--help` (not from our Swift code): drop HEAD/OPTIONS, keep 2xx/304, robots by user-agent patterns
 (the shipped list, read from Sources/WeblogMiner/Cleaning/robot-patterns.txt), visitors that fetch
 /robots.txt (from then on, with their open session), static resources by extension, URL normalisation,
 visitor = client + user agent, 30-minute inactivity timeout, behaviour robots (> 30 views in 60 s, or
@@ -22,8 +22,27 @@ TIMEOUT = 30 * 60
 
 
 def robot_patterns():
-    with open(os.path.join(ROOT, "Sources", "WeblogMiner", "Cleaning", "robot-patterns.txt")) as f:
-        return [l.strip().lower() for l in f if l.strip() and not l.startswith("#")]
+    """(any-case substrings, regular expressions) from the shipped list: a plain line is a substring in
+    any ASCII case, a `re:` line a case-sensitive regular expression searched in the agent's bytes."""
+    substrings, regexes = [], []
+    with open(os.path.join(ROOT, "Sources", "WeblogMiner", "Cleaning", "robot-patterns.txt"), "rb") as f:
+        for raw in f:
+            line = raw.decode("utf-8").removesuffix("\n").removesuffix("\r")
+            if line.startswith("re:"):
+                if len(line) > 3:
+                    regexes.append(re.compile(line[3:].encode()))
+                continue
+            plain = line.strip(" \t").lower()
+            if plain and not plain.startswith("#"):
+                substrings.append(plain.encode())
+    return substrings, regexes
+
+
+def is_robot_agent(ua, patterns):
+    substrings, regexes = patterns
+    b = ua.encode("utf-8", "surrogateescape")
+    lower = b.lower()  # bytes: ASCII only, as the tool
+    return any(p in lower for p in substrings) or any(r.search(b) for r in regexes)
 
 
 def unescape(s):
@@ -102,10 +121,9 @@ def reference(path, patterns):
             if not p:
                 continue
             key = client + " " + ua
-            lower = ua.lower()
             if p != "/robots.txt" and is_static(p):
                 continue
-            if ua and any(pat in lower for pat in patterns):
+            if ua and is_robot_agent(ua, patterns):
                 hits.append((t, n, "agent", key, None, ref))
             elif p == "/robots.txt":
                 hits.append((t, n, "robots", key, None, ref))

@@ -51,7 +51,7 @@ struct SessionCLIOptions: ParsableArguments {
     @Flag(help: "Keep robots (turns off the user-agent, robots.txt and behaviour rules).")
     var keepRobots = false
 
-    @Option(help: ArgumentHelp("More robot user-agent substrings, one per line.", valueName: "file"))
+    @Option(help: ArgumentHelp("More robot user-agent patterns, one per line: a substring (any case) or `re:` and a case-sensitive PCRE2 regular expression.", valueName: "file"))
     var robotPatterns: String?
 
     @Option(help: ArgumentHelp("Behaviour rule: sessions with more page views than this within 60 s are robots (0 = off).", valueName: "n"))
@@ -109,7 +109,9 @@ struct SessionCLIOptions: ParsableArguments {
         }
         if let robotPatterns {
             guard let text = readText(robotPatterns) else { throw ValidationError("cannot read --robot-patterns \(robotPatterns)") }
-            cleaning.robotPatterns += RobotPatterns.parse(text)
+            let extra = RobotPatterns.parse(text)
+            if let message = RobotPatterns.firstInvalid(extra) { throw ValidationError("--robot-patterns \(robotPatterns): \(message)") }
+            cleaning.robotPatterns += extra
         }
         cleaning.normalizeURLs = !noNormalize
         var specs = maps
@@ -168,7 +170,7 @@ struct SessionsCommand: ParsableCommand {
         abstract: "Clean hits and cut them into visitor sessions (one session per line).",
         discussion: reflow("""
             Cleaning (each step on by default, each switchable): static resources, failed requests, HEAD and
-            OPTIONS are dropped; robots are removed by user agent (a shipped list of substrings), by fetching
+            OPTIONS are dropped; robots are removed by user agent (shipped lists: crawler-user-agents, COUNTER-Robots), by fetching
             /robots.txt (from that request on), and by behaviour (too many views per minute; 100+ views without
             any referrer). URLs are percent-decoded, '//' collapsed, index.html folded to its directory, and
             query strings dropped except --keep-param. What each rule removed is summarised on stderr.

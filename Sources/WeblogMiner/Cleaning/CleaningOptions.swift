@@ -7,7 +7,7 @@ public struct CleaningOptions: Sendable {
     public var dropFailed = true
     /// HEAD and OPTIONS fetch no page a person sees.
     public var droppedMethods: Set<String> = ["HEAD", "OPTIONS"]
-    /// Robots by user agent (case-insensitive substrings).
+    /// Robots by user agent (substrings in any case, or `re:` regular expressions; see RobotPatterns).
     public var robotPatterns: [String] = RobotPatterns.builtIn
     public var dropRobotAgents = true
     /// Visitors that fetch /robots.txt are robots (from that request on, including their open session).
