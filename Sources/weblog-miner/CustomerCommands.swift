@@ -135,10 +135,7 @@ struct ProspectsCommand: ParsableCommand {
                 try rows.write(format: output.outputFormat, to: out)
                 try out.commit()
              },
-             {
-                history.reset()
-                return true
-             })
+             Rewind(possible: { true }, perform: { history.reset() }))
         }
     }
 
@@ -240,10 +237,7 @@ struct DwellCommand: ParsableCommand {
                 try analysis.table.write(format: output.outputFormat, to: out)
                 try out.commit()
              },
-             {
-                history.reset()
-                return true
-             })
+             Rewind(possible: { true }, perform: { history.reset() }))
         }
     }
 

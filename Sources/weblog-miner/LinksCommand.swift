@@ -144,12 +144,11 @@ struct LinksCommand: ParsableCommand {
                 let analysis = LinkAnalysis(usage: usage.value, sessionPages: pages, site: siteLinks, options: options)
                 try write(analysis, to: out)
              },
-             {
+             Rewind(possible: { true }, perform: {
                 usage.value = UsageGraph()
                 usage.value.backSteps = backSteps
                 usage.value.shortcutMaxSteps = maxDetour
-                return true
-             })
+             }))
         }
     }
 

@@ -199,7 +199,8 @@ struct SessionsCommand: ParsableCommand {
     func run() throws {
         try runSessions(input: input, options: sessionOptions, outputFile: outputFile) { out in
             let writer = try SessionWriter(format: outputFormat, to: out)
-            return ({ session, pages in try writer.write(session, pages: pages) }, { pages in try writer.finish(pages: pages) }, { writer.rewind() })
+            return ({ session, pages in try writer.write(session, pages: pages) }, { pages in try writer.finish(pages: pages) },
+                    Rewind(possible: { writer.canRewind }, perform: { writer.rewind() }))
         }
     }
 }
@@ -240,10 +241,7 @@ struct PagesCommand: ParsableCommand {
                     try PageWriter.write(stats.value, pages: pages, format: output.outputFormat, to: out)
                 }
              },
-             {
-                stats.value = PageStatistics()
-                return true
-             })
+             Rewind(possible: { true }, perform: { stats.value = PageStatistics() }))
         }
     }
 }
@@ -256,7 +254,7 @@ final class PageStatisticsBox {
 /// `makeConsumer` gets the output and returns what to do with each session and at the end.
 func runSessions(input: InputOptions, options: SessionCLIOptions, outputFile: String?,
                  makeConsumer: (OutputStream) throws -> (each: (Session, ByteStringInterner) throws -> Void, finish: (ByteStringInterner) throws -> Void,
-                                                         rewind: () -> Bool)) throws {
+                                                         rewind: Rewind)) throws {
     ignoreBrokenPipeSignal()
     let ingest = try input.ingestOptions()
     let (cleaning, sessions) = try options.build()
@@ -266,11 +264,10 @@ func runSessions(input: InputOptions, options: SessionCLIOptions, outputFile: St
         try rejectsFile?.write("file\tline\treason\ttext\n")
         let consumer = try makeConsumer(out)
         let report = try SessionRun(ingest: ingest, cleaning: cleaning, sessions: sessions)
-            .run(inputs: input.inputs, rejectsOutput: rejectsFile, rewind: {
-                guard consumer.rewind() else { return false }
-                guard let rejectsFile else { return true }
-                return rejectsFile.rewind() && (try? rejectsFile.write("file\tline\treason\ttext\n")) != nil
-            }, consumer.each)
+            .run(inputs: input.inputs, rejectsOutput: rejectsFile, rewind: Rewind(possible: { consumer.rewind.possible() && (rejectsFile?.canRewind ?? true) }, perform: {
+                consumer.rewind.perform()
+                if let rejectsFile, rejectsFile.rewind() { try? rejectsFile.write("file\tline\treason\ttext\n") }
+            }), consumer.each)
         try consumer.finish(report.pages)
         try rejectsFile?.commit()
         if !input.quiet { Diagnostics.note(report.cleaning.summary + "; \(report.sessions) sessions") }

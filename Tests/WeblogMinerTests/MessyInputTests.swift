@@ -58,6 +58,28 @@ import Testing
         #expect(runSessions.split(separator: "\n").count == expected.split(separator: "\n").count)
     }
 
+    @Test func rejectsAreListedOnceWhenTheInputIsReadAgainSorted() throws {
+        // Two files out of order with bad lines: the streaming pass is abandoned and the files read
+        // again through the sort; the rejects file lists each bad line once.
+        let dir = TemporaryDirectory()
+        var paths: [String] = []
+        for f in 0 ..< 2 {
+            var lines = Self.orderedLines(f * 3000 ..< f * 3000 + 3000).split(separator: "\n").map { String($0) + "\n" }
+            var rng = SeededGenerator(seed: UInt64(f + 1))
+            lines.shuffle(using: &rng)
+            for k in stride(from: 7, to: lines.count, by: 97) { lines[k] = "garbage line \(f)-\(k)\n" }
+            paths.append(dir.write("part\(f).log", lines.joined()))
+        }
+        let r = try Tool.shell("$WM sessions '\(paths[0])' '\(paths[1])' --rejects '\(dir.path)/rejects.tsv' -o '\(dir.path)/s.tsv'")
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.err.contains("input not in time order: sorted"), "\(r.err)")
+        let rejects = try String(contentsOfFile: dir.path + "/rejects.tsv", encoding: .utf8).split(separator: "\n")
+        let expected = 2 * stride(from: 7, to: 3000, by: 97).underestimatedCount
+        #expect(rejects.first == "file\tline\treason\ttext")
+        #expect(rejects.count - 1 == expected, "\(rejects.count - 1) rejects listed, \(expected) expected")
+        #expect(Set(rejects).count == rejects.count, "a reject listed twice")
+    }
+
     @Test func largeReorderWindowGivesTheSortedResult() throws {
         // Every hit within the window: the reorder queue itself puts a fully shuffled log in order.
         let dir = TemporaryDirectory()
@@ -169,6 +191,20 @@ import Testing
         #expect(r.status == 0, "\(r.err)")
         #expect(try Self.hits(out) == 2000)
         try Self.expectSameAsOneRun(out, whole, log)
+    }
+
+    @Test func aFinishedFileWithoutAFinalNewlineIsReadWhole() throws {
+        // Not written to for hours: its last line is complete, only the newline is missing.
+        let dir = TemporaryDirectory()
+        let out = dir.path + "/out"
+        let full = Self.orderedLines(0 ..< 500)
+        let log = dir.write("export.log", String(full.dropLast()))
+        var r = try Tool.shell("touch -d '3 hours ago' '\(log)' && $WM run -q --out '\(out)' '\(log)'")
+        #expect(r.status == 0, "\(r.err)")
+        #expect(try Self.hits(out) == 500)
+        r = try Tool.shell("$WM run --out '\(out)' '\(log)'")
+        #expect(r.status == 0 && r.err.contains("1 of 1 log files already read"), "\(r.err)")
+        #expect(try Self.hits(out) == 500)
     }
 
     @Test func aGzipBeingWrittenIsContinuedWhenComplete() throws {

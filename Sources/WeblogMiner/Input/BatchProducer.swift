@@ -116,7 +116,7 @@ final class BatchProducer: @unchecked Sendable {
                     batch.count = complete
                     if complete > 0 { emit(batch) } else { producer.pool.push(batch) }
                     rejectLine(.truncatedLine)
-                } else if endsInsideLine && producer.holdBackPartialLastLine && !producer.inputs[index].isStandardInput {
+                } else if endsInsideLine && producer.holdBackPartialLastLine && reader.format == nil && Self.isBeingWritten(fd) {
                     // The server may be writing this line right now: it is read, whole, next time.
                     let complete = lastNewline(in: batch).map { $0 + 1 } ?? 0
                     batch.count = complete
@@ -129,6 +129,14 @@ final class BatchProducer: @unchecked Sendable {
                 producer.pool.push(batch)
             }
             producer.send(.endFile(index: index, outcome: outcome, compressedBytes: reader.compressedBytesRead, wasGzip: reader.isGzip))
+        }
+
+        /// A plain file changed within the last 10 minutes: a last line without its newline may be
+        /// half written. An older file (a finished export, a rotated log) just lacks the final newline.
+        private static func isBeingWritten(_ fd: Int32) -> Bool {
+            var info = stat()
+            guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return false }
+            return Int(time(nil)) - Int(info.st_mtim.tv_sec) < 600
         }
 
         private func takeBatch() -> LineBatch {

@@ -68,13 +68,10 @@ final class ExternalHitSorter {
         count += 1
     }
 
-    public enum SortError: Error, CustomStringConvertible {
-        case io(String, Int32)
-        public var description: String {
-            switch self {
-            case .io(let what, let code): "external sort: cannot \(what) a temporary file in $TMPDIR or /tmp: \(errnoDescription(code))"
-            }
-        }
+    /// Failures of the temporary files are output errors (exit 74), named as such.
+    typealias SortError = OutputError
+    private static func failure(_ what: String, _ code: Int32, _ directory: String) -> OutputError {
+        .writeFailed(path: "a temporary file of the external sort in \(directory) (\(what); set TMPDIR to a disk with room)", errno: code)
     }
 
     private func sortIndex() {
@@ -92,7 +89,7 @@ final class ExternalHitSorter {
         sortIndex()
         var template = Array((directory + "/weblog-miner-sort-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw .io("create", errno) }
+        guard fd >= 0 else { throw Self.failure("create", errno, directory) }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
         runs.append(fd)
         let bufferSize = 1 << 20
@@ -103,7 +100,7 @@ final class ExternalHitSorter {
             var done = 0
             while done < filled {
                 let n = write(fd, out + done, filled - done)
-                if n < 0 { if errno == EINTR { continue }; throw .io("write", errno) }
+                if n < 0 { if errno == EINTR { continue }; throw Self.failure("write", errno, directory) }
                 done += n
             }
             filled = 0
@@ -117,7 +114,7 @@ final class ExternalHitSorter {
                 var done = 0
                 while done < size {
                     let n = write(fd, p + done, size - done)
-                    if n < 0 { if errno == EINTR { continue }; throw .io("write", errno) }
+                    if n < 0 { if errno == EINTR { continue }; throw Self.failure("write", errno, directory) }
                     done += n
                 }
                 continue
@@ -126,7 +123,7 @@ final class ExternalHitSorter {
             filled += size
         }
         try flush()
-        guard lseek(fd, 0, SEEK_SET) == 0 else { throw .io("rewind", errno) }
+        guard lseek(fd, 0, SEEK_SET) == 0 else { throw Self.failure("rewind", errno, directory) }
         spilledRuns += 1
         index.removeAll(keepingCapacity: true)
         used = 0
@@ -213,7 +210,7 @@ final class ExternalHitSorter {
                     capacity = need
                 }
                 let n = read(fd, buffer + end, capacity - end)
-                if n < 0 { if errno == EINTR { continue }; throw .io("read", errno) }
+                if n < 0 { if errno == EINTR { continue }; throw ExternalHitSorter.failure("read", errno, "$TMPDIR") }
                 if n == 0 { eof = true } else { end += n }
             }
             return true

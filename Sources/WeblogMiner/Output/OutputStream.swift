@@ -143,8 +143,12 @@ public final class OutputStream {
     /// Bytes that have left the buffer.
     private var written = 0
 
-    /// Forgets everything written so far, when that is still possible: nothing has left the buffer,
-    /// or the output is a temporary file of ours (truncated). False for a pipe or terminal already written to.
+    /// Whether everything written so far can still be forgotten: nothing has left the buffer, or the
+    /// output is a temporary file of ours. Not for a pipe or terminal already written to.
+    public var canRewind: Bool { written == 0 || temporaryPath != nil }
+
+    /// Forgets everything written so far (see `canRewind`); false when that was not possible.
+    @discardableResult
     public func rewind() -> Bool {
         if written > 0 {
             guard temporaryPath != nil, ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else { return false }

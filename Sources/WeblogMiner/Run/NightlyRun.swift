@@ -113,16 +113,15 @@ public struct NightlyRun {
         // A line the server is still writing is read whole by the next run (the state records whole lines).
         ingest.holdBackPartialLastLine = useState
         let sessionRun = SessionRun(ingest: ingest, cleaning: options.cleaning, sessions: options.sessions)
-        let report = try sessionRun.run(inputs: toRead, resume: loaded.snapshot, suspend: true, rewind: {
-            closed.removeSubrange(firstNew...)
-            return true
-        }) { session, _ in closed.append(session) }
+        let report = try sessionRun.run(inputs: toRead, resume: loaded.snapshot, suspend: true, rewind: Rewind(possible: { true }, perform: { closed.removeSubrange(firstNew...) })) { session, _ in closed.append(session) }
         let snapshot = report.snapshot!
         outcome.filesRead = toRead.count
         outcome.newSessions = closed.count - firstNew
         outcome.status = report.ingest.status
         for (k, f) in report.ingest.files.enumerated() where records[k] != nil {
             records[k]!.lines += f.completeLines
+            // Its last line was left for later: the next run must not take the file as fully read.
+            if f.heldBackLine { records[k]!.size = -1 }
         }
         // Input that failed as a whole (nothing readable: unknown format, every line rejected, files
         // missing) publishes nothing: the previous results and the state stay as they are.

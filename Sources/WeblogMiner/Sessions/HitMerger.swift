@@ -19,7 +19,7 @@ final class HitMerger {
     private let cleaning: CleaningOptions
     private let visitorKey: VisitorKey
     private let window: Int64
-    private let rejectWriter: OutputStream?
+    private let rejectWriter: LockedOutput?
     private var sources: [Source] = []
     private var order: [Int] = []
     private var nextToOpen = 0
@@ -35,7 +35,7 @@ final class HitMerger {
     private let givenSessions: Bool
 
     init(inputs: [InputSpec], ingest: IngestOptions, cleaning: CleaningOptions, visitorKey: VisitorKey, givenSessions: Bool = false,
-         windowMillis: Int64, rejectWriter: OutputStream?) {
+         windowMillis: Int64, rejectWriter: LockedOutput?) {
         self.givenSessions = givenSessions
         self.inputs = inputs
         var ingest = ingest
@@ -63,9 +63,10 @@ final class HitMerger {
     enum Ordering {
         /// Counted as late and left out.
         case stream
-        /// Streamed while in order; the first late hit stops the run with `Restart` when `canRestart`
-        /// agrees (the caller then runs again with `.sort`), else it is counted as late.
-        case speculative(canRestart: () -> Bool)
+        /// Streamed while in order; at the first late hit, when `rewind` is possible, the file threads
+        /// are stopped, the consumer rewound and the run ends with `Restart` (the caller then runs again
+        /// with `.sort`); else the hit is counted as late.
+        case speculative(rewind: Rewind)
         /// Every hit goes through the external sort first (any order; output starts at the end).
         case sort
     }
@@ -79,6 +80,8 @@ final class HitMerger {
     /// Late hits by input (index into the inputs), for the summary.
     private(set) var lateByInput: [Int: Int] = [:]
     private let cancelled = CancelFlag()
+    /// Inputs whose file thread was started.
+    private var started: [Int] = []
 
     /// Calls `body` with every page view and robot marker in time order; returns per-file reports.
     func run(_ body: (Hit, HitChunk) throws -> Void) throws -> [IngestReport] {
@@ -90,9 +93,10 @@ final class HitMerger {
             h.sequence = Self.tieBreak(order: hit.sequence, arrival: sequence)
             sequence += 1
             if h.time < lastReleased || h.time == lastReleased && h.sequence < lastReleasedSequence {
-                if case .speculative(let canRestart) = ordering {
-                    if canRestart() {
+                if case .speculative(let rewind) = ordering {
+                    if rewind.possible() {
                         cancel()
+                        rewind.perform()
                         throw Restart()
                     }
                     ordering = .stream
@@ -141,16 +145,18 @@ final class HitMerger {
         return results.reports(count: inputs.count)
     }
 
-    /// Stops the file threads of an abandoned run: they end at their next batch, and their queues are
-    /// drained so that none stays blocked.
+    /// Stops the file threads of an abandoned run and waits until they have: each ends at its next
+    /// batch (so nothing more is written to the shared rejects file), and their queues are drained so
+    /// that none stays blocked. A source whose queue already gave its end is not drained again.
     private func cancel() {
         cancelled.set()
-        let queues = sources.map(\.queue)
+        let queues = sources.filter { $0.chunk != nil }.map(\.queue)
         sources.removeAll()
         nextToOpen = order.count
         startThread {
             for q in queues { while q.pop() != nil {} }
         }
+        results.wait(for: started)
     }
 
     /// Opens files whose first hit is due: when nothing is open, or their start is within the window
@@ -173,6 +179,7 @@ final class HitMerger {
     }
 
     private func start(_ index: Int) {
+        started.append(index)
         let queue = BlockingQueue<HitChunk?>(capacity: 4)
         let input = inputs[index]
         let ingest = self.ingest
@@ -180,7 +187,7 @@ final class HitMerger {
         let visitorKey = self.visitorKey
         let givenSessions = self.givenSessions
         let results = self.results
-        let writer = rejectWriter.map { LockedOutput($0) }
+        let writer = rejectWriter
         let cancelled = self.cancelled
         startThread {
             let encoder = HitEncoder(cleaning: cleaning, visitorKey: visitorKey, givenSessions: givenSessions)
@@ -258,6 +265,17 @@ final class HitMerger {
     }
 }
 
+/// How the consumer of a session run forgets what it received (the input is then read again in
+/// time order): `possible` asks every output, `perform` rewinds them all.
+public struct Rewind {
+    public var possible: () -> Bool
+    public var perform: () -> Void
+    public init(possible: @escaping () -> Bool, perform: @escaping () -> Void) {
+        self.possible = possible
+        self.perform = perform
+    }
+}
+
 /// Set once, read by other threads.
 final class CancelFlag: @unchecked Sendable {
     private let monitor = Monitor()
@@ -275,6 +293,13 @@ final class ResultSlots: @unchecked Sendable {
         monitor.locked {
             reports[index] = report
             monitor.broadcast()
+        }
+    }
+
+    /// Blocks until the file threads of these inputs have ended.
+    func wait(for indices: [Int]) {
+        monitor.locked {
+            while !indices.allSatisfy({ reports[$0] != nil }) { monitor.wait() }
         }
     }
 

@@ -21,36 +21,34 @@ public struct SessionRun {
         public var snapshot: Sessionizer.Snapshot? = nil
     }
 
-    /// `body` receives each session and the page-name table (ids in `PageView.page`). `rewind` is
-    /// asked, at the first hit out of order, to forget every session received so far; when it can
-    /// (true) the inputs are read again through the external sort.
+    /// `body` receives each session and the page-name table (ids in `PageView.page`). `rewind` says,
+    /// at the first hit out of order, whether every output can forget the sessions received so far
+    /// and does so; the inputs are then read again through the external sort.
     public func run(inputs: [InputSpec], rejectsOutput: OutputStream? = nil, resume: Sessionizer.Snapshot? = nil, suspend: Bool = false,
-                    rewind: (() -> Bool)? = nil,
+                    rewind: Rewind? = nil,
                     _ body: @escaping (Session, ByteStringInterner) throws -> Void) throws -> Report {
-        let rereadable = !inputs.isEmpty && inputs.allSatisfy { $0.isRereadable }
+        // One lock for the rejects file, shared by every file thread of both passes.
+        let rejects = rejectsOutput.map { LockedOutput($0) }
         switch sessions.order {
         case .sort:
-            return try pass(inputs: inputs, ordering: .sort, rejectsOutput: rejectsOutput, resume: resume, suspend: suspend, body)
+            return try pass(inputs: inputs, ordering: .sort, rejects: rejects, resume: resume, suspend: suspend, body)
         case .stream:
-            return try pass(inputs: inputs, ordering: .stream, rejectsOutput: rejectsOutput, resume: resume, suspend: suspend, body)
+            return try pass(inputs: inputs, ordering: .stream, rejects: rejects, resume: resume, suspend: suspend, body)
         case .auto:
-            let canRestart: () -> Bool = {
-                guard rereadable else { return false }
-                return rewind?() ?? false
-            }
+            let rereadable = !inputs.isEmpty && inputs.allSatisfy { $0.isRereadable }
+            let guarded = Rewind(possible: { rereadable && (rewind?.possible() ?? false) }, perform: { rewind?.perform() })
             do {
-                return try pass(inputs: inputs, ordering: .speculative(canRestart: canRestart), rejectsOutput: rejectsOutput, resume: resume,
-                                suspend: suspend, body)
+                return try pass(inputs: inputs, ordering: .speculative(rewind: guarded), rejects: rejects, resume: resume, suspend: suspend, body)
             } catch is HitMerger.Restart {
-                return try pass(inputs: inputs, ordering: .sort, rejectsOutput: rejectsOutput, resume: resume, suspend: suspend, body)
+                return try pass(inputs: inputs, ordering: .sort, rejects: rejects, resume: resume, suspend: suspend, body)
             }
         }
     }
 
-    private func pass(inputs: [InputSpec], ordering: HitMerger.Ordering, rejectsOutput: OutputStream?, resume: Sessionizer.Snapshot?, suspend: Bool,
+    private func pass(inputs: [InputSpec], ordering: HitMerger.Ordering, rejects: LockedOutput?, resume: Sessionizer.Snapshot?, suspend: Bool,
                       _ body: @escaping (Session, ByteStringInterner) throws -> Void) throws -> Report {
         let merger = HitMerger(inputs: inputs, ingest: ingest, cleaning: cleaning, visitorKey: sessions.visitorKey, givenSessions: sessions.givenSessions,
-                               windowMillis: sessions.reorderWindowMillis, rejectWriter: rejectsOutput)
+                               windowMillis: sessions.reorderWindowMillis, rejectWriter: rejects)
         merger.ordering = ordering
         var count = 0
         var sessionizer: Sessionizer! = nil

@@ -45,14 +45,18 @@ public final class SessionWriter {
         try start()
     }
 
-    /// Forgets what was written (the input is read again in time order); false when it has left the process.
-    public func rewind() -> Bool {
-        guard out.rewind(), spmfBody?.rewind() ?? true else { return false }
+    /// Whether what was written can still be forgotten (it has not left the process).
+    public var canRewind: Bool { out.canRewind && (spmfBody?.canRewind ?? true) }
+
+    /// Forgets what was written (the input is read again in time order); see `canRewind`.
+    public func rewind() {
+        out.rewind()
+        spmfBody?.rewind()
         tokens = EscapedNames(spaceAsPercent: true)
         names = EscapedNames(spaceAsPercent: false)
         spmfItems = [:]
         spmfOrder = []
-        return (try? start(reopen: false)) != nil
+        try? start(reopen: false)
     }
 
     private func start(reopen: Bool = true) throws(OutputError) {
