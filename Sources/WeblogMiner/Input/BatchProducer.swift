@@ -25,8 +25,12 @@ final class BatchProducer: @unchecked Sendable {
         self.send = send
     }
 
+    /// Set when the run that reads is abandoned (the input is read again in time order): reading stops.
+    var cancel: CancelFlag? = nil
+
     func run() {
         for (index, input) in inputs.enumerated() {
+            if cancel?.isSet == true { return }  // nobody listens any more
             let fd: Int32
             do {
                 fd = try input.open()
@@ -79,6 +83,10 @@ final class BatchProducer: @unchecked Sendable {
             let minRead = 16 * 1024
             let base = producer.bytesRead
             while true {
+                if let cancel = producer.cancel, cancel.isSet {
+                    producer.pool.push(batch)
+                    return
+                }
                 if batch.freeSpace < minRead {
                     if let last = lastNewline(in: batch) {
                         batch = ship(batch, upTo: last + 1)

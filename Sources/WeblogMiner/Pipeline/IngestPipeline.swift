@@ -34,6 +34,8 @@ public struct IngestOptions: Sendable {
 public final class IngestPipeline {
     public let inputs: [InputSpec]
     public let options: IngestOptions
+    /// Stops reading when set (an abandoned run).
+    var cancel: CancelFlag? = nil
 
     public init(inputs: [InputSpec], options: IngestOptions) {
         self.inputs = inputs
@@ -80,6 +82,7 @@ public final class IngestPipeline {
                                      chooseParser: { Self.chooseParser(batch: $0, configuration: configuration) },
                                      send: { sequencer.send($0) })
         producer.holdBackPartialLastLine = options.holdBackPartialLastLine
+        producer.cancel = cancel
         workers.start()
         startThread { producer.run() }
 

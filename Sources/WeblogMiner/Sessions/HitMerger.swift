@@ -195,6 +195,7 @@ final class HitMerger {
             var records = 0
             var expectedHits = 0
             let pipeline = IngestPipeline(inputs: [input], options: ingest)
+            pipeline.cancel = cancelled
             let report = (try? pipeline.run(formatting: encoder, rejects: &rejects) { (buffer: ByteBuffer) throws(OutputError) in
                 if cancelled.isSet { throw .closed }
                 // Room for about as many hits as the last chunk had: the array is filled without regrowing.
