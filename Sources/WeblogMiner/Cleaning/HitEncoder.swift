@@ -74,9 +74,9 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
             groupHash = hashBytes(session.baseAddress!, session.count)
         }
         if cleaning.dropRobotAgents && r.userAgent.count > 0 && robots.isRobot(line.bytes(r.userAgent)) {
-            return write(.robotAgent, r.epochMillis, .none, out, line: line)
+            return Self.write(.robotAgent, r.epochMillis, .none, out, line: line, key: key, order: order, groupHash: groupHash)
         }
-        if isRobotsTxt { return write(.robotsTxt, r.epochMillis, .none, out, line: line) }
+        if isRobotsTxt { return Self.write(.robotsTxt, r.epochMillis, .none, out, line: line, key: key, order: order, groupHash: groupHash) }
         // Swap the scratch buffers out and back (a copy would make every mutation reallocate).
         var page: [UInt8] = []
         swap(&page, &self.page)
@@ -108,6 +108,7 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
                 referrer = raw
             }
         }
+        let key = self.key, order = self.order, groupHash = self.groupHash
         page.withUnsafeBufferPointer { builtPage in
             referrerPage.withUnsafeBufferPointer { builtReferrerPage in
                 let pageBytes = pageIsPath ? path : builtPage
@@ -115,7 +116,7 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
                 // The authenticated user travels with the hit: it ties sessions to registered users.
                 // A campaign landing (utm_ parameters) is remembered even though the query is dropped.
                 let campaign = r.query.count > 0 && Self.hasCampaignParameter(line.bytes(r.query))
-                write(.pageView, r.epochMillis, referrerKind, out, line: line, page: pageBytes, referrer: referrerKind == .internalPage ? refPageBytes : referrer, campaign: campaign,
+                Self.write(.pageView, r.epochMillis, referrerKind, out, line: line, key: key, order: order, groupHash: groupHash, page: pageBytes, referrer: referrerKind == .internalPage ? refPageBytes : referrer, campaign: campaign,
                       user: r.user.count > 0 ? line.bytes(r.user) : UnsafeBufferPointer(start: emptyBytePointer, count: 0))
             }
         }
@@ -141,13 +142,14 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
     /// page, referrer and user bytes. The visitor key is written straight from the line and hashed where it lies.
     static let headerSize = 42
 
-    private func write(_ t: Tag, _ time: Int64, _ referrerKind: Hit.ReferrerKind, _ out: ByteBuffer, line: LineBuffer,
+    /// Static, with the record's key, order and group hash as arguments: called from inside the
+    /// page-buffer closures, a method would copy the whole encoder (retaining each of its arrays) per hit.
+    private static func write(_ t: Tag, _ time: Int64, _ referrerKind: Hit.ReferrerKind, _ out: ByteBuffer, line: LineBuffer,
+                              key: VisitorKeyParts, order: Int64, groupHash: UInt64?,
                        page: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: emptyBytePointer, count: 0),
                        referrer: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: emptyBytePointer, count: 0),
                        campaign: Bool = false,
                        user: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: emptyBytePointer, count: 0)) {
-        let order = self.order
-        let groupHash = self.groupHash
         let first = line.bytes(key.first)
         let second = key.second.map { line.bytes($0) }
         let keyCount = first.count + (second.map { 1 + $0.count } ?? 0)
