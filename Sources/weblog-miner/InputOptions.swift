@@ -78,9 +78,24 @@ func checkRange<T: Comparable>(_ value: T?, _ range: ClosedRange<T>, _ option: S
     throw ValidationError("\(option) must be from \(range.lowerBound) to \(range.upperBound) (got \(value))")
 }
 
+/// Device and inode of an existing regular file (the same file under any name).
+func fileIdentity(_ path: String) -> [UInt64]? {
+    var info = stat()
+    guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+    return [UInt64(info.st_dev), UInt64(info.st_ino)]
+}
+
 /// Opens outputs, turning failures into the documented exit statuses.
 enum CommandSupport {
     static func openOutput(_ path: String?) throws -> OutputStream {
+        if let path, path != "-", let id = fileIdentity(path),
+            CommandLine.arguments.dropFirst().filter({ fileIdentity($0) == id }).count >= 2
+        {
+            // Named once as the output and again as an input (`parse a.log -o a.log`): the atomic
+            // rename would replace the input with its own results.
+            Diagnostics.error("refusing to write \(path): it is also an input of this command (choose another output file)")
+            throw ExitCode(ExitStatus.cannotCreate.rawValue)
+        }
         do {
             return try OutputStream.open(path)
         } catch {

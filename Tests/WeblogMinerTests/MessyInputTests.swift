@@ -380,3 +380,20 @@ import Testing
         #expect(r.err.contains("--map rule '^/(?:(a+)+c|a*b)$' hit PCRE2's match limit on 200 page names"), "\(r.err)")
     }
 }
+
+@Suite struct OutputOverInputTests {
+    /// `-o` naming one of the inputs would replace the log with its own results: refused, log kept.
+    @Test func anInputIsNeverTheOutput() throws {
+        let dir = TemporaryDirectory()
+        let text = InputTests.logLines(0 ..< 100)
+        let log = dir.write("a.log", text)
+        for command in ["parse", "sessions", "pages", "stats"] {
+            let r = try Tool.shell("cd '\(dir.path)' && $WM \(command) a.log -o ./a.log")
+            #expect(r.status == 73, "\(command): \(r.status) \(r.err)")
+            #expect(r.err.contains("also an input"), "\(command): \(r.err)")
+            #expect(try String(contentsOfFile: log, encoding: .utf8) == text, "\(command) replaced its input")
+        }
+        let ok = try Tool.shell("cd '\(dir.path)' && $WM parse a.log -o b.tsv -q")
+        #expect(ok.status == 0, "\(ok.err)")
+    }
+}
