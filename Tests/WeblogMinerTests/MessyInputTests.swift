@@ -80,6 +80,15 @@ import Testing
         #expect(Set(rejects).count == rejects.count, "a reject listed twice")
     }
 
+    @Test func aSortWithoutRoomForItsTemporaryFilesFailsClearly() throws {
+        let dir = TemporaryDirectory()
+        let file = dir.write("clicks.tsv", Self.sessionSortedExport().text)
+        let r = try Tool.shell("TMPDIR='\(dir.path)/missing' WEBLOG_MINER_SORT_RUN_BYTES=2048 $WM sessions '\(file)' -o '\(dir.path)/out.tsv' --order sort")
+        #expect(r.status == 74, "\(r.status) \(r.err)")
+        #expect(r.err.contains("external sort") && r.err.contains("TMPDIR"), "\(r.err)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/out.tsv"))
+    }
+
     @Test func largeReorderWindowGivesTheSortedResult() throws {
         // Every hit within the window: the reorder queue itself puts a fully shuffled log in order.
         let dir = TemporaryDirectory()
@@ -170,6 +179,13 @@ import Testing
         #expect(try Self.hits(out) == 3500)
     }
 
+    /// One nightly run of `log` into `out`: its exit status, and the hits read so far by all runs.
+    static func night(_ out: String, _ log: String, status: Int32 = 0, hits: Int? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let r = try Tool.shell("$WM run -q --out '\(out)' '\(log)'")
+        #expect(r.status == status, "\(r.err)", sourceLocation: sourceLocation)
+        if let hits { #expect(try Self.hits(out) == hits, sourceLocation: sourceLocation) }
+    }
+
     /// The results of incremental runs in `out` equal one run over the whole `log` (made in `whole`).
     static func expectSameAsOneRun(_ out: String, _ whole: String, _ log: String) throws {
         let r = try Tool.shell("$WM run -q --no-state --out '\(whole)' '\(log)'")
@@ -183,13 +199,9 @@ import Testing
         let full = Self.orderedLines(0 ..< 2000)
         let cut = full.index(full.endIndex, offsetBy: -30)  // inside the last line
         let log = dir.write("access.log", String(full[..<cut]))
-        var r = try Tool.shell("$WM run -q --out '\(out)' '\(log)'")
-        #expect(r.status == 0, "\(r.err)")
-        #expect(try Self.hits(out) == 1999)
+        try Self.night(out, log, hits: 1999)
         try full.write(toFile: log, atomically: false, encoding: .utf8)
-        r = try Tool.shell("$WM run -q --out '\(out)' '\(log)'")
-        #expect(r.status == 0, "\(r.err)")
-        #expect(try Self.hits(out) == 2000)
+        try Self.night(out, log, hits: 2000)
         try Self.expectSameAsOneRun(out, whole, log)
     }
 
@@ -212,14 +224,11 @@ import Testing
         let out = dir.path + "/out", whole = dir.path + "/whole"
         let bytes = gzip(Array(Self.orderedLines(0 ..< 20_000).utf8))
         let gz = dir.write("access.log.gz", Array(bytes[0 ..< bytes.count * 6 / 10]))
-        var r = try Tool.shell("$WM run -q --out '\(out)' '\(gz)'")
-        #expect(r.status == 65, "a truncated .gz is a data error: \(r.err)")
+        try Self.night(out, gz, status: 65)  // a truncated .gz is a data error
         let partial = try Self.hits(out)
         #expect(partial > 1000 && partial < 20_000)
         dir.write("access.log.gz", bytes)
-        r = try Tool.shell("$WM run -q --out '\(out)' '\(gz)'")
-        #expect(r.status == 0, "\(r.err)")
-        #expect(try Self.hits(out) == 20_000)
+        try Self.night(out, gz, hits: 20_000)
         try Self.expectSameAsOneRun(out, whole, gz)
     }
 
@@ -275,6 +284,27 @@ import Testing
         ("a session id beyond the next id", "UPDATE sessions SET id = 999999 WHERE id = (SELECT max(id) FROM sessions)"),
         ("a newer schema", "UPDATE meta SET value = 99 WHERE key = 'schema_version'"),
     ]
+
+    /// A store written by the previous version (no schema version) is read and upgraded in place:
+    /// day 1 is known, day 2 is added, and the results equal one run over both days.
+    @Test func aStoreOfThePreviousVersionIsUpgraded() throws {
+        let dir = TemporaryDirectory()
+        let out = dir.path + "/out", clean = dir.path + "/clean"
+        let shop = Paths.fixture("shop-sim")
+        let logs = ["a/access.log-20260302.gz", "b/access.log-20260302.gz", "a/access.log-20260303.gz", "b/access.log-20260303.gz"]
+            .map { "'\(shop)/logs/\($0)'" }.joined(separator: " ")
+        let options = "--site-host shop.example.com --map '^/p/[0-9]+$=/p/:id' --min-support 5%"
+        var r = try Tool.shell("gzip -dc '\(Paths.fixture("state/shop-day1-68daa16.state.sqlite.gz"))' > '\(out).state.sqlite' && $WM run --out '\(out)' \(logs) \(options)")
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.err.contains("2 of 4 log files already read"), "\(r.err)")
+        r = try Tool.shell("$WM run -q --no-state --out '\(clean)' \(logs) \(options)")
+        #expect(r.status == 0, "\(r.err)")
+        for name in ["sessions", "pages", "patterns"] {
+            #expect(try String(contentsOfFile: out + "/\(name).tsv", encoding: .utf8) == String(contentsOfFile: clean + "/\(name).tsv", encoding: .utf8), "\(name).tsv")
+        }
+        let version = try Tool.shell("python3 -c \"import sqlite3; print(sqlite3.connect('\(out).state.sqlite').execute(\\\"select value from meta where key = 'schema_version'\\\").fetchone()[0])\"")
+        #expect(version.out.trimmingCharacters(in: .whitespacesAndNewlines) == "\(StateStore.schemaVersion)", "\(version.err)")
+    }
 
     @Test func everyDamageIsRefusedClearlyAndRebuildRestores() throws {
         let dir = TemporaryDirectory()

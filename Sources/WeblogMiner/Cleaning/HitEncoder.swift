@@ -172,9 +172,7 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
                 if b.count <= Self.maxNameBytes {
                     put(b)
                 } else {
-                    var n = Self.maxNameBytes - Self.marker.count
-                    while n > 0 && b[n] & 0xC0 == 0x80 { n -= 1 }
-                    put(UnsafeBufferPointer(rebasing: b[..<n]))
+                    put(UnsafeBufferPointer(rebasing: b[..<Self.keptLength(b.baseAddress!)]))
                     Self.marker.withUnsafeBufferPointer { put($0) }
                 }
                 raw.storeBytes(of: UInt32(at - start), toByteOffset: offset, as: UInt32.self)
@@ -189,8 +187,7 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
             // The hash covers the whole key; only the copy kept for display is cut.
             raw.storeBytes(of: groupHash ?? hashBytes(p + Self.headerSize, keyCount), toByteOffset: 10, as: UInt64.self)
             if keyCount > Self.maxNameBytes {
-                at = Self.headerSize + Self.maxNameBytes - Self.marker.count
-                while at > Self.headerSize && p[at] & 0xC0 == 0x80 { at -= 1 }
+                at = Self.headerSize + Self.keptLength(p + Self.headerSize)
                 Self.marker.withUnsafeBufferPointer { put($0) }
             }
             raw.storeBytes(of: UInt32(at - Self.headerSize), toByteOffset: 18, as: UInt32.self)
@@ -204,6 +201,14 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
     /// Longest page name, referrer, user or visitor key kept, in bytes (longer ones end in `marker`).
     static let maxNameBytes = 1024
     static let marker: [UInt8] = Array("...".utf8)
+
+    /// Bytes kept of a name longer than `maxNameBytes`: room for the marker, backed off to the start
+    /// of a UTF-8 character.
+    @inline(__always) static func keptLength(_ name: UnsafePointer<UInt8>) -> Int {
+        var n = maxNameBytes - marker.count
+        while n > 0 && name[n] & 0xC0 == 0x80 { n -= 1 }
+        return n
+    }
 
     private static let robotsTxt: [UInt8] = Array("/robots.txt".utf8)
 

@@ -34,7 +34,7 @@ final class ExternalHitSorter {
         for fd in runs { close(fd) }
     }
 
-    func add(_ hit: Hit, _ chunk: HitChunk) throws(SortError) {
+    func add(_ hit: Hit, _ chunk: HitChunk) throws(OutputError) {
         let visitor = chunk.bytes(hit.visitor), page = chunk.bytes(hit.page)
         let referrer = chunk.bytes(hit.referrer), user = chunk.bytes(hit.user)
         let size = Self.headerSize + visitor.count + page.count + referrer.count + user.count
@@ -69,7 +69,6 @@ final class ExternalHitSorter {
     }
 
     /// Failures of the temporary files are output errors (exit 74), named as such.
-    typealias SortError = OutputError
     private static func failure(_ what: String, _ code: Int32, _ directory: String) -> OutputError {
         .writeFailed(path: "a temporary file of the external sort in \(directory) (\(what); set TMPDIR to a disk with room)", errno: code)
     }
@@ -85,7 +84,7 @@ final class ExternalHitSorter {
     }
 
     /// Sorts the current run and writes it to an unlinked temporary file.
-    private func spill() throws(SortError) {
+    private func spill() throws(OutputError) {
         sortIndex()
         var template = Array((directory + "/weblog-miner-sort-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
@@ -96,7 +95,7 @@ final class ExternalHitSorter {
         let out = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 8)
         defer { out.deallocate() }
         var filled = 0
-        func flush() throws(SortError) {
+        func flush() throws(OutputError) {
             var done = 0
             while done < filled {
                 let n = write(fd, out + done, filled - done)
@@ -185,7 +184,7 @@ final class ExternalHitSorter {
         var sequence: Int64 = 0
         var current: UnsafeRawPointer { UnsafeRawPointer(buffer + start) }
 
-        init?(fd: Int32) throws(SortError) {
+        init?(fd: Int32) throws(OutputError) {
             self.fd = fd
             buffer = .allocate(byteCount: capacity, alignment: 8)
             guard try load() else { return nil }
@@ -194,7 +193,7 @@ final class ExternalHitSorter {
         deinit { buffer.deallocate() }
 
         /// Makes `need` bytes available from `start`; false at the end of the run.
-        private func ensure(_ need: Int) throws(SortError) -> Bool {
+        private func ensure(_ need: Int) throws(OutputError) -> Bool {
             while end - start < need {
                 if eof { return false }
                 if start > 0 {
@@ -216,7 +215,7 @@ final class ExternalHitSorter {
             return true
         }
 
-        private func load() throws(SortError) -> Bool {
+        private func load() throws(OutputError) -> Bool {
             guard try ensure(ExternalHitSorter.headerSize) else { return false }
             var size = ExternalHitSorter.headerSize
             for k in 0 ..< 4 { size += Int((buffer + start).loadUnaligned(fromByteOffset: 28 + 4 * k, as: UInt32.self)) }
@@ -227,7 +226,7 @@ final class ExternalHitSorter {
             return true
         }
 
-        func advance() throws(SortError) -> Bool {
+        func advance() throws(OutputError) -> Bool {
             start += currentSize
             return try load()
         }

@@ -6,12 +6,7 @@ public enum PlausibleTime {
     /// 1990-01-01T00:00:00Z.
     public static let earliest: Int64 = 631_152_000_000
     /// Now plus one day, fixed when first used so that a run judges every line alike.
-    /// `WEBLOG_MINER_NOW` (epoch seconds) sets "now" for tests.
-    public static let latest: Int64 = {
-        var now = Int64(time(nil))
-        if let text = getenv("WEBLOG_MINER_NOW"), let n = Int64(String(cString: text)) { now = n }
-        return (now + 86_400) * 1000
-    }()
+    public static let latest: Int64 = (Int64(time(nil)) + 86_400) * 1000
 
     @inline(__always) public static func contains(_ millis: Int64) -> Bool { millis >= earliest && millis <= latest }
 

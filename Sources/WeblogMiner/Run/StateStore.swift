@@ -296,6 +296,6 @@ public final class StateStore {
         head.removeSubrange(filled...)
         let record = FileRecord(path: path, device: Int64(info.st_dev), inode: Int64(info.st_ino), size: Int64(info.st_size),
                                 head: "\(head.count):" + SHA256.hexDigest(head[...]), lines: 0)
-        return Found(record: record, head: head, isCompressed: reader.isGzip)
+        return Found(record: record, head: head, isCompressed: reader.format != nil)
     }
 }

@@ -88,11 +88,8 @@ final class HitMerger {
         if case .sort = ordering { return try runSorted(body) }
         while true {
             openDueFiles()
-            guard let (hit, chunk, input) = takeEarliest() else { break }
-            var h = hit
-            h.sequence = Self.tieBreak(order: hit.sequence, arrival: sequence)
-            sequence += 1
-            if h.time < lastReleased || h.time == lastReleased && h.sequence < lastReleasedSequence {
+            guard let (h, chunk, input) = takeNumbered() else { break }
+            if (h.time, h.sequence) < (lastReleased, lastReleasedSequence) {
                 if case .speculative(let rewind) = ordering {
                     if rewind.possible() {
                         cancel()
@@ -123,6 +120,14 @@ final class HitMerger {
         return results.reports(count: inputs.count)
     }
 
+    /// The earliest hit with its tie-break set (order column, then arrival), its chunk and input.
+    private func takeNumbered() -> (Hit, Unmanaged<HitChunk>, Int)? {
+        guard var (hit, chunk, input) = takeEarliest() else { return nil }
+        hit.sequence = Self.tieBreak(order: hit.sequence, arrival: sequence)
+        sequence += 1
+        return (hit, chunk, input)
+    }
+
     /// Equal times are ordered by the order column, then by input order (the order column clamped
     /// to 31 bits, the input order kept in the low 32: both fit one integer comparison).
     @inline(__always) static func tieBreak(order: Int, arrival: Int) -> Int {
@@ -134,10 +139,7 @@ final class HitMerger {
         let sorter = ExternalHitSorter()
         while true {
             openDueFiles()
-            guard let (hit, chunk, _) = takeEarliest() else { break }
-            var h = hit
-            h.sequence = Self.tieBreak(order: hit.sequence, arrival: sequence)
-            sequence += 1
+            guard let (h, chunk, _) = takeNumbered() else { break }
             try sorter.add(h, chunk.takeUnretainedValue())
         }
         sortedHits = sorter.count

@@ -123,8 +123,12 @@ public final class Sessionizer {
         if pages.count < options.maxPages { return pages.intern(bytes.baseAddress!, bytes.count) }
         if let id = pages.find(bytes.baseAddress!, bytes.count) { return id }
         counts.otherPageNames += 1
-        return pages.intern(Self.otherPage)
+        if otherPageID < 0 { otherPageID = pages.intern(Self.otherPage) }
+        return otherPageID
     }
+
+    /// The id of "(other)", once the page table is full (-1 before).
+    private var otherPageID: Int32 = -1
 
     /// The page name of views beyond the distinct-page limit.
     public static let otherPage = "(other)"
