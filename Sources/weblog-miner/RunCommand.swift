@@ -78,6 +78,15 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Report title.", valueName: "text"))
     var title = "Web usage report"
 
+    @Option(help: ArgumentHelp("Result windows, each in its own folder of --out (1d/, 7d/, ...) with the previous period beside every figure: Nd or Nw ending on the newest day seen, or all (every day kept). The longest is also written at the top level and gets prospects, dwell and the report.", valueName: "list"))
+    var windows = "1d,7d,28d"
+
+    @Option(help: ArgumentHelp("The site's time zone, for days and hours: UTC, an offset such as +02:00, or a zone name such as Europe/Paris. Fixed for a state store (change it with --rebuild-state).", valueName: "zone"))
+    var timezone = "UTC"
+
+    @Option(help: ArgumentHelp("Days of finished sessions the state store keeps (at least the longest window); older days live on as aggregates (pages, visitors, hours, cleaning counts).", valueName: "Nd"))
+    var retain = "90d"
+
     @Option(help: ArgumentHelp("Messages on stderr: text, or json (one JSON object per line, for cron and log collectors).", valueName: "text|json"))
     var log = "text"
 
@@ -92,6 +101,27 @@ struct RunCommand: ParsableCommand {
         try checkRange(maxPatterns, 0 ... 1_000_000_000, "--max-patterns")
         try checkRange(minConfidence, 0 ... 1, "--min-confidence")
         try checkRange(topProspects, 0 ... 1_000_000_000, "--top-prospects")
+        let list = try parsedWindows()
+        _ = try parsedTimezone()
+        let kept = try retainDays()
+        if let longest = list.compactMap(\.days).max(), kept < longest {
+            throw ValidationError("--retain \(retain) is shorter than the \(longest)d window: its sessions would be gone before it is computed")
+        }
+    }
+
+    func parsedWindows() throws -> [ResultWindow] {
+        do { return try ResultWindow.parse(windows) } catch { throw ValidationError(error.description) }
+    }
+
+    func parsedTimezone() throws -> SiteCalendar {
+        do { return try SiteCalendar(timezone) } catch { throw ValidationError("--timezone: \(error.description)") }
+    }
+
+    func retainDays() throws -> Int {
+        let text = retain.lowercased()
+        let digits = text.hasSuffix("d") ? String(text.dropLast()) : text
+        guard let n = Int(digits), n >= 1, n <= 36_600 else { throw ValidationError("--retain must be a number of days such as 90d (1 to 36600)") }
+        return n
     }
 
     func emit(_ message: String, event: String = "note") {
@@ -128,6 +158,9 @@ struct RunCommand: ParsableCommand {
         options.topProspects = topProspects
         options.anonymize = anonymize
         options.title = title
+        options.windows = try parsedWindows()
+        options.calendar = try parsedTimezone()
+        options.retainDays = try retainDays()
         if log == "json" {
             options.onStage = { stage in Diagnostics.event("stage", fields: [("stage", jsonQuote(stage))]) }
         } else if !input.quiet && Diagnostics.stderrIsTerminal {

@@ -285,25 +285,31 @@ import Testing
         ("a newer schema", "UPDATE meta SET value = 99 WHERE key = 'schema_version'"),
     ]
 
-    /// A store written by the previous version (no schema version) is read and upgraded in place:
-    /// day 1 is known, day 2 is added, and the results equal one run over both days.
-    @Test func aStoreOfThePreviousVersionIsUpgraded() throws {
+    /// Stores written by earlier versions (68daa16: no schema version; c158ee7: schema 2, sessions
+    /// without days) are read and upgraded in place: day 1 is known, day 2 is added, the results
+    /// equal one run over both days, and every session now has a day and every day its aggregates.
+    @Test(arguments: ["68daa16", "c158ee7"]) func aStoreOfAnEarlierVersionIsUpgraded(_ commit: String) throws {
         let dir = TemporaryDirectory()
         let out = dir.path + "/out", clean = dir.path + "/clean"
         let shop = Paths.fixture("shop-sim")
         let logs = ["a/access.log-20260302.gz", "b/access.log-20260302.gz", "a/access.log-20260303.gz", "b/access.log-20260303.gz"]
             .map { "'\(shop)/logs/\($0)'" }.joined(separator: " ")
         let options = "--site-host shop.example.com --map '^/p/[0-9]+$=/p/:id' --min-support 5%"
-        var r = try Tool.shell("gzip -dc '\(Paths.fixture("state/shop-day1-68daa16.state.sqlite.gz"))' > '\(out).state.sqlite' && $WM run --out '\(out)' \(logs) \(options)")
+        var r = try Tool.shell("gzip -dc '\(Paths.fixture("state/shop-day1-\(commit).state.sqlite.gz"))' > '\(out).state.sqlite' && $WM run --out '\(out)' \(logs) \(options)")
         #expect(r.status == 0, "\(r.err)")
         #expect(r.err.contains("2 of 4 log files already read"), "\(r.err)")
         r = try Tool.shell("$WM run -q --no-state --out '\(clean)' \(logs) \(options)")
         #expect(r.status == 0, "\(r.err)")
-        for name in ["sessions", "pages", "patterns"] {
+        for name in ["sessions", "pages", "patterns", "1d/pages", "1d/patterns", "7d/pages"] {
             #expect(try String(contentsOfFile: out + "/\(name).tsv", encoding: .utf8) == String(contentsOfFile: clean + "/\(name).tsv", encoding: .utf8), "\(name).tsv")
         }
-        let version = try Tool.shell("python3 -c \"import sqlite3; print(sqlite3.connect('\(out).state.sqlite').execute(\\\"select value from meta where key = 'schema_version'\\\").fetchone()[0])\"")
-        #expect(version.out.trimmingCharacters(in: .whitespacesAndNewlines) == "\(StateStore.schemaVersion)", "\(version.err)")
+        func sql(_ query: String) throws -> String {
+            try Tool.shell("python3 -c \"import sqlite3; print(*sqlite3.connect('\(out).state.sqlite').execute(\\\"\(query)\\\").fetchone())\"").out
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(try sql("select value from meta where key = 'schema_version'") == "\(StateStore.schemaVersion)")
+        #expect(try sql("select count(*) from sessions where open = 0 and day is null") == "0")
+        #expect(try sql("select count(*) from days") == "2")
     }
 
     @Test func everyDamageIsRefusedClearlyAndRebuildRestores() throws {

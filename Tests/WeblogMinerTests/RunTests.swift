@@ -37,7 +37,7 @@ import Testing
         #expect(r.status == 0 && r.err.contains("4 of 4 log files already read"), "\(r.err)")
         #expect(Self.compared.map { Self.read(a, $0) } == before)
         // The database holds the same rows as the TSV files.
-        let count = try Tool.shell("python3 -c \"import sqlite3; print(sqlite3.connect('\(a)/results.sqlite').execute('select count(*) from sessions').fetchone()[0])\"")
+        let count = try Tool.shell("python3 -c \"import sqlite3; print(sqlite3.connect('\(a)/results.sqlite').execute(\\\"select count(*) from sessions where window = '28d'\\\").fetchone()[0])\"")
         #expect(Int(count.out.trimmingCharacters(in: .whitespacesAndNewlines)) == Self.read(a, "sessions").split(separator: "\n").count - 1)
     }
 

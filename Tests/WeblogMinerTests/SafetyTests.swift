@@ -94,8 +94,10 @@ import Testing
         #expect(Self.exists(out + "/" + AtomicDirectory.marker), "every results directory carries the marker")
         r = try Self.sh("$WM run -q --no-state --out '\(out)' '\(Self.log)'")
         #expect(r.status == 0, "\(r.err)")
-        // Results of a version before the marker: only result files, report.html and summary.json among them.
+        // Results of a version before the marker (and before window folders): only result files,
+        // report.html and summary.json among them.
         try FileManager.default.removeItem(atPath: out + "/" + AtomicDirectory.marker)
+        for window in ["1d", "7d", "28d"] { try FileManager.default.removeItem(atPath: out + "/" + window) }
         r = try Self.sh("$WM run -q --no-state --out '\(out)' '\(Self.log)'")
         #expect(r.status == 0, "\(r.err)")
         // ... but not with a file of someone else's in it.

@@ -51,16 +51,8 @@ public struct CustomerJoin {
     public init(history: VisitorHistory, registrations: Registrations?, conversion: PageMapper?, pageNames: ByteStringInterner, options: Options) {
         coverage.registeredUsers = registrations?.users.count ?? 0
         var seenUsers = Set<Int>()
-        // Which pages count as a conversion (matched once per page id).
-        var conversionPage: [Int32: Bool] = [:]
-        func isConversion(_ page: Int32) -> Bool {
-            guard let conversion else { return false }
-            if let known = conversionPage[page] { return known }
-            var name = Array(pageNames.bytes(of: page))
-            let hit = conversion.map(&name) == .mapped
-            conversionPage[page] = hit
-            return hit
-        }
+        let conversionTest = ConversionTest(mapper: conversion, pages: pageNames)
+        func isConversion(_ page: Int32) -> Bool { conversionTest.isConversion(page) }
         for visitor in history.visitors {
             coverage.visitors += 1
             coverage.sessions += visitor.sessions.count

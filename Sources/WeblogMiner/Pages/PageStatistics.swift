@@ -43,6 +43,15 @@ public struct PageStatistics {
     /// Observed transitions page -> next page (inferred steps excluded), with counts.
     public private(set) var transitions: [UInt64: Int] = [:]
     private var pageVisitors = HashSet64()
+    /// Distinct (page, visitor) pairs in the order first seen, kept when `keepsVisitorPairs`: the
+    /// distinct visitors of several days together are the union of their days' pairs.
+    public private(set) var visitorPairs: [VisitorPair] = []
+    public var keepsVisitorPairs = false
+
+    public struct VisitorPair: Equatable, Sendable {
+        public var page: Int32
+        public var visitor: UInt64
+    }
 
     public init() {}
 
@@ -73,7 +82,10 @@ public struct PageStatistics {
             }
             if seenInSession.insert(v.page).inserted {
                 p.sessions += 1
-                if pageVisitors.insert(hashPair(s.visitorHash, v.page)) { p.visitors += 1 }
+                if pageVisitors.insert(hashPair(s.visitorHash, v.page)) {
+                    p.visitors += 1
+                    if keepsVisitorPairs { visitorPairs.append(VisitorPair(page: v.page, visitor: s.visitorHash)) }
+                }
             }
         }
         pages[first.page]!.entries += 1
@@ -91,6 +103,37 @@ public struct PageStatistics {
     }
 
     mutating func addTransition(_ key: UInt64, _ count: Int) { transitions[key, default: 0] += count }
+
+    /// Adds another part's statistics. Distinct visitors come from its visitor pairs when it kept
+    /// them (exact: a visitor seen in both parts counts once); without them its per-page counts are
+    /// added (exact only when the parts' visitors are disjoint, an upper bound otherwise).
+    public mutating func merge(_ other: PageStatistics) {
+        for (id, o) in other.pages {
+            let p = page(id)
+            p.views += o.views; p.inferredViews += o.inferredViews; p.sessions += o.sessions
+            p.entries += o.entries; p.exits += o.exits; p.bounces += o.bounces
+            p.dwellCount += o.dwellCount; p.dwellSum += o.dwellSum
+            for (value, n) in o.dwellHistogram { p.dwellHistogram[value, default: 0] += n }
+            if !other.keepsVisitorPairs { p.visitors += o.visitors }
+        }
+        for (key, n) in other.transitions { transitions[key, default: 0] += n }
+        if other.keepsVisitorPairs { addVisitorPairs(other.visitorPairs) }
+    }
+
+    /// Pairs read back from a stored part: counted once each, and kept when `keepsVisitorPairs`.
+    mutating func addVisitorPairs(_ pairs: [VisitorPair], counting: Bool = true) {
+        for pair in pairs where pageVisitors.insert(hashPair(pair.visitor, pair.page)) {
+            if counting { page(pair.page).visitors += 1 }
+            if keepsVisitorPairs { visitorPairs.append(pair) }
+        }
+    }
+
+    /// Forgets the visitor pairs (a day past the retention window keeps its per-page counts only).
+    mutating func dropVisitorPairs() {
+        keepsVisitorPairs = false
+        visitorPairs = []
+        pageVisitors = HashSet64()
+    }
 
     private func hashPair(_ visitor: UInt64, _ page: Int32) -> UInt64 {
         var h = visitor ^ (UInt64(UInt32(bitPattern: page)) &* 0x9E37_79B9_7F4A_7C15)
@@ -135,11 +178,23 @@ public enum PageWriter {
         ("top_next_count", "how often"),
     ]
 
-    public static func write(_ stats: PageStatistics, pages: ByteStringInterner, format: RecordOutputFormat, to out: OutputStream) throws(OutputError) {
+    /// The columns `run` adds: conversions, and the previous period beside each compared figure.
+    public static let comparisonColumns: [(name: String, meaning: String)] = [
+        ("conversions", "sessions through the page that reached a --conversion page"),
+        ("views_prev", "views in the previous period of the same length"), ("views_change", "(views - views_prev) / views_prev; empty when views_prev is 0"),
+        ("entries_prev", "entries in the previous period"), ("entries_change", "relative change of entries"),
+        ("exits_prev", "exits in the previous period"), ("exits_change", "relative change of exits"),
+        ("bounce_rate_prev", "bounce rate in the previous period"), ("bounce_rate_change", "bounce_rate - bounce_rate_prev"),
+        ("conversions_prev", "conversions in the previous period"), ("conversions_change", "relative change of conversions"),
+    ]
+
+    public static func write(_ stats: PageStatistics, pages: ByteStringInterner, format: RecordOutputFormat, to out: OutputStream,
+                             comparison: PageComparison? = nil) throws(OutputError) {
         let (previous, next) = stats.topNeighbours(names: pages)
         func name(_ id: Int32) -> String { String(decoding: pages.bytes(of: id), as: UTF8.self) }
         func rate(_ x: Double) -> String { String(format4: x) }
-        if format == .tsv { try out.write(columns.map(\.name).joined(separator: "\t") + "\n") }
+        let extra = comparison == nil ? [] : comparisonColumns.map(\.name)
+        if format == .tsv { try out.write((columns.map(\.name) + extra).joined(separator: "\t") + "\n") }
         let ordered = stats.pages.sorted { $0.value.views != $1.value.views ? $0.value.views > $1.value.views : name($0.key) < name($1.key) }
         for (id, p) in ordered where p.views > 0 {
             let median = p.medianDwellMillis.map { String(format4: $0 / 1000) }
@@ -154,13 +209,18 @@ public enum PageWriter {
                 let nextName: String = nxt.map { tsvEscape(name($0.0)) } ?? ""
                 let nextCount: String = nxt.map { String($0.1) } ?? ""
                 fields += [prevName, prevCount, nextName, nextCount]
+                if let comparison { fields += comparison.cells(id, p).map { $0 ?? "" } }
                 try out.write(fields.joined(separator: "\t") + "\n")
             } else {
                 var o = "{\"page\":\(jsonQuote(name(id))),\"views\":\(p.views),\"visitors\":\(p.visitors),\"sessions\":\(p.sessions)"
                 o += ",\"entries\":\(p.entries),\"exits\":\(p.exits),\"exit_rate\":\(rate(p.exitRate)),\"bounce_rate\":\(rate(p.bounceRate))"
                 o += ",\"median_dwell_s\":\(median ?? "null"),\"mean_dwell_s\":\(mean ?? "null"),\"dwell_views\":\(p.dwellCount)"
                 o += ",\"top_previous\":\(prev.map { jsonQuote(name($0.0)) } ?? "null"),\"top_previous_count\":\(prev.map { "\($0.1)" } ?? "null")"
-                o += ",\"top_next\":\(nxt.map { jsonQuote(name($0.0)) } ?? "null"),\"top_next_count\":\(nxt.map { "\($0.1)" } ?? "null")}\n"
+                o += ",\"top_next\":\(nxt.map { jsonQuote(name($0.0)) } ?? "null"),\"top_next_count\":\(nxt.map { "\($0.1)" } ?? "null")"
+                if let comparison {
+                    for (column, cell) in zip(extra, comparison.cells(id, p)) { o += ",\"\(column)\":\(cell ?? "null")" }
+                }
+                o += "}\n"
                 try out.write(o)
             }
         }
@@ -181,5 +241,29 @@ extension String {
         while frac.last == "0" { frac.removeLast() }
         let sign = value < 0 && whole == 0 && scaled != 0 ? "-" : ""
         self = frac.isEmpty ? "\(sign)\(whole)" : "\(sign)\(whole).\(frac)"
+    }
+}
+
+/// A page's figures beside those of the previous period (`run`'s windows).
+public struct PageComparison {
+    public var conversions: [Int32: Int]
+    public var previous: PageStatistics?
+    public var previousConversions: [Int32: Int]
+
+    public init(conversions: [Int32: Int], previous: PageStatistics?, previousConversions: [Int32: Int]) {
+        self.conversions = conversions
+        self.previous = previous
+        self.previousConversions = previousConversions
+    }
+
+    /// The comparison cells of one page, in `PageWriter.comparisonColumns` order (nil: empty).
+    func cells(_ id: Int32, _ p: PageStatistics.Page) -> [String?] {
+        let conv = conversions[id] ?? 0
+        guard let previous else { return [String(conv)] + Array(repeating: nil, count: 10) }
+        let before = previous.pages[id] ?? PageStatistics.Page()
+        let convBefore = previousConversions[id] ?? 0
+        func count(_ now: Int, _ then: Int) -> [String?] { [String(then), then == 0 ? nil : String(format4: Double(now - then) / Double(then))] }
+        return [String(conv)] + count(p.views, before.views) + count(p.entries, before.entries) + count(p.exits, before.exits)
+            + (before.entries == 0 ? [nil, nil] : [String(format4: before.bounceRate), String(format4: p.bounceRate - before.bounceRate)]) + count(conv, convBefore)
     }
 }

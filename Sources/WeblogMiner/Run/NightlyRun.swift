@@ -2,11 +2,13 @@ import Foundation
 import GRDB
 
 /// `weblog-miner run`: every stage over the logs in one streaming pass (parse, clean, sessions),
-/// then the in-memory steps (pages, patterns, rules, links, customers, dwell) over all sessions so
-/// far, written into a fresh directory — TSV per result, summary.json, results.sqlite, report.html —
-/// that replaces the previous results atomically. With a state store, only new log lines are read,
-/// sessions still open at the end wait for the next run, and re-running on the same input changes
-/// nothing.
+/// then the results of each window (the last day, 7 days, 28 days by default: pages and headline
+/// figures merged from day partials, with the previous period beside them; patterns, rules and
+/// links over the window's sessions; prospects and dwell over the main window), written into a
+/// fresh directory — one folder per window, TSV per result, summary.json, results.sqlite,
+/// report.html — that replaces the previous results atomically. With a state store, only new log
+/// lines are read, sessions still open at the end wait for the next run, re-running on the same
+/// input changes nothing, and a night's cost follows its new lines and its windows, not the history.
 public struct NightlyRun {
     public struct Options {
         public var ingest = IngestOptions()
@@ -38,6 +40,10 @@ public struct NightlyRun {
         public var topProspects = 100
         public var anonymize = false
         public var title = "Web usage report"
+        public var windows = ResultWindow.defaults
+        public var calendar = SiteCalendar.utc
+        /// Days of finished sessions kept in the state store (their aggregates are kept for ever).
+        public var retainDays = 90
         /// Told the name of each in-memory step as it starts (progress for terminals and `--log json`).
         public var onStage: (@Sendable (String) -> Void)? = nil
         public init() {}
@@ -106,17 +112,20 @@ public struct NightlyRun {
         }
         if outcome.filesSkipped > 0 { note("\(outcome.filesSkipped) of \(inputs.count) log files already read by an earlier run: skipped") }
 
+        if let zone = loaded.settings["timezone"], zone != options.calendar.name {
+            throw SettingMismatch(path: statePath, what: "counts days in time zone \(zone)", fix: "--timezone \(zone)")
+        }
+
         // The streaming pass.
-        var closed = loaded.closed
-        let firstNew = closed.count
+        var closed: [Session] = []
         var ingest = options.ingest
         // A line the server is still writing is read whole by the next run (the state records whole lines).
         ingest.holdBackPartialLastLine = useState
         let sessionRun = SessionRun(ingest: ingest, cleaning: options.cleaning, sessions: options.sessions)
-        let report = try sessionRun.run(inputs: toRead, resume: loaded.snapshot, suspend: true, rewind: Rewind(possible: { true }, perform: { closed.removeSubrange(firstNew...) })) { session, _ in closed.append(session) }
+        let report = try sessionRun.run(inputs: toRead, resume: loaded.snapshot, suspend: true, rewind: Rewind(possible: { true }, perform: { closed.removeAll() })) { session, _ in closed.append(session) }
         let snapshot = report.snapshot!
         outcome.filesRead = toRead.count
-        outcome.newSessions = closed.count - firstNew
+        outcome.newSessions = closed.count
         outcome.status = report.ingest.status
         for (k, f) in report.ingest.files.enumerated() where records[k] != nil {
             records[k]!.lines += f.completeLines
@@ -130,32 +139,53 @@ public struct NightlyRun {
             outcome.published = false
             return outcome
         }
-        // For today's results, sessions still open count as they stand (robots' left out).
-        var all = closed
-        for o in snapshot.open where !Sessionizer.isRobotBehaviour(o, cleaning: options.cleaning) { all.append(o.session) }
-        all.sort { $0.id < $1.id }
-        outcome.totalSessions = all.count
         var totals = loaded.totals
         totals["next_session_id"] = nil
         let c = report.cleaning
-        for (k, v) in [("hits", c.hits), ("dropped_static", c.droppedStatic), ("dropped_status", c.droppedStatus), ("dropped_method", c.droppedMethod),
-                       ("robot_agent_hits", c.robotAgentHits), ("robots_txt_hits", c.robotsTxtHits), ("behaviour_hits", c.behaviourHits),
-                       ("late_hits", c.lateHits), ("rejected_lines", report.ingest.rejects.values.reduce(0, +))] {
-            totals[k, default: 0] += v
+        let nightCounts = [("hits", c.hits), ("dropped_static", c.droppedStatic), ("dropped_status", c.droppedStatus), ("dropped_method", c.droppedMethod),
+                           ("robot_agent_hits", c.robotAgentHits), ("robots_txt_hits", c.robotsTxtHits), ("behaviour_hits", c.behaviourHits),
+                           ("late_hits", c.lateHits), ("rejected_lines", report.ingest.rejects.values.reduce(0, +))]
+        for (k, v) in nightCounts { totals[k, default: 0] += v }
+
+        // Days: the new finished sessions (and, on the first run after an upgrade, every finished
+        // session of the old store) go into the partials of the days they started on.
+        let calendar = options.calendar
+        let converts = try ConversionTest(pattern: options.conversion, pages: snapshot.pages)
+        let open = snapshot.open.filter { !Sessionizer.isRobotBehaviour($0, cleaning: options.cleaning) }.map(\.session)
+        let dated = (loaded.undated + closed).map { (session: $0, day: calendar.day(ofMillis: $0.start)) }
+        var changed = try store?.partials(Set(dated.map(\.day))) ?? [:]
+        for (s, day) in dated { changed[day, default: UsagePartial()].add(s, calendar: calendar, converts: converts(s)) }
+        // The newest day seen ends every window; the night's cleaning counts are kept under it.
+        let newest = (closed.map(\.end) + open.map(\.end)).max().map { calendar.day(ofMillis: $0) }
+        let lastDay = max(newest ?? Int32.min, Int32(clamping: loaded.totals["last_day"] ?? Int(Int32.min)))
+        if lastDay > Int32.min {
+            totals["last_day"] = Int(lastDay)
+            if changed[lastDay] == nil, let stored = try store?.partials([lastDay])[lastDay] { changed[lastDay] = stored }
+            for (k, v) in nightCounts where v > 0 { changed[lastDay, default: UsagePartial()].cleaning[k, default: 0] += v }
         }
+        let knownDays = Set(loaded.days).union(changed.keys)
+        var history = WindowHistory(calendar: calendar, lastDay: lastDay, firstDay: knownDays.min() ?? lastDay, changed: changed, storedDays: Set(loaded.days),
+                                    open: open, converts: converts,
+                                    newSessions: dated.map(\.session), retainDays: options.retainDays, store: store)
+        outcome.totalSessions = dated.count + open.count
 
         // Results into a fresh directory.
         let staging = try AtomicDirectory(target: options.outDir, inputs: inputPaths)
         do {
-            let results = try writeResults(sessions: all, pages: snapshot.pages, totals: totals, into: staging, note: note)
-            outcome.notes = results
+            let results = try writeResults(history: &history, pages: snapshot.pages, totals: totals, into: staging, note: note)
+            outcome.notes = results.notes
+            outcome.totalSessions = results.mainSessions
             if getenv("WEBLOG_MINER_FAIL_BEFORE_PUBLISH") != nil {
                 // Test hook: a failure at the worst moment (everything written, nothing published).
                 throw AtomicDirectory.PublishError.cannotSwap(options.outDir, EIO)
             }
             if let store {
-                try store.save(files: records.compactMap { $0 }, closed: Array(closed[firstNew...]), snapshot: snapshot,
-                               previousPageCount: loaded.snapshot?.pages.count ?? 0, totals: totals) { try staging.publish() }
+                var days = StateStore.DayChanges()
+                days.partials = changed
+                days.settings = ["timezone": calendar.name]
+                if lastDay > Int32.min { days.retainFrom = lastDay - Int32(options.retainDays) + 1 }
+                try store.save(files: records.compactMap { $0 }, closed: dated, snapshot: snapshot,
+                               previousPageCount: loaded.snapshot?.pages.count ?? 0, totals: totals, days: days) { try staging.publish() }
             } else {
                 try staging.publish()
             }
@@ -164,6 +194,16 @@ public struct NightlyRun {
             throw error
         }
         return outcome
+    }
+
+    /// A run whose options contradict what the state store was built with.
+    public struct SettingMismatch: Error, CustomStringConvertible {
+        public var path: String
+        public var what: String
+        public var fix: String
+        public var description: String {
+            "state store \(path) \(what): run with \(fix), or with --rebuild-state to rebuild it from the logs given under the new setting"
+        }
     }
 
     static func trimmed(_ path: String) -> String {
@@ -184,6 +224,7 @@ extension ExitStatus {
         case is AtomicDirectory.PublishError: self = .cannotCreate
         case let e as RunLock.LockError: self = e.exitStatus
         case is ProspectScoring.ScoringError: self = .notEnoughData
+        case is NightlyRun.SettingMismatch: self = .usage
         case let e as DatabaseError:
             switch e.resultCode {
             case .SQLITE_FULL, .SQLITE_IOERR: self = .ioError

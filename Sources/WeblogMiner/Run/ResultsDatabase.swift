@@ -2,42 +2,50 @@ import Foundation
 import GRDB
 
 /// results.sqlite: one table per TSV result, same name and columns (documented in each command's
-/// --help and in the README), typed INTEGER, REAL or TEXT by their content, so site owners can ask
-/// `sqlite3 results.sqlite 'SELECT page, views FROM pages ORDER BY views DESC LIMIT 10'`.
+/// --help and in the README) after a first column `window` (1d, 7d, 28d, ...: which folder the row
+/// is from), typed INTEGER, REAL or TEXT by their content, so site owners can ask
+/// `sqlite3 results.sqlite "SELECT page, views FROM pages WHERE window = '28d' ORDER BY views DESC LIMIT 10"`.
 public enum ResultsDatabase {
     /// Streams each TSV twice (column types, then rows), so even a large sessions.tsv is never held
-    /// in memory whole.
-    public static func write(path: String, tsvDirectory: String, tables: [String]) throws {
+    /// in memory whole. `windows`: (name, folder) of each window's TSV files.
+    public static func write(path: String, windows: [(name: String, directory: String)], tables: [String]) throws {
         let queue = try DatabaseQueue(path: path)
         try queue.write { db in
             for name in tables {
-                let file = InputSpec(tsvDirectory + "/" + name + ".tsv")
+                // Prospects and dwell exist in the main window only.
+                let files = windows.map { ($0.name, InputSpec($0.directory + "/" + name + ".tsv")) }.filter { access($0.1.path, F_OK) == 0 }
                 var header: [String] = []
                 var isInteger: [Bool] = [], isReal: [Bool] = [], seen: [Bool] = []
-                guard (try? Decompressor.forEachLine(file, { line, number in
-                    let cells = TSVTable.cells(line)
-                    if number == 1 {
-                        header = cells
-                        isInteger = Array(repeating: true, count: cells.count)
-                        isReal = isInteger
-                        seen = Array(repeating: false, count: cells.count)
-                        return
-                    }
-                    for (k, cell) in cells.enumerated() where k < header.count && !cell.isEmpty {
-                        seen[k] = true
-                        if isInteger[k] && Int64(cell) == nil { isInteger[k] = false }
-                        if isReal[k] && Double(cell) == nil { isReal[k] = false }
-                    }
-                })) != nil, !header.isEmpty else { continue }
+                for (_, file) in files {
+                    _ = try? Decompressor.forEachLine(file, { line, number in
+                        let cells = TSVTable.cells(line)
+                        if number == 1 {
+                            if header.isEmpty {
+                                header = cells
+                                isInteger = Array(repeating: true, count: cells.count)
+                                isReal = isInteger
+                                seen = Array(repeating: false, count: cells.count)
+                            }
+                            return
+                        }
+                        for (k, cell) in cells.enumerated() where k < header.count && !cell.isEmpty {
+                            seen[k] = true
+                            if isInteger[k] && Int64(cell) == nil { isInteger[k] = false }
+                            if isReal[k] && Double(cell) == nil { isReal[k] = false }
+                        }
+                    })
+                }
+                guard !header.isEmpty else { continue }
                 let types = header.indices.map { !seen[$0] ? "TEXT" : isInteger[$0] ? "INTEGER" : isReal[$0] ? "REAL" : "TEXT" }
                 let columns = zip(header, types).map { "\"\($0.0)\" \($0.1)" }.joined(separator: ", ")
-                try db.execute(sql: "CREATE TABLE \"\(name)\" (\(columns))")
-                let placeholders = Array(repeating: "?", count: header.count).joined(separator: ", ")
+                try db.execute(sql: "CREATE TABLE \"\(name)\" (\"window\" TEXT, \(columns))")
+                let placeholders = Array(repeating: "?", count: header.count + 1).joined(separator: ", ")
                 let statement = try db.makeStatement(sql: "INSERT INTO \"\(name)\" VALUES (\(placeholders))")
-                _ = try Decompressor.forEachLine(file) { line, number in
+                for (window, file) in files {
+                  _ = try Decompressor.forEachLine(file) { line, number in
                     guard number > 1, !line.isEmpty else { return }
                     let row = TSVTable.cells(line)
-                    var values: [DatabaseValueConvertible?] = []
+                    var values: [DatabaseValueConvertible?] = [window]
                     for (k, type) in types.enumerated() {
                         let cell = k < row.count ? row[k] : ""
                         if cell.isEmpty { values.append(nil); continue }
@@ -48,6 +56,7 @@ public enum ResultsDatabase {
                         }
                     }
                     try statement.execute(arguments: StatementArguments(values))
+                  }
                 }
             }
         }

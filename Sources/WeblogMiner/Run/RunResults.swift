@@ -1,64 +1,159 @@
 import Foundation
 
-/// The result files of a run, computed from all sessions so far.
+/// The result files of a run: one folder per window, the main window's files also at the top.
 extension NightlyRun {
     /// Names of the TSV results, in report order; each becomes a table of results.sqlite.
     public static let resultFiles = ["sessions", "pages", "patterns", "rules", "links", "edges", "shortcuts", "unused_links", "exits", "prospects", "dwell"]
+    /// The files computed from a window's sessions (the rest come from its aggregates, or the models).
+    static let sessionFiles = ["sessions", "patterns", "rules", "links", "edges", "shortcuts", "unused_links", "exits"]
 
     /// `run`'s default pattern support: 1% of the sessions, and at least 2 (support 1 makes every
     /// subsequence of every session a pattern).
     public static func defaultSupport(sessions: Int) -> Int { max(2, PatternOptions.absoluteSupport("1%", sequences: sessions) ?? 1) }
 
-    func writeResults(sessions: [Session], pages: ByteStringInterner, totals: [String: Int], into dir: AtomicDirectory, note: (String) -> Void) throws -> [String] {
+    struct Written {
         var notes: [String] = []
-        func open(_ name: String) throws -> OutputStream { try OutputStream.open(dir.path(name)) }
-        func stage(_ name: String) { options.onStage?(name) }
-        stage("sessions and pages (\(sessions.count) sessions)")
+        var mainSessions = 0
+        /// The report's makings, rendered last (after results.sqlite).
+        var report: HTMLReport? = nil
+    }
+
+    func writeResults(history: inout WindowHistory, pages: ByteStringInterner, totals: [String: Int], into dir: AtomicDirectory, note: (String) -> Void) throws -> Written {
+        var written = Written()
+        let main = ResultWindow.main(of: options.windows)
+        // Sessions exist for the retention window only: a longer window mines what is kept.
+        let kept = history.lastDay - Int32(options.retainDays) + 1
+        func sessionRange(_ w: ResultWindow) -> ClosedRange<Int32> {
+            let r = history.range(of: w)
+            let lo = max(r.lowerBound, kept, history.firstDay)
+            return lo <= r.upperBound ? lo ... r.upperBound : r.upperBound ... r.upperBound
+        }
+        // The widest range first: one read of the store serves every window.
+        let ranges = options.windows.map(sessionRange)
+        _ = try history.sessions(ranges.map(\.lowerBound).min()! ... ranges.map(\.upperBound).max()!)
+        let site = try SiteLinks.load(directory: options.site, edgeList: options.siteEdges, style: options.siteFiles, cleaning: options.cleaning)
+        var done: [(range: ClosedRange<Int32>, folder: String, figures: SessionFigures)] = []
+        // The main window first, so the others can share its session files when they hold the same days.
+        for window in [main] + options.windows.filter({ $0 != main }) {
+            let folder = window.name
+            guard mkdir(dir.path(folder), 0o755) == 0 else { throw OutputError.cannotCreate(path: dir.path(folder), errno: errno) }
+            let range = sessionRange(window)
+            let same = done.first { $0.range == range }.map { ($0.folder, $0.figures) }
+            let figures = try writeWindow(window, isMain: window == main, history: &history, sessions: range, sameAs: same, site: site,
+                                          pages: pages, totals: totals, into: dir, folder: folder, written: &written)
+            written.notes += figures.notes.filter { !written.notes.contains($0) }
+            done.append((range, folder, figures))
+        }
+        options.onStage?("results.sqlite")
+        try ResultsDatabase.write(path: dir.path("results.sqlite"), windows: options.windows.map { ($0.name, dir.path($0.name)) }, tables: Self.resultFiles)
+        if let report = written.report {
+            options.onStage?("report.html")
+            let reportOut = try OutputStream.open(dir.path(main.name + "/report.html"))
+            try reportOut.write(report.render())
+            try reportOut.commit()
+        }
+        // The top level: the main window's files, as before windows existed.
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: dir.path(main.name))) ?? [] {
+            guard link(dir.path(main.name + "/" + entry), dir.path(entry)) == 0 else { throw OutputError.cannotCreate(path: dir.path(entry), errno: errno) }
+        }
+        for n in written.notes { note(n) }
+        return written
+    }
+
+    /// What a window's sessions gave, for a window of the same days to reuse.
+    struct SessionFigures {
+        var notes: [String] = []
+        var patterns = 0
+        var rules = 0
+        var links = LinkAnalysis.Summary()
+    }
+
+    /// One window's folder. `sameAs`: a folder already written for the same days, whose session
+    /// files are linked instead of computed again (only the comparisons differ).
+    private func writeWindow(_ window: ResultWindow, isMain: Bool, history: inout WindowHistory, sessions sessionDays: ClosedRange<Int32>,
+                             sameAs: (folder: String, figures: SessionFigures)?, site: SiteLinks?, pages: ByteStringInterner, totals: [String: Int],
+                             into dir: AtomicDirectory, folder: String, written: inout Written) throws -> SessionFigures {
+        var figures = SessionFigures()
+        var notes: [String] = []
+        func open(_ name: String) throws -> OutputStream { try OutputStream.open(dir.path(folder + "/" + name)) }
+        func stage(_ name: String) { options.onStage?("\(window.name): \(name)") }
         func name(_ id: Int32) -> String { String(decoding: pages.bytes(of: id), as: UTF8.self) }
 
-        let sessionWriter = try SessionWriter(format: .tsv, to: try open("sessions.tsv"))
-        for s in sessions { try sessionWriter.write(s, pages: pages) }
-        try sessionWriter.finish(pages: pages)
+        stage("pages and comparisons")
+        let range = history.range(of: window)
+        let current = try history.aggregate(range)
+        let previousRange = window.previous(last: history.lastDay)
+        let previous = try previousRange.map { try history.aggregate($0) }
+        try PageWriter.write(current.pages, pages: pages, format: .tsv, to: try open("pages.tsv"),
+                             comparison: PageComparison(conversions: current.conversions, previous: previous?.pages, previousConversions: previous?.conversions ?? [:]))
 
-        var pageStats = PageStatistics()
-        var usage = UsageGraph()
+        let sessions = try history.sessions(sessionDays)
+        if isMain { written.mainSessions = sessions.count }
+        if let sameAs {
+            for file in Self.sessionFiles {
+                guard link(dir.path(sameAs.folder + "/" + file + ".tsv"), dir.path(folder + "/" + file + ".tsv")) == 0 else {
+                    throw OutputError.cannotCreate(path: dir.path(folder + "/" + file + ".tsv"), errno: errno)
+                }
+            }
+            figures = sameAs.figures
+        } else {
+            stage("sessions (\(sessions.count))")
+            let sessionWriter = try SessionWriter(format: .tsv, to: try open("sessions.tsv"))
+            for s in sessions { try sessionWriter.write(s, pages: pages) }
+            try sessionWriter.finish(pages: pages)
+
+            stage("patterns and rules")
+            // Patterns and rules, exactly as `sessions | patterns -` and `sessions | rules -` would give
+            // with the same support, --max-length and --max-patterns.
+            let db = SequenceDatabase(sequences: sessions.map { $0.views.map { name($0.page) } })
+            var patternOptions = PatternOptions()
+            patternOptions.minSupport = options.minSupport.flatMap { PatternOptions.absoluteSupport($0, sequences: db.count) } ?? Self.defaultSupport(sessions: db.count)
+            patternOptions.maxGap = options.maxGap
+            patternOptions.maxLength = options.maxLength
+            patternOptions.maxPatterns = options.maxPatterns
+            var mining = PatternExport()
+            mining.patterns = try open("patterns.tsv")
+            mining.rules = try open("rules.tsv")
+            mining.minConfidence = options.minConfidence
+            let mined = try mining.run(db: db, options: patternOptions)
+            if let text = mined.mining.capNote(options.maxPatterns, option: "--max-patterns") { notes.append("\(window.name): " + text) }
+            figures.patterns = mined.patterns
+            figures.rules = mined.rules
+
+            stage("link structure")
+            var usage = UsageGraph()
+            for s in sessions { usage.add(s) }
+            let links = LinkAnalysis(usage: usage, sessionPages: pages, site: site, options: options.links)
+            for (file, table) in [("links.tsv", links.pages), ("edges.tsv", links.edges), ("shortcuts.tsv", links.shortcuts),
+                                  ("unused_links.tsv", links.unused), ("exits.tsv", links.exits)] {
+                let out = try open(file)
+                try table.write(format: .tsv, to: out)
+                try out.commit()
+            }
+            figures.links = links.summary
+            figures.notes = notes
+        }
+
+        var summary = RunSummary(window: window, range: range, current: current, previousRange: previousRange, previous: previous,
+                                 allTime: totals, links: figures.links, patterns: figures.patterns, rules: figures.rules, title: options.title)
+        if isMain {
+            let models = try writeModels(sessions: sessions, pages: pages, folder: folder, into: dir, summary: &summary, notes: &notes)
+            written.report = HTMLReport(directory: dir.path(folder), summary: summary, pageNames: pages, sessions: sessions, anonymize: options.anonymize, dwell: models)
+        }
+        let summaryOut = try open("summary.json")
+        try summaryOut.write(summary.json)
+        try summaryOut.commit()
+        figures.notes = notes
+        return figures
+    }
+
+    /// Prospects and dwell, over the main window's sessions only (the models are the costly part).
+    private func writeModels(sessions: [Session], pages: ByteStringInterner, folder: String, into dir: AtomicDirectory,
+                             summary: inout RunSummary, notes: inout [String]) throws -> DwellAnalysis {
+        func open(_ name: String) throws -> OutputStream { try OutputStream.open(dir.path(folder + "/" + name)) }
+        options.onStage?("customers")
         let history = VisitorHistory()
-        for s in sessions {
-            pageStats.add(s)
-            usage.add(s)
-            history.add(s)
-        }
-        try PageWriter.write(pageStats, pages: pages, format: .tsv, to: try open("pages.tsv"))
-
-        stage("patterns and rules")
-        // Patterns and rules, exactly as `sessions | patterns -` and `sessions | rules -` would give
-        // with the same support, --max-length and --max-patterns.
-        let db = SequenceDatabase(sequences: sessions.map { $0.views.map { name($0.page) } })
-        var patternOptions = PatternOptions()
-        patternOptions.minSupport = options.minSupport.flatMap { PatternOptions.absoluteSupport($0, sequences: db.count) } ?? Self.defaultSupport(sessions: db.count)
-        patternOptions.maxGap = options.maxGap
-        patternOptions.maxLength = options.maxLength
-        patternOptions.maxPatterns = options.maxPatterns
-        var mining = PatternExport()
-        mining.patterns = try open("patterns.tsv")
-        mining.rules = try open("rules.tsv")
-        mining.minConfidence = options.minConfidence
-        let mined = try mining.run(db: db, options: patternOptions)
-        if let text = mined.mining.capNote(options.maxPatterns, option: "--max-patterns") { notes.append(text) }
-
-        stage("link structure")
-        // Link structure.
-        let site = try SiteLinks.load(directory: options.site, edgeList: options.siteEdges, style: options.siteFiles, cleaning: options.cleaning)
-        let links = LinkAnalysis(usage: usage, sessionPages: pages, site: site, options: options.links)
-        for (file, table) in [("links.tsv", links.pages), ("edges.tsv", links.edges), ("shortcuts.tsv", links.shortcuts),
-                              ("unused_links.tsv", links.unused), ("exits.tsv", links.exits)] {
-            let out = try open(file)
-            try table.write(format: .tsv, to: out)
-            try out.commit()
-        }
-
-        stage("customers")
-        // Customers.
+        for s in sessions { history.add(s) }
         var table: Registrations? = nil
         if let path = options.registrations {
             table = try Registrations.read(InputSpec(path), keyColumn: options.keyColumn, timeColumn: options.timeColumn)
@@ -98,26 +193,13 @@ extension NightlyRun {
         try prospectRows.write(format: .tsv, to: prospectsOut)
         try prospectsOut.commit()
 
-        stage("dwell")
+        options.onStage?("dwell")
         let dwell = DwellAnalysis(history: history, pageNames: pages, seed: options.prospects.seed)
         let dwellOut = try open("dwell.tsv")
         try dwell.table.write(format: .tsv, to: dwellOut)
         try dwellOut.commit()
-
-        stage("summary, results.sqlite and report.html")
-        // summary.json, results.sqlite, report.html.
-        let summary = RunSummary(sessions: sessions, history: history, pages: pageStats, totals: totals, join: join, evaluation: evaluation,
-                                 links: links.summary, dwell: dwell.report, patterns: mined.patterns, rules: mined.rules, title: options.title)
-        let summaryOut = try open("summary.json")
-        try summaryOut.write(summary.json)
-        try summaryOut.commit()
-        try ResultsDatabase.write(path: dir.path("results.sqlite"), tsvDirectory: dir.staging, tables: Self.resultFiles)
-        let html = HTMLReport(directory: dir.staging, summary: summary, pageNames: pages, sessions: sessions, anonymize: options.anonymize, dwell: dwell).render()
-        let reportOut = try open("report.html")
-        try reportOut.write(html)
-        try reportOut.commit()
-        for n in notes { note(n) }
-        return notes
+        summary.models = RunSummary.Models(join: join.coverage, evaluation: evaluation, dwell: dwell.report)
+        return dwell
     }
 }
 

@@ -1,0 +1,185 @@
+/// The aggregates of a set of finished sessions that merge exactly: a day's is kept in the state
+/// store for every day (long after its raw sessions are gone), and a window's (the last 7 days, ...)
+/// is the merge of its days'. Page counts, dwell histograms (exact medians), transitions, hours and
+/// cleaning counts add; distinct visitors (per page and in all) are unions of visitor hashes, kept
+/// while the day is within the retention window and summed per day after (`hasVisitorDetail`).
+///
+/// A session belongs to the day of its first view in the site's time zone, so a window holds the
+/// sessions that started in it (one that crosses the window's first midnight is left out whole).
+public struct UsagePartial {
+    public var pages = PageStatistics()
+    /// Per page: sessions through it that reached a conversion page (`--conversion`).
+    public var conversions: [Int32: Int] = [:]
+    public var sessions = 0
+    public var convertedSessions = 0
+    public var pageViews = 0
+    /// Sum of session durations (first to last observed view), for the mean.
+    public var durationMillis: Int64 = 0
+    /// Distinct visitors: `visitorHashes` while detailed, else the sum of the days' counts.
+    public private(set) var visitors = 0
+    private var visitorSet = HashSet64()
+    public private(set) var visitorHashes: [UInt64] = []
+    public var hasVisitorDetail = true
+    /// Page views by hour of the day and by day, in the site's time zone.
+    public var viewsByHour = [Int](repeating: 0, count: 24)
+    public var viewsByDay: [Int32: Int] = [:]
+    public var first = Int64.max
+    public var last = Int64.min
+    /// Cleaning counts of the nights whose newest hit fell on this day.
+    public var cleaning: [String: Int] = [:]
+
+    public init() { pages.keepsVisitorPairs = true }
+
+    public var isEmpty: Bool { sessions == 0 && cleaning.isEmpty }
+
+    /// Adds one finished session. `converts`: it viewed a conversion page.
+    public mutating func add(_ s: Session, calendar: SiteCalendar, converts: Bool = false) {
+        guard s.views.contains(where: { !$0.inferred }) else { return }
+        pages.add(s)
+        sessions += 1
+        if converts {
+            convertedSessions += 1
+            for p in Set(s.views.lazy.filter { !$0.inferred }.map(\.page)) { conversions[p, default: 0] += 1 }
+        }
+        let observed = s.views.filter { !$0.inferred }
+        durationMillis += observed.last!.time - observed.first!.time
+        first = min(first, observed.first!.time)
+        last = max(last, observed.last!.time)
+        for v in observed {
+            pageViews += 1
+            let (day, hour) = calendar.dayAndHour(ofMillis: v.time)
+            viewsByHour[hour] += 1
+            viewsByDay[day, default: 0] += 1
+        }
+        addVisitor(s.visitorHash)
+    }
+
+    private mutating func addVisitor(_ h: UInt64) {
+        if visitorSet.insert(h) {
+            visitors += 1
+            if hasVisitorDetail { visitorHashes.append(h) }
+        }
+    }
+
+    /// Adds another partial (another day, or the sessions still open).
+    public mutating func merge(_ other: UsagePartial) {
+        pages.merge(other.pages)
+        for (p, n) in other.conversions { conversions[p, default: 0] += n }
+        sessions += other.sessions
+        convertedSessions += other.convertedSessions
+        pageViews += other.pageViews
+        durationMillis += other.durationMillis
+        if other.hasVisitorDetail {
+            for h in other.visitorHashes { addVisitor(h) }
+        } else {
+            visitors += other.visitors
+        }
+        for h in 0 ..< 24 { viewsByHour[h] += other.viewsByHour[h] }
+        for (d, n) in other.viewsByDay { viewsByDay[d, default: 0] += n }
+        first = min(first, other.first)
+        last = max(last, other.last)
+        for (k, n) in other.cleaning { cleaning[k, default: 0] += n }
+    }
+
+    /// Past the retention window a day keeps its counts but not the visitor hashes behind them.
+    public mutating func dropVisitorDetail() {
+        hasVisitorDetail = false
+        visitorHashes = []
+        visitorSet = HashSet64()
+        pages.dropVisitorPairs()
+    }
+
+    // MARK: - Stored form
+
+    static let formatVersion: UInt64 = 1
+
+    public func encoded() -> [UInt8] {
+        var w = BinaryWriter(reserving: 4096 + pages.visitorPairs.count * 10 + visitorHashes.count * 8)
+        w.unsigned(Self.formatVersion)
+        w.int(sessions); w.int(convertedSessions); w.int(pageViews); w.signed(durationMillis)
+        w.int(visitors); w.unsigned(hasVisitorDetail ? 1 : 0)
+        w.signed(first); w.signed(last)
+        for n in viewsByHour { w.int(n) }
+        w.unsigned(UInt64(viewsByDay.count))
+        for (d, n) in viewsByDay.sorted(by: { $0.key < $1.key }) { w.signed(Int64(d)); w.int(n) }
+        w.unsigned(UInt64(cleaning.count))
+        for (k, n) in cleaning.sorted(by: { $0.key < $1.key }) { w.data(Array(k.utf8)); w.int(n) }
+        w.unsigned(UInt64(pages.pages.count))
+        for (id, p) in pages.pages.sorted(by: { $0.key < $1.key }) {
+            w.signed(Int64(id))
+            for n in [p.views, p.inferredViews, p.visitors, p.sessions, p.entries, p.exits, p.bounces, p.dwellCount, conversions[id] ?? 0] { w.int(n) }
+            w.signed(p.dwellSum)
+            w.unsigned(UInt64(p.dwellHistogram.count))
+            for (value, n) in p.dwellHistogram.sorted(by: { $0.key < $1.key }) { w.signed(value); w.int(n) }
+        }
+        w.unsigned(UInt64(pages.transitions.count))
+        for (key, n) in pages.transitions.sorted(by: { $0.key < $1.key }) { w.unsigned(key); w.int(n) }
+        w.unsigned(UInt64(pages.visitorPairs.count))
+        for pair in pages.visitorPairs { w.signed(Int64(pair.page)); w.hash(pair.visitor) }
+        w.unsigned(UInt64(visitorHashes.count))
+        for h in visitorHashes { w.hash(h) }
+        return w.bytes
+    }
+
+    /// nil when the bytes are not a partial of this format, or name a page outside 0 ..< `pageCount`.
+    public static func decode(_ bytes: [UInt8], pageCount: Int32) -> UsagePartial? {
+        var r = BinaryReader(bytes)
+        var p = UsagePartial()
+        func page(_ v: Int64) throws(BinaryReader.Malformed) -> Int32 {
+            guard v >= 0 && v < Int64(pageCount) else { throw BinaryReader.Malformed() }
+            return Int32(v)
+        }
+        do {
+            guard try r.unsigned() == formatVersion else { return nil }
+            p.sessions = try r.int(); p.convertedSessions = try r.int(); p.pageViews = try r.int(); p.durationMillis = try r.signed()
+            let visitors = try r.int()
+            let detailed = try r.unsigned() == 1
+            p.first = try r.signed(); p.last = try r.signed()
+            for h in 0 ..< 24 { p.viewsByHour[h] = try r.int() }
+            for _ in 0 ..< (try r.count(minBytes: 2)) {
+                let d = try r.signed()
+                guard let day = Int32(exactly: d) else { return nil }
+                p.viewsByDay[day] = try r.int()
+            }
+            for _ in 0 ..< (try r.count(minBytes: 2)) {
+                let key = String(decoding: try r.data(), as: UTF8.self)
+                p.cleaning[key] = try r.int()
+            }
+            for _ in 0 ..< (try r.count(minBytes: 12)) {
+                let id = try page(try r.signed())
+                let s = p.pages.page(id)
+                s.views = try r.int(); s.inferredViews = try r.int(); s.visitors = try r.int(); s.sessions = try r.int()
+                s.entries = try r.int(); s.exits = try r.int(); s.bounces = try r.int(); s.dwellCount = try r.int()
+                let converted = try r.int()
+                if converted > 0 { p.conversions[id] = converted }
+                s.dwellSum = try r.signed()
+                for _ in 0 ..< (try r.count(minBytes: 2)) {
+                    let value = try r.signed()
+                    s.dwellHistogram[value] = try r.int()
+                }
+            }
+            for _ in 0 ..< (try r.count(minBytes: 2)) {
+                let key = try r.unsigned()
+                _ = try page(Int64(key >> 32)); _ = try page(Int64(key & 0xFFFF_FFFF))
+                p.pages.addTransition(key, try r.int())
+            }
+            var pairs: [PageStatistics.VisitorPair] = []
+            for _ in 0 ..< (try r.count(minBytes: 9)) { pairs.append(.init(page: try page(try r.signed()), visitor: try r.hash())) }
+            var hashes: [UInt64] = []
+            for _ in 0 ..< (try r.count(minBytes: 8)) { hashes.append(try r.hash()) }
+            guard r.isAtEnd else { return nil }
+            if detailed {
+                // The pairs are known again (a later night may add sessions to this day), not counted twice.
+                p.pages.addVisitorPairs(pairs, counting: false)
+                for h in hashes { p.addVisitor(h) }
+                guard p.visitors == visitors else { return nil }
+            } else {
+                p.dropVisitorDetail()
+                p.visitors = visitors
+            }
+        } catch {
+            return nil
+        }
+        return p
+    }
+}
