@@ -38,6 +38,7 @@ let package = Package(
             dependencies: [
                 "CZlib", "CBZip2", "CLZMA", "CZstd", "CPCRE2",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
             ],
             resources: [.embedInCode("Cleaning/robot-patterns.txt")],

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 
 /// Runs `body(0) ... body(count - 1)` on up to `count` threads and returns when all are done. The
 /// callers hand each index a disjoint slice of their buffers, which the compiler cannot see, hence
@@ -21,3 +22,26 @@ struct UncheckedSendable<T>: @unchecked Sendable {
 
 /// Processors online (at least 1).
 var onlineProcessorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+/// Work started on its own thread now and waited for later (`value()` rethrows its error): the
+/// nightly run trains its models while it writes the other windows' results.
+final class BackgroundJob<T>: @unchecked Sendable {
+    private var result: Result<T, any Error>? = nil
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ work: @escaping () throws -> T) {
+        let box = UncheckedSendable(work)
+        let thread = Thread { [self] in
+            result = Result { try box.value() }
+            done.signal()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// Waits for the work (once).
+    func value() throws -> T {
+        if result == nil { done.wait() }
+        return try result!.get()
+    }
+}

@@ -17,6 +17,9 @@ public struct ProspectScoring {
         public var horizonMillis: Int64? = nil
         public var seed: UInt64 = 1
         public var reasons = 3
+        /// Most rows one model is fitted on: beyond it a uniform sample (seeded), so a fit costs
+        /// the same however many visitors a window holds (scores and evaluation still cover all).
+        public var maxTrainRows = 20_000
         public init() {}
     }
 
@@ -87,13 +90,14 @@ public struct ProspectScoring {
         evaluation.testPositives = testY.filter { $0 }.count
         guard evaluation.trainPositives >= 5 else { throw ScoringError.tooFewConversions(evaluation.trainPositives, snapshot: evaluation.trainSnapshot) }
         var chosen: ModelKind = options.model == .logistic ? .logistic : .gbdt
+        let (fitX, fitY) = bounded(trainX, trainY)
         var model = makeModel(chosen)
-        model.fit(trainX, trainY)
+        model.fit(fitX, fitY)
         if evaluation.testPositives > 0 && evaluation.testPositives < testY.count {
             var scores = model.predictProbability(testX)
             let otherKind: ModelKind = chosen == .gbdt ? .logistic : .gbdt
             var other = makeModel(otherKind)
-            other.fit(trainX, trainY)
+            other.fit(fitX, fitY)
             let otherScores = other.predictProbability(testX)
             evaluation.rocAUC = Metrics.rocAUC(scores: scores, labels: testY)
             evaluation.otherModelAUC = Metrics.rocAUC(scores: otherScores, labels: testY)
@@ -111,12 +115,10 @@ public struct ProspectScoring {
         }
         evaluation.model = chosen.rawValue
 
-        // The final model: trained at the latest snapshot, scoring everyone not converted at the end.
-        let features = ProspectFeatures(history: history, snapshot: evaluation.testSnapshot, pageNames: pageNames, cutoffs: cutoffs)
-        let (x, y, _) = dataset(history, join, features, snapshot: evaluation.testSnapshot, horizon: horizon)
-        var final = makeModel(chosen)
-        if y.contains(true) { final.fit(x, y) } else { final = model }
-        let scoringFeatures = features
+        // The validated model, trained once, scores everyone not converted at the end (features as
+        // of the end: the same columns it was trained on).
+        let final = model
+        let scoringFeatures = evalFeatures
         var candidates: [Int] = []
         var rows = FeatureMatrix(names: scoringFeatures.names)
         for (i, v) in history.visitors.enumerated() where join.status[i] == .anonymous {
@@ -188,11 +190,12 @@ public struct ProspectScoring {
         for f in 0 ..< k {
             let train = y.indices.filter { foldOf[$0] != f }, test = y.indices.filter { foldOf[$0] == f }
             let trainX = x.selecting(rows: train), testX = x.selecting(rows: test)
+            let (fitX, fitY) = bounded(trainX, train.map { y[$0] })
             var model = makeModel(options.model)
-            model.fit(trainX, train.map { y[$0] })
+            model.fit(fitX, fitY)
             let p = model.predictProbability(testX)
             var other = makeModel(options.model == .logistic ? .gbdt : .logistic)
-            other.fit(trainX, train.map { y[$0] })
+            other.fit(fitX, fitY)
             let q = other.predictProbability(testX)
             for (j, i) in test.enumerated() {
                 scores[i] = p[j]
@@ -235,6 +238,16 @@ public struct ProspectScoring {
             who.append(i)
         }
         return (x, y, who)
+    }
+
+    /// At most `maxTrainRows` rows: a seeded uniform sample (in the original order) beyond it.
+    func bounded(_ x: FeatureMatrix, _ y: [Bool]) -> (FeatureMatrix, [Bool]) {
+        guard x.rows > options.maxTrainRows, options.maxTrainRows > 0 else { return (x, y) }
+        var rng = SeededGenerator(seed: options.seed &+ 0x5A17)
+        var order = Array(0 ..< x.rows)
+        for i in 0 ..< options.maxTrainRows { order.swapAt(i, Int.random(in: i ..< order.count, using: &rng)) }
+        let keep = order[..<options.maxTrainRows].sorted()
+        return (x.selecting(rows: keep), keep.map { y[$0] })
     }
 
     func makeModel(_ kind: ModelKind) -> any BinaryClassifier {

@@ -78,7 +78,11 @@ public struct DwellAnalysis {
         return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
     }
 
-    /// Trains on the earlier 70% of sessions (by start), tests on the later 30%.
+    /// Most recent views the model is evaluated on (its cost stays bounded however long the window).
+    public static let maxModelViews = 100_000
+
+    /// Trains on the earlier 70% of sessions (by start), tests on the later 30%, over the most recent
+    /// `maxModelViews` views with an observed dwell.
     static func evaluateModel(history: VisitorHistory, seed: UInt64) -> ModelReport {
         struct ViewRow { var start: Int64; var page: Int32; var features: [Double]; var dwell: Double }
         var rows: [ViewRow] = []
@@ -98,6 +102,7 @@ public struct DwellAnalysis {
         var report = ModelReport()
         guard rows.count >= 50 else { return report }
         rows.sort { $0.start < $1.start }
+        if rows.count > maxModelViews { rows.removeFirst(rows.count - maxModelViews) }
         let cut = rows.count * 7 / 10
         let train = rows[..<cut], test = rows[cut...]
         report.trainViews = train.count

@@ -33,6 +33,26 @@ public struct SequenceDatabase: Sendable {
         }
     }
 
+    /// The page sequences of sessions (inferred back-steps included, as `sessions` prints them),
+    /// ids in order of first appearance as from names, without a string per view.
+    public init(sessions: [Session], pages: ByteStringInterner) {
+        var ids: [Int32: Int32] = [:]
+        for s in sessions {
+            for v in s.views {
+                let id: Int32
+                if let known = ids[v.page] {
+                    id = known
+                } else {
+                    id = Int32(names.count)
+                    ids[v.page] = id
+                    names.append(String(decoding: pages.bytes(of: v.page), as: UTF8.self))
+                }
+                items.append(id)
+            }
+            offsets.append(items.count)
+        }
+    }
+
     public enum InputFormat: String, CaseIterable, Sendable {
         case auto
         /// SPMF: `1 -1 2 -1 -2`, comments `#`, `%`, `@`, and `@ITEM=id=name` names.

@@ -174,7 +174,7 @@ public struct NightlyRun {
         do {
             let results = try writeResults(history: &history, pages: snapshot.pages, totals: totals, into: staging, note: note)
             outcome.notes = results.notes
-            outcome.totalSessions = results.mainSessions
+            outcome.totalSessions = results.mainSessions.count
             if getenv("WEBLOG_MINER_FAIL_BEFORE_PUBLISH") != nil {
                 // Test hook: a failure at the worst moment (everything written, nothing published).
                 throw AtomicDirectory.PublishError.cannotSwap(options.outDir, EIO)

@@ -1,13 +1,20 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// results.sqlite: one table per TSV result, same name and columns (documented in each command's
 /// --help and in the README) after a first column `window` (1d, 7d, 28d, ...: which folder the row
 /// is from), typed INTEGER, REAL or TEXT by their content, so site owners can ask
 /// `sqlite3 results.sqlite "SELECT page, views FROM pages WHERE window = '28d' ORDER BY views DESC LIMIT 10"`.
 public enum ResultsDatabase {
+    /// SQLite copies the bytes (the C macro, which Swift does not import).
+    static let SQLITE_TRANSIENT = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+    enum ColumnType { case integer, real, text }
+
     /// Streams each TSV twice (column types, then rows), so even a large sessions.tsv is never held
-    /// in memory whole. `windows`: (name, folder) of each window's TSV files.
+    /// in memory whole; cells are read as bytes and bound straight into one prepared statement (a
+    /// night's windows hold hundreds of thousands of rows). `windows`: (name, folder) of each
+    /// window's TSV files.
     public static func write(path: String, windows: [(name: String, directory: String)], tables: [String]) throws {
         let queue = try DatabaseQueue(path: path)
         try queue.write { db in
@@ -17,49 +24,96 @@ public enum ResultsDatabase {
                 var header: [String] = []
                 var isInteger: [Bool] = [], isReal: [Bool] = [], seen: [Bool] = []
                 for (_, file) in files {
-                    _ = try? Decompressor.forEachLine(file, { line, number in
-                        let cells = TSVTable.cells(line)
+                    _ = try Decompressor.forEachLine(file, { line, number in
                         if number == 1 {
                             if header.isEmpty {
-                                header = cells
-                                isInteger = Array(repeating: true, count: cells.count)
+                                header = TSVTable.cells(line)
+                                isInteger = Array(repeating: true, count: header.count)
                                 isReal = isInteger
-                                seen = Array(repeating: false, count: cells.count)
+                                seen = Array(repeating: false, count: header.count)
                             }
                             return
                         }
-                        for (k, cell) in cells.enumerated() where k < header.count && !cell.isEmpty {
+                        var k = 0
+                        forEachCell(line) { cell in
+                            defer { k += 1 }
+                            guard k < header.count, !cell.isEmpty else { return }
                             seen[k] = true
-                            if isInteger[k] && Int64(cell) == nil { isInteger[k] = false }
-                            if isReal[k] && Double(cell) == nil { isReal[k] = false }
+                            if isInteger[k] && parseInteger(cell) == nil { isInteger[k] = false }
+                            if isReal[k] && !isInteger[k] && parseReal(cell) == nil { isReal[k] = false }
                         }
                     })
                 }
                 guard !header.isEmpty else { continue }
-                let types = header.indices.map { !seen[$0] ? "TEXT" : isInteger[$0] ? "INTEGER" : isReal[$0] ? "REAL" : "TEXT" }
-                let columns = zip(header, types).map { "\"\($0.0)\" \($0.1)" }.joined(separator: ", ")
+                let types: [ColumnType] = header.indices.map { !seen[$0] ? .text : isInteger[$0] ? .integer : isReal[$0] ? .real : .text }
+                let columns = zip(header, types).map { "\"\($0.0)\" \($0.1 == .integer ? "INTEGER" : $0.1 == .real ? "REAL" : "TEXT")" }.joined(separator: ", ")
                 try db.execute(sql: "CREATE TABLE \"\(name)\" (\"window\" TEXT, \(columns))")
                 let placeholders = Array(repeating: "?", count: header.count + 1).joined(separator: ", ")
                 let statement = try db.makeStatement(sql: "INSERT INTO \"\(name)\" VALUES (\(placeholders))")
+                let raw = statement.sqliteStatement
                 for (window, file) in files {
-                  _ = try Decompressor.forEachLine(file) { line, number in
-                    guard number > 1, !line.isEmpty else { return }
-                    let row = TSVTable.cells(line)
-                    var values: [DatabaseValueConvertible?] = [window]
-                    for (k, type) in types.enumerated() {
-                        let cell = k < row.count ? row[k] : ""
-                        if cell.isEmpty { values.append(nil); continue }
-                        switch type {
-                        case "INTEGER": values.append(Int64(cell))
-                        case "REAL": values.append(Double(cell))
-                        default: values.append(cell)
+                    _ = try Decompressor.forEachLine(file) { line, number in
+                        guard number > 1, !line.isEmpty else { return }
+                        sqlite3_reset(raw)
+                        sqlite3_clear_bindings(raw)
+                        sqlite3_bind_text(raw, 1, window, -1, SQLITE_TRANSIENT)
+                        var k = 0
+                        forEachCell(line) { cell in
+                            defer { k += 1 }
+                            guard k < types.count, !cell.isEmpty else { return }
+                            let at = Int32(k + 2)
+                            switch types[k] {
+                            case .integer: sqlite3_bind_int64(raw, at, parseInteger(cell)!)
+                            case .real: sqlite3_bind_double(raw, at, parseReal(cell)!)
+                            case .text:
+                                if cell.contains(92) {
+                                    sqlite3_bind_text(raw, at, TSVTable.unescape(Substring(String(decoding: cell, as: UTF8.self))), -1, SQLITE_TRANSIENT)
+                                } else {
+                                    cell.withMemoryRebound(to: CChar.self) { _ = sqlite3_bind_text(raw, at, $0.baseAddress, Int32($0.count), SQLITE_TRANSIENT) }
+                                }
+                            }
+                        }
+                        let rc = sqlite3_step(raw)
+                        guard rc == SQLITE_DONE else {
+                            throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
                         }
                     }
-                    try statement.execute(arguments: StatementArguments(values))
-                  }
                 }
+                sqlite3_reset(raw)
             }
         }
+    }
+
+    static func forEachCell(_ line: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
+        var start = 0
+        for i in 0 ... line.count where i == line.count || line[i] == 9 {
+            try body(UnsafeBufferPointer(rebasing: line[start ..< i]))
+            start = i + 1
+        }
+    }
+
+    /// A decimal integer that fits Int64 (optional sign, digits only), as `Int64(String)` reads it.
+    static func parseInteger(_ cell: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var i = 0
+        var negative = false
+        if cell.first == 45 || cell.first == 43 { negative = cell.first == 45; i = 1 }
+        guard i < cell.count else { return nil }
+        var value: Int64 = 0
+        while i < cell.count {
+            let d = cell[i] &- 48
+            guard d < 10 else { return nil }
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (a, o2) = negative ? m.subtractingReportingOverflow(Int64(d)) : m.addingReportingOverflow(Int64(d))
+            guard !o1 && !o2 else { return nil }
+            value = a
+            i += 1
+        }
+        return value
+    }
+
+    /// A number as `Double(String)` reads it (nan and inf included).
+    static func parseReal(_ cell: UnsafeBufferPointer<UInt8>) -> Double? {
+        Double(String(decoding: cell, as: UTF8.self))
     }
 }
 

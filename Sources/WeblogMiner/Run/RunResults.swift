@@ -13,9 +13,17 @@ extension NightlyRun {
 
     struct Written {
         var notes: [String] = []
-        var mainSessions = 0
-        /// The report's makings, rendered last (after results.sqlite).
-        var report: HTMLReport? = nil
+        /// The main window's models, trained while the other windows are written.
+        var models: BackgroundJob<TrainedModels>? = nil
+        var mainSummary: RunSummary? = nil
+        var mainSessions: [Session] = []
+    }
+
+    /// What `trainModels` gives the main window.
+    struct TrainedModels {
+        var dwell: DwellAnalysis
+        var figures: RunSummary.Models
+        var notes: [String]
     }
 
     func writeResults(history: inout WindowHistory, pages: ByteStringInterner, totals: [String: Int], into dir: AtomicDirectory, note: (String) -> Void) throws -> Written {
@@ -44,14 +52,21 @@ extension NightlyRun {
             written.notes += figures.notes.filter { !written.notes.contains($0) }
             done.append((range, folder, figures))
         }
+        options.onStage?("customers and dwell")
+        let models = try written.models!.value()
+        written.notes += models.notes
+        var summary = written.mainSummary!
+        summary.models = models.figures
+        let summaryOut = try OutputStream.open(dir.path(main.name + "/summary.json"))
+        try summaryOut.write(summary.json)
+        try summaryOut.commit()
         options.onStage?("results.sqlite")
         try ResultsDatabase.write(path: dir.path("results.sqlite"), windows: options.windows.map { ($0.name, dir.path($0.name)) }, tables: Self.resultFiles)
-        if let report = written.report {
-            options.onStage?("report.html")
-            let reportOut = try OutputStream.open(dir.path(main.name + "/report.html"))
-            try reportOut.write(report.render())
-            try reportOut.commit()
-        }
+        options.onStage?("report.html")
+        let report = HTMLReport(directory: dir.path(main.name), summary: summary, pageNames: pages, sessions: written.mainSessions, anonymize: options.anonymize, dwell: models.dwell)
+        let reportOut = try OutputStream.open(dir.path(main.name + "/report.html"))
+        try reportOut.write(report.render())
+        try reportOut.commit()
         // The top level: the main window's files, as before windows existed.
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: dir.path(main.name))) ?? [] {
             guard link(dir.path(main.name + "/" + entry), dir.path(entry)) == 0 else { throw OutputError.cannotCreate(path: dir.path(entry), errno: errno) }
@@ -77,8 +92,6 @@ extension NightlyRun {
         var notes: [String] = []
         func open(_ name: String) throws -> OutputStream { try OutputStream.open(dir.path(folder + "/" + name)) }
         func stage(_ name: String) { options.onStage?("\(window.name): \(name)") }
-        func name(_ id: Int32) -> String { String(decoding: pages.bytes(of: id), as: UTF8.self) }
-
         stage("pages and comparisons")
         let range = history.range(of: window)
         let current = try history.aggregate(range)
@@ -88,7 +101,11 @@ extension NightlyRun {
                              comparison: PageComparison(conversions: current.conversions, previous: previous?.pages, previousConversions: previous?.conversions ?? [:]))
 
         let sessions = try history.sessions(sessionDays)
-        if isMain { written.mainSessions = sessions.count }
+        if isMain {
+            written.mainSessions = sessions
+            let run = self
+            written.models = BackgroundJob { try run.trainModels(sessions: sessions, pages: pages, folder: folder, into: dir) }
+        }
         if let sameAs {
             for file in Self.sessionFiles {
                 guard link(dir.path(sameAs.folder + "/" + file + ".tsv"), dir.path(folder + "/" + file + ".tsv")) == 0 else {
@@ -105,7 +122,7 @@ extension NightlyRun {
             stage("patterns and rules")
             // Patterns and rules, exactly as `sessions | patterns -` and `sessions | rules -` would give
             // with the same support, --max-length and --max-patterns.
-            let db = SequenceDatabase(sequences: sessions.map { $0.views.map { name($0.page) } })
+            let db = SequenceDatabase(sessions: sessions, pages: pages)
             var patternOptions = PatternOptions()
             patternOptions.minSupport = options.minSupport.flatMap { PatternOptions.absoluteSupport($0, sequences: db.count) } ?? Self.defaultSupport(sessions: db.count)
             patternOptions.maxGap = options.maxGap
@@ -137,8 +154,10 @@ extension NightlyRun {
         var summary = RunSummary(window: window, range: range, current: current, previousRange: previousRange, previous: previous,
                                  allTime: totals, links: figures.links, patterns: figures.patterns, rules: figures.rules, title: options.title)
         if isMain {
-            let models = try writeModels(sessions: sessions, pages: pages, folder: folder, into: dir, summary: &summary, notes: &notes)
-            written.report = HTMLReport(directory: dir.path(folder), summary: summary, pageNames: pages, sessions: sessions, anonymize: options.anonymize, dwell: models)
+            // Written when its models are done (they train while the other windows are written).
+            written.mainSummary = summary
+            figures.notes = notes
+            return figures
         }
         let summaryOut = try open("summary.json")
         try summaryOut.write(summary.json)
@@ -147,11 +166,11 @@ extension NightlyRun {
         return figures
     }
 
-    /// Prospects and dwell, over the main window's sessions only (the models are the costly part).
-    private func writeModels(sessions: [Session], pages: ByteStringInterner, folder: String, into dir: AtomicDirectory,
-                             summary: inout RunSummary, notes: inout [String]) throws -> DwellAnalysis {
+    /// Prospects and dwell, over the main window's sessions only (the models are the costly part),
+    /// on a thread of their own: no progress messages from here.
+    private func trainModels(sessions: [Session], pages: ByteStringInterner, folder: String, into dir: AtomicDirectory) throws -> TrainedModels {
+        var notes: [String] = []
         func open(_ name: String) throws -> OutputStream { try OutputStream.open(dir.path(folder + "/" + name)) }
-        options.onStage?("customers")
         let history = VisitorHistory()
         for s in sessions { history.add(s) }
         var table: Registrations? = nil
@@ -193,13 +212,11 @@ extension NightlyRun {
         try prospectRows.write(format: .tsv, to: prospectsOut)
         try prospectsOut.commit()
 
-        options.onStage?("dwell")
         let dwell = DwellAnalysis(history: history, pageNames: pages, seed: options.prospects.seed)
         let dwellOut = try open("dwell.tsv")
         try dwell.table.write(format: .tsv, to: dwellOut)
         try dwellOut.commit()
-        summary.models = RunSummary.Models(join: join.coverage, evaluation: evaluation, dwell: dwell.report)
-        return dwell
+        return TrainedModels(dwell: dwell, figures: RunSummary.Models(join: join.coverage, evaluation: evaluation, dwell: dwell.report), notes: notes)
     }
 }
 
