@@ -92,16 +92,26 @@ public struct LogisticRegression: BinaryClassifier, Sendable {
             iterations += 1
             var gradient = [Double](repeating: 0, count: q)
             var hessian = [Double](repeating: 0, count: q * q)
-            for i in 0 ..< n {
-                var eta = 0.0
-                for j in 0 ..< q { eta += z[i * q + j] * w[j] }
-                let mu = sigmoid(eta)
-                let r = mu - target[i], h = max(mu * (1 - mu), 1e-16)
-                for a in 0 ..< q {
-                    let za = z[i * q + a]
-                    gradient[a] += r * za
-                    let hz = h * za
-                    for b in 0 ... a { hessian[a * q + b] += hz * z[i * q + b] }
+            // Raw buffers: without bounds checks the inner loop vectorizes (the same sums, in the same order).
+            z.withUnsafeBufferPointer { zb in
+                hessian.withUnsafeMutableBufferPointer { hb in
+                    gradient.withUnsafeMutableBufferPointer { gb in
+                        let zp = zb.baseAddress!, hp = hb.baseAddress!, gp = gb.baseAddress!
+                        for i in 0 ..< n {
+                            let row = zp + i * q
+                            var eta = 0.0
+                            for j in 0 ..< q { eta += row[j] * w[j] }
+                            let mu = sigmoid(eta)
+                            let r = mu - target[i], h = max(mu * (1 - mu), 1e-16)
+                            for a in 0 ..< q {
+                                let za = row[a]
+                                gp[a] += r * za
+                                let hz = h * za
+                                let out = hp + a * q
+                                for b in 0 ... a { out[b] += hz * row[b] }
+                            }
+                        }
+                    }
                 }
             }
             for a in 1 ..< q {

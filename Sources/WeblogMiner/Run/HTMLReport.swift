@@ -79,7 +79,7 @@ public struct HTMLReport {
 
     /// A table from one of the TSV results (escaped cell by cell), sortable, optionally filterable.
     func table(_ file: String, columns: [String]? = nil, limit: Int, filter: Bool = false) -> String {
-        guard let t = TSVTable.read(directory + "/" + file + ".tsv") else { return "<p class=\"muted\">(no \(Self.escape(file)) results)</p>\n" }
+        guard let t = TSVTable.read(directory + "/" + file + ".tsv", rows: limit) else { return "<p class=\"muted\">(no \(Self.escape(file)) results)</p>\n" }
         let wanted = (columns ?? t.header).compactMap { c in t.column(c).map { (c, $0) } }
         if t.rows.isEmpty { return "<p class=\"muted\">(none)</p>\n" }
         var out = filter ? "<input class=\"filter\" type=\"search\" placeholder=\"Filter rows\" data-table=\"t-\(file)\" aria-label=\"Filter \(Self.escape(file))\">\n" : ""
@@ -96,7 +96,7 @@ public struct HTMLReport {
             out += "</tr>\n"
         }
         out += "</tbody></table></div>\n"
-        if t.rows.count > limit { out += "<p class=\"muted\">First \(limit) of \(t.rows.count) rows; all of them are in \(Self.escape(file)).tsv and results.sqlite.</p>\n" }
+        if t.totalRows > limit { out += "<p class=\"muted\">First \(limit) of \(t.totalRows) rows; all of them are in \(Self.escape(file)).tsv and results.sqlite.</p>\n" }
         return out
     }
 

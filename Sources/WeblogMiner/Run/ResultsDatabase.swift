@@ -51,7 +51,17 @@ public enum ResultsDatabase {
                 let placeholders = Array(repeating: "?", count: header.count + 1).joined(separator: ", ")
                 let statement = try db.makeStatement(sql: "INSERT INTO \"\(name)\" VALUES (\(placeholders))")
                 let raw = statement.sqliteStatement
+                var inserted: [(device: UInt64, inode: UInt64, window: String)] = []
                 for (window, file) in files {
+                    // Windows of the same days share their session files (hard links): rows copied inside SQLite.
+                    var info = stat()
+                    let known = stat(file.path, &info) == 0 ? (UInt64(info.st_dev), UInt64(info.st_ino)) : (0, 0)
+                    if known.1 != 0, let same = inserted.first(where: { $0.device == known.0 && $0.inode == known.1 }) {
+                        let names = header.map { "\"\($0)\"" }.joined(separator: ", ")
+                        try db.execute(sql: "INSERT INTO \"\(name)\" SELECT ?, \(names) FROM \"\(name)\" WHERE \"window\" = ?", arguments: [window, same.window])
+                        continue
+                    }
+                    inserted.append((known.0, known.1, window))
                     _ = try Decompressor.forEachLine(file) { line, number in
                         guard number > 1, !line.isEmpty else { return }
                         sqlite3_reset(raw)
@@ -121,6 +131,14 @@ public enum ResultsDatabase {
 public struct TSVTable {
     public var header: [String]
     public var rows: [[String]]
+    /// Rows in the file (more than `rows` when read with a limit).
+    public var totalRows: Int
+
+    public init(header: [String], rows: [[String]]) {
+        self.header = header
+        self.rows = rows
+        totalRows = rows.count
+    }
 
     public static func read(_ path: String) -> TSVTable? {
         guard let (bytes, _) = try? Decompressor.readAll(InputSpec(path)) else { return nil }
@@ -132,6 +150,27 @@ public struct TSVTable {
             rows.append(line.split(separator: "\t", omittingEmptySubsequences: false).map { unescape($0) })
         }
         return TSVTable(header: header, rows: rows)
+    }
+
+    /// The header and at most `rows` first rows (the report shows the top of each table; patterns
+    /// and rules may hold tens of thousands).
+    /// `totalRows` counts them all.
+    public static func read(_ path: String, rows limit: Int) -> TSVTable? {
+        var header: [String]? = nil
+        var rows: [[String]] = []
+        var total = 0
+        guard (try? Decompressor.forEachLine(InputSpec(path), { line, number in
+            if number == 1 {
+                header = cells(line)
+                return
+            }
+            guard !line.isEmpty else { return }
+            total += 1
+            if rows.count < limit { rows.append(cells(line)) }
+        })) != nil, let header, !(header.count == 1 && header[0].isEmpty) else { return nil }
+        var table = TSVTable(header: header, rows: rows)
+        table.totalRows = total
+        return table
     }
 
     /// The unescaped cells of one line.

@@ -52,6 +52,11 @@ extension NightlyRun {
             written.notes += figures.notes.filter { !written.notes.contains($0) }
             done.append((range, folder, figures))
         }
+        // results.sqlite while the models train: their two tables are added once they are done.
+        options.onStage?("results.sqlite")
+        let modelFiles = ["prospects", "dwell"]
+        let databaseWindows = options.windows.map { ($0.name, dir.path($0.name)) }
+        try ResultsDatabase.write(path: dir.path("results.sqlite"), windows: databaseWindows, tables: Self.resultFiles.filter { !modelFiles.contains($0) })
         options.onStage?("customers and dwell")
         let models = try written.models!.value()
         written.notes += models.notes
@@ -60,8 +65,7 @@ extension NightlyRun {
         let summaryOut = try OutputStream.open(dir.path(main.name + "/summary.json"))
         try summaryOut.write(summary.json)
         try summaryOut.commit()
-        options.onStage?("results.sqlite")
-        try ResultsDatabase.write(path: dir.path("results.sqlite"), windows: options.windows.map { ($0.name, dir.path($0.name)) }, tables: Self.resultFiles)
+        try ResultsDatabase.write(path: dir.path("results.sqlite"), windows: databaseWindows, tables: modelFiles)
         options.onStage?("report.html")
         let report = HTMLReport(directory: dir.path(main.name), summary: summary, pageNames: pages, sessions: written.mainSessions, anonymize: options.anonymize, dwell: models.dwell)
         let reportOut = try OutputStream.open(dir.path(main.name + "/report.html"))

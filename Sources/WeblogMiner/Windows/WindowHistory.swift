@@ -15,6 +15,8 @@ public struct WindowHistory {
     private let newSessions: [Session]
     private let store: StateStore?
     private var fetched: (range: ClosedRange<Int32>, sessions: [Session])? = nil
+    /// Aggregates already merged, by the days they cover (a short history gives 7d and 28d the same days).
+    private var merged: [ClosedRange<Int32>: UsagePartial] = [:]
 
     public init(calendar: SiteCalendar, lastDay: Int32, firstDay: Int32, changed: [Int32: UsagePartial], storedDays: Set<Int32> = [], open: [Session],
                 converts: ConversionTest, newSessions: [Session], retainDays: Int, store: StateStore?) {
@@ -38,17 +40,23 @@ public struct WindowHistory {
     /// The merged aggregates of a range of days, open sessions included.
     public mutating func aggregate(_ days: ClosedRange<Int32>) throws -> UsagePartial {
         let lo = max(days.lowerBound, firstDay), hi = days.upperBound
-        var merged = UsagePartial()
-        guard lo <= hi else { return merged }
+        guard lo <= hi else { return UsagePartial() }
+        if let known = merged[lo ... hi] { return known }
+        // Merged into a new partial (pages are shared objects: a day's own must stay as they are);
+        // a single part is returned as it is (callers only read).
+        var parts: [UsagePartial] = []
         let missing = (lo ... hi).filter { partials[$0] == nil && storedDays.contains($0) }
         if let store, !missing.isEmpty {
             for (d, p) in try store.partials(missing) { partials[d] = p }
         }
         for d in lo ... hi {
-            if let p = partials[d] { merged.merge(p) }
-            if let p = openByDay[d] { merged.merge(p) }
+            if let p = partials[d] { parts.append(p) }
+            if let p = openByDay[d] { parts.append(p) }
         }
-        return merged
+        var result = parts.count == 1 ? parts[0] : UsagePartial()
+        if parts.count > 1 { for p in parts { result.merge(p) } }
+        merged[lo ... hi] = result
+        return result
     }
 
     /// The sessions (finished, and open as they stand) that started in a range of days, by id. The
