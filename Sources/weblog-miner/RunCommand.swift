@@ -167,7 +167,8 @@ struct RunCommand: ParsableCommand {
         options.calendar = try parsedTimezone()
         options.retainDays = try retainDays()
         if log == "json" {
-            options.onStage = { stage in Diagnostics.event("stage", fields: [("stage", jsonQuote(stage))]) }
+            // With the memory in use as the stage starts (for cron logs and the memory benchmarks).
+            options.onStage = { stage in Diagnostics.event("stage", fields: [("stage", jsonQuote(stage)), ("rss_mb", String(residentMegabytes()))]) }
         } else if !input.quiet && Diagnostics.stderrIsTerminal {
             options.onStage = { stage in Diagnostics.note("stage: " + stage) }
         }

@@ -188,9 +188,9 @@ public struct ProspectScoring {
         var otherScores = scores
         var reasons = [[String]](repeating: [], count: y.count)
         for f in 0 ..< k {
-            let train = y.indices.filter { foldOf[$0] != f }, test = y.indices.filter { foldOf[$0] == f }
-            let trainX = x.selecting(rows: train), testX = x.selecting(rows: test)
-            let (fitX, fitY) = bounded(trainX, train.map { y[$0] })
+            let train = boundedRows(y.indices.filter { foldOf[$0] != f }), test = y.indices.filter { foldOf[$0] == f }
+            // Only the rows a model is fitted on are copied out (not the whole training part).
+            let fitX = x.selecting(rows: train), fitY = train.map { y[$0] }, testX = x.selecting(rows: test)
             var model = makeModel(options.model)
             model.fit(fitX, fitY)
             let p = model.predictProbability(testX)
@@ -243,11 +243,17 @@ public struct ProspectScoring {
     /// At most `maxTrainRows` rows: a seeded uniform sample (in the original order) beyond it.
     func bounded(_ x: FeatureMatrix, _ y: [Bool]) -> (FeatureMatrix, [Bool]) {
         guard x.rows > options.maxTrainRows, options.maxTrainRows > 0 else { return (x, y) }
-        var rng = SeededGenerator(seed: options.seed &+ 0x5A17)
-        var order = Array(0 ..< x.rows)
-        for i in 0 ..< options.maxTrainRows { order.swapAt(i, Int.random(in: i ..< order.count, using: &rng)) }
-        let keep = order[..<options.maxTrainRows].sorted()
+        let keep = boundedRows(Array(0 ..< x.rows))
         return (x.selecting(rows: keep), keep.map { y[$0] })
+    }
+
+    /// At most `maxTrainRows` of these row numbers: a seeded uniform sample, in their order.
+    func boundedRows(_ rows: [Int]) -> [Int] {
+        guard rows.count > options.maxTrainRows, options.maxTrainRows > 0 else { return rows }
+        var rng = SeededGenerator(seed: options.seed &+ 0x5A17)
+        var order = rows
+        for i in 0 ..< options.maxTrainRows { order.swapAt(i, Int.random(in: i ..< order.count, using: &rng)) }
+        return order[..<options.maxTrainRows].sorted()
     }
 
     func makeModel(_ kind: ModelKind) -> any BinaryClassifier {

@@ -85,10 +85,22 @@ public struct DwellAnalysis {
     /// `maxModelViews` views with an observed dwell.
     static func evaluateModel(history: VisitorHistory, seed: UInt64) -> ModelReport {
         struct ViewRow { var start: Int64; var page: Int32; var features: [Double]; var dwell: Double }
+        // The latest sessions holding `maxModelViews` observed dwells: rows are built for those only.
+        var order: [(start: Int64, visitor: Int, session: Int)] = []
+        for (i, v) in history.visitors.enumerated() { for (j, s) in v.sessions.enumerated() { order.append((s.start, i, j)) } }
+        order.sort { $0.start < $1.start }
+        var from = order.count, views = 0
+        while from > 0 && views < maxModelViews {
+            from -= 1
+            let s = history.visitors[order[from].visitor].sessions[order[from].session]
+            views += s.dwell.lazy.filter { $0 > 0 }.count
+        }
+        var chosen = Set<Int>()
+        for o in order[from...] { chosen.insert(o.visitor << 20 | o.session) }
         var rows: [ViewRow] = []
-        for v in history.visitors {
-            let sessions = v.sessions.sorted { $0.start < $1.start }
-            for (n, s) in sessions.enumerated() {
+        for (i, v) in history.visitors.enumerated() {
+            let sessions = v.sessions.enumerated().sorted { $0.element.start < $1.element.start }
+            for (n, (j, s)) in sessions.enumerated() where j < 1 << 20 && chosen.contains(i << 20 | j) {
                 for k in s.pages.indices where s.dwell[k] > 0 {
                     let hour = Double((s.times[k] / 3_600_000) % 24)
                     rows.append(ViewRow(start: s.start, page: s.pages[k], features: [

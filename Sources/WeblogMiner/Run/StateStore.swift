@@ -230,8 +230,12 @@ public final class StateStore {
     public func closedSessions(days: ClosedRange<Int32>) throws -> [Session] {
         try guarded {
             try queue.read { db in
-                try Row.fetchAll(db, sql: "SELECT \(Self.sessionColumns) FROM sessions WHERE open = 0 AND day BETWEEN ? AND ? ORDER BY id",
-                                 arguments: [days.lowerBound, days.upperBound]).map { try decodeSession($0, nextID: nextID, pageCount: pageCount).0 }
+                // A cursor: one row at a time, never every row's blobs at once beside the sessions.
+                var out: [Session] = []
+                let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.sessionColumns) FROM sessions WHERE open = 0 AND day BETWEEN ? AND ? ORDER BY id",
+                                               arguments: [days.lowerBound, days.upperBound])
+                while let row = try rows.next() { out.append(try decodeSession(row, nextID: nextID, pageCount: pageCount).0) }
+                return out
             }
         }
     }
