@@ -230,24 +230,50 @@ struct PagesCommand: ParsableCommand {
     @Flag(help: "Write mergeable partial statistics instead (for parts of the data split by visitor); combine them with `merge --kind pages`.")
     var partial = false
 
+    @Flag(help: "With --partial: one partial per day (the day of each session's first view, as `run` keeps them), with page names; combine them with `merge --kind days`.")
+    var byDay = false
+
+    @Option(help: ArgumentHelp("With --by-day: the site's time zone, as for `run`.", valueName: "zone"))
+    var timezone: String?
+
+    func validate() throws {
+        if byDay && !partial { throw ValidationError("--by-day goes with --partial") }
+        if timezone != nil && !byDay { throw ValidationError("--timezone goes with --partial --by-day") }
+        _ = try siteCalendar()
+    }
+
+    func siteCalendar() throws -> SiteCalendar {
+        do { return try SiteCalendar(timezone ?? "UTC") } catch { throw ValidationError("--timezone: \(error.description)") }
+    }
+
     func run() throws {
         let stats = PageStatisticsBox()
+        let calendar = try siteCalendar()
+        let days = DayPartialsBox(DayPartials(timezone: calendar.name))
         try runSessions(input: input, options: sessionOptions, outputFile: output.outputFile) { out in
-            ({ session, _ in stats.value.add(session) },
+            ({ session, _ in if byDay { days.value.add(session, calendar: calendar) } else { stats.value.add(session) } },
              { pages in
-                if partial {
+                if byDay {
+                    days.value.pages = pages
+                    try days.value.write(to: out)
+                } else if partial {
                     try stats.value.writePartial(pages: pages, to: out)
                 } else {
                     try PageWriter.write(stats.value, pages: pages, format: output.outputFormat, to: out)
                 }
              },
-             Rewind(possible: { true }, perform: { stats.value = PageStatistics() }))
+             Rewind(possible: { true }, perform: { stats.value = PageStatistics(); days.value = DayPartials(timezone: calendar.name) }))
         }
     }
 }
 
 final class PageStatisticsBox {
     var value = PageStatistics()
+}
+
+final class DayPartialsBox {
+    var value: DayPartials
+    init(_ value: DayPartials) { self.value = value }
 }
 
 /// The shared body of `sessions` and `pages`: options, outputs, the run, the summary, the exit status.
