@@ -7,16 +7,20 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "The nightly job: every stage over the logs, results published atomically into one directory with an HTML report.",
         discussion: reflow("""
-            Reads the logs once (parse, clean, sessions) and computes pages, patterns, rules, link structure,
-            prospects and dwell over all sessions so far. Writes into --out DIR: report.html (self-contained,
-            open it in any browser), summary.json, sessions.tsv, pages.tsv, patterns.tsv, rules.tsv,
-            links.tsv, edges.tsv, shortcuts.tsv, unused_links.tsv, exits.tsv, prospects.tsv, dwell.tsv and
-            results.sqlite (one table per TSV file, same columns; see each command's --help). The new results
+            Reads the logs once (parse, clean, sessions) and computes its results for windows: the last day,
+            7 days and 28 days by default (--windows), each ending on the newest day seen (days in --timezone).
+            Each window has a folder in --out DIR (1d/, 7d/, 28d/) with summary.json, sessions.tsv, pages.tsv,
+            patterns.tsv, rules.tsv, links.tsv, edges.tsv, shortcuts.tsv, unused_links.tsv and exits.tsv;
+            pages.tsv and summary.json carry the previous period's values beside the window's (_prev, _change).
+            The main window (the longest, 28d by default) also gets prospects.tsv, dwell.tsv and report.html
+            (self-contained, open it in any browser), and its files are also at the top of DIR. results.sqlite
+            holds every window's rows, one table per TSV file with a first column `window`. The new results
             replace the old in one atomic rename: a crash, kill or full disk leaves the previous ones intact.
 
             State (default OUT.state.sqlite, --no-state for a one-off run): log files already read are
             recognised by content (also after rotation and compression) and skipped, a grown file is read
-            from where it stopped, sessions still open at the end continue in the next run, so
+            from where it stopped, sessions still open at the end continue in the next run, every day keeps
+            mergeable aggregates (finished sessions are kept for --retain days, aggregates for ever), so
             `run day1.gz` then `run day1.gz day2.gz` gives the same results as `run day1.gz day2.gz`, and
             running again on the same input changes nothing. A lock stops two runs on the same state.
 
@@ -27,6 +31,7 @@ struct RunCommand: ParsableCommand {
               weblog-miner run --out /var/www/stats /var/log/apache2/access.log*
               weblog-miner run --config /etc/weblog-miner.yaml
               weblog-miner run --out results logs/a/*.gz logs/b/*.gz --site site/ --registrations users.csv
+              weblog-miner run --out stats --windows 1d,7d,28d,all --timezone Europe/Paris --retain 120d access.log*
 
             \(ExitStatus.helpText)
             """)
@@ -247,6 +252,12 @@ struct InitCommand: ParsableCommand {
         # Page mapping: many URLs, one page.
         map:
           - '^/product/[0-9]+$=/product/:id'
+
+        # Result windows (a folder each, with the previous period beside every figure), the site's
+        # time zone for days and hours, and how long finished sessions are kept (aggregates: for ever).
+        windows: 1d,7d,28d
+        # timezone: Europe/Paris
+        # retain: 90d
 
         # Sessions.
         timeout: 30m

@@ -31,7 +31,7 @@ import Testing
         #expect(merged.visitors == whole.visitors && merged.visitors < days.map(\.visitors).reduce(0, +))
         #expect(merged.sessions == 300 && merged.pageViews == whole.pageViews && merged.convertedSessions == whole.convertedSessions)
         #expect(merged.viewsByHour == whole.viewsByHour && merged.viewsByDay == whole.viewsByDay && merged.durationMillis == whole.durationMillis)
-        #expect(merged.conversions == whole.conversions)
+        #expect(merged.conversions == whole.conversions && merged.channels == whole.channels && merged.channels["direct"] == 300)
         for (id, p) in whole.pages.pages {
             let m = try #require(merged.pages.pages[id])
             let got: [Int] = [m.views, m.visitors, m.sessions, m.entries, m.exits, m.bounces, m.dwellCount]

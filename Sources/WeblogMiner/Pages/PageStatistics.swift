@@ -43,6 +43,9 @@ public struct PageStatistics {
     /// Observed transitions page -> next page (inferred steps excluded), with counts.
     public private(set) var transitions: [UInt64: Int] = [:]
     private var pageVisitors = HashSet64()
+    /// `visitorPairs` were read back without their set (a stored day only merged into windows never
+    /// needs it): built on the first session or pairs added.
+    private var pairSetPending = false
     /// Distinct (page, visitor) pairs in the order first seen, kept when `keepsVisitorPairs`: the
     /// distinct visitors of several days together are the union of their days' pairs.
     public private(set) var visitorPairs: [VisitorPair] = []
@@ -58,6 +61,7 @@ public struct PageStatistics {
     @inline(__always) static func pair(_ a: Int32, _ b: Int32) -> UInt64 { UInt64(UInt32(bitPattern: a)) << 32 | UInt64(UInt32(bitPattern: b)) }
 
     public mutating func add(_ s: Session) {
+        buildPendingPairSet()
         let observed = s.views.filter { !$0.inferred }
         guard let first = observed.first, let last = observed.last else { return }
         let dwell = s.dwellMillis
@@ -122,10 +126,24 @@ public struct PageStatistics {
 
     /// Pairs read back from a stored part: counted once each, and kept when `keepsVisitorPairs`.
     mutating func addVisitorPairs(_ pairs: [VisitorPair], counting: Bool = true) {
+        buildPendingPairSet()
         for pair in pairs where pageVisitors.insert(hashPair(pair.visitor, pair.page)) {
             if counting { page(pair.page).visitors += 1 }
             if keepsVisitorPairs { visitorPairs.append(pair) }
         }
+    }
+
+    /// Pairs of a stored part, known without counting them again; their set is built when needed.
+    mutating func restoreVisitorPairs(_ pairs: [VisitorPair]) {
+        visitorPairs = pairs
+        pairSetPending = true
+    }
+
+    private mutating func buildPendingPairSet() {
+        guard pairSetPending else { return }
+        pairSetPending = false
+        pageVisitors = HashSet64(capacity: visitorPairs.count)
+        for pair in visitorPairs { _ = pageVisitors.insert(hashPair(pair.visitor, pair.page)) }
     }
 
     /// Forgets the visitor pairs (a day past the retention window keeps its per-page counts only).
@@ -133,6 +151,7 @@ public struct PageStatistics {
         keepsVisitorPairs = false
         visitorPairs = []
         pageVisitors = HashSet64()
+        pairSetPending = false
     }
 
     private func hashPair(_ visitor: UInt64, _ page: Int32) -> UInt64 {

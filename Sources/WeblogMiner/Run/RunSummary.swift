@@ -42,8 +42,11 @@ public struct RunSummary {
         public var meanSessionSeconds = 0.0
         public var conversions = 0
         public var conversionRate = 0.0
+        /// Sessions by entry channel.
+        public var channels: [String: Int] = [:]
 
         init(_ p: UsagePartial) {
+            channels = p.channels
             hits = p.cleaning["hits"] ?? 0
             pageViews = p.pageViews
             visitors = p.visitors
@@ -120,6 +123,14 @@ public struct RunSummary {
                 o += ",\"\(name)_prev\":null,\"\(name)_change\":null"
             }
         }
+        // Sessions by entry channel, each with the previous period's count.
+        let channelNames = EntryChannel.allCases.map(\.rawValue)
+        o += ",\"channels\":{" + channelNames.map { name in
+            let now = figures.channels[name] ?? 0
+            guard let previous else { return "\(jsonQuote(name)):{\"sessions\":\(now),\"sessions_prev\":null,\"sessions_change\":null}" }
+            let before = previous.channels[name] ?? 0
+            return "\(jsonQuote(name)):{\"sessions\":\(now),\"sessions_prev\":\(before),\"sessions_change\":\(Self.change(Double(now), Double(before), isRate: false).map { String(format4: $0) } ?? "null")}"
+        }.joined(separator: ",") + "}"
         if let previousDays {
             o += ",\"previous_from\":\(jsonQuote(SiteCalendar.label(previousDays.lowerBound))),\"previous_to\":\(jsonQuote(SiteCalendar.label(previousDays.upperBound)))"
         }

@@ -18,6 +18,8 @@ public struct UsagePartial {
     /// Distinct visitors: `visitorHashes` while detailed, else the sum of the days' counts.
     public private(set) var visitors = 0
     private var visitorSet = HashSet64()
+    /// Hashes read back without their set: built when a session is added.
+    private var visitorSetPending = false
     public private(set) var visitorHashes: [UInt64] = []
     public var hasVisitorDetail = true
     /// Page views by hour of the day and by day, in the site's time zone.
@@ -27,6 +29,8 @@ public struct UsagePartial {
     public var last = Int64.min
     /// Cleaning counts of the nights whose newest hit fell on this day.
     public var cleaning: [String: Int] = [:]
+    /// Sessions by entry channel (direct, search, social, referral, campaign).
+    public var channels: [String: Int] = [:]
 
     public init() { pages.keepsVisitorPairs = true }
 
@@ -52,9 +56,15 @@ public struct UsagePartial {
             viewsByDay[day, default: 0] += 1
         }
         addVisitor(s.visitorHash)
+        channels[(s.entryCampaign ? EntryChannel.campaign : EntryChannel(referrer: s.entryReferrer)).rawValue, default: 0] += 1
     }
 
     private mutating func addVisitor(_ h: UInt64) {
+        if visitorSetPending {
+            visitorSetPending = false
+            visitorSet = HashSet64(capacity: visitorHashes.count)
+            for known in visitorHashes { _ = visitorSet.insert(known) }
+        }
         if visitorSet.insert(h) {
             visitors += 1
             if hasVisitorDetail { visitorHashes.append(h) }
@@ -79,6 +89,7 @@ public struct UsagePartial {
         first = min(first, other.first)
         last = max(last, other.last)
         for (k, n) in other.cleaning { cleaning[k, default: 0] += n }
+        for (k, n) in other.channels { channels[k, default: 0] += n }
     }
 
     /// Past the retention window a day keeps its counts but not the visitor hashes behind them.
@@ -86,12 +97,13 @@ public struct UsagePartial {
         hasVisitorDetail = false
         visitorHashes = []
         visitorSet = HashSet64()
+        visitorSetPending = false
         pages.dropVisitorPairs()
     }
 
     // MARK: - Stored form
 
-    static let formatVersion: UInt64 = 1
+    static let formatVersion: UInt64 = 2
 
     public func encoded() -> [UInt8] {
         var w = BinaryWriter(reserving: 4096 + pages.visitorPairs.count * 10 + visitorHashes.count * 8)
@@ -104,6 +116,8 @@ public struct UsagePartial {
         for (d, n) in viewsByDay.sorted(by: { $0.key < $1.key }) { w.signed(Int64(d)); w.int(n) }
         w.unsigned(UInt64(cleaning.count))
         for (k, n) in cleaning.sorted(by: { $0.key < $1.key }) { w.data(Array(k.utf8)); w.int(n) }
+        w.unsigned(UInt64(channels.count))
+        for (k, n) in channels.sorted(by: { $0.key < $1.key }) { w.data(Array(k.utf8)); w.int(n) }
         w.unsigned(UInt64(pages.pages.count))
         for (id, p) in pages.pages.sorted(by: { $0.key < $1.key }) {
             w.signed(Int64(id))
@@ -146,6 +160,10 @@ public struct UsagePartial {
                 let key = String(decoding: try r.data(), as: UTF8.self)
                 p.cleaning[key] = try r.int()
             }
+            for _ in 0 ..< (try r.count(minBytes: 2)) {
+                let key = String(decoding: try r.data(), as: UTF8.self)
+                p.channels[key] = try r.int()
+            }
             for _ in 0 ..< (try r.count(minBytes: 12)) {
                 let id = try page(try r.signed())
                 let s = p.pages.page(id)
@@ -170,10 +188,13 @@ public struct UsagePartial {
             for _ in 0 ..< (try r.count(minBytes: 8)) { hashes.append(try r.hash()) }
             guard r.isAtEnd else { return nil }
             if detailed {
-                // The pairs are known again (a later night may add sessions to this day), not counted twice.
-                p.pages.addVisitorPairs(pairs, counting: false)
-                for h in hashes { p.addVisitor(h) }
-                guard p.visitors == visitors else { return nil }
+                // Known again without counting (a later night may add sessions to this day); the sets
+                // behind them are built only then.
+                p.pages.restoreVisitorPairs(pairs)
+                guard hashes.count == visitors else { return nil }
+                p.visitorHashes = hashes
+                p.visitors = visitors
+                p.visitorSetPending = true
             } else {
                 p.dropVisitorDetail()
                 p.visitors = visitors
