@@ -14,9 +14,12 @@ struct MergeCommand: ParsableCommand {
             --kind days: files written by `pages --partial --by-day` (or by this merge: merges compose), each
             from any sessions (parts split by visitor, other machines, other nights), become one days partial
             file: the same days merge exactly (counts add, dwell histograms add, distinct visitors are unions
-            of visitor hashes, so visitors in several files count once). With --pages, the output is instead
-            the `pages` table of all the files' days together, as `pages` over their sessions gives it. The
-            files' time zones (`--timezone` of pages --by-day) must be the same.
+            of visitor hashes, so visitors in several files count once; the files should hold different
+            sessions, a session in two files counts twice). With --pages (and --output tsv|jsonl), the output
+            is instead the `pages` table of all the files' days together, as `pages` over their sessions gives
+            it. The files' time zones (`--timezone` of pages --by-day) must be the same. A damaged or cut-short
+            file is refused whole (exit 65, file and line named). Day files carry no cleaning counts and no
+            conversions (`pages` has no --conversion).
 
             --kind edges: lines from<TAB>to<TAB>count (with or without a header; e.g. `links --table edges`
             output, of which only kind=transition rows are taken when a kind column exists) are summed per
