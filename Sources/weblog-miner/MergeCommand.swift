@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import WeblogMiner
 
@@ -19,7 +20,8 @@ struct MergeCommand: ParsableCommand {
             is instead the `pages` table of all the files' days together, as `pages` over their sessions gives
             it. The files' time zones (`--timezone` of pages --by-day) must be the same. A damaged or cut-short
             file is refused whole (exit 65, file and line named). Day files carry no cleaning counts and no
-            conversions (`pages` has no --conversion).
+            conversions (`pages` has no --conversion). --state FILE adds the days a `run` state store keeps
+            (with its cleaning and conversion counts; its newest day lacks the sessions still open there).
 
             --kind edges: lines from<TAB>to<TAB>count (with or without a header; e.g. `links --table edges`
             output, of which only kind=transition rows are taken when a kind column exists) are summed per
@@ -29,6 +31,7 @@ struct MergeCommand: ParsableCommand {
               weblog-miner merge --kind pages part-*.partial > pages.tsv
               weblog-miner merge --kind days cluster.days local.days -o all.days
               weblog-miner merge --kind days --pages all.days > pages.tsv
+              weblog-miner merge --kind days --state results.state.sqlite cluster.days -o all.days
               weblog-miner merge --kind edges edges-*.tsv | weblog-miner links --edges - --output jsonl
 
             \(ExitStatus.helpText)
@@ -46,8 +49,12 @@ struct MergeCommand: ParsableCommand {
     @Flag(help: "With --kind days: write the pages table of all the days together instead of a days partial.")
     var pages = false
 
+    @Option(help: ArgumentHelp("With --kind days: also the days of this `run` state store (repeatable).", valueName: "file"))
+    var state: [String] = []
+
     func validate() throws {
         if pages && kind != .days { throw ValidationError("--pages goes with --kind days") }
+        if !state.isEmpty && kind != .days { throw ValidationError("--state goes with --kind days") }
     }
 
     @OptionGroup var output: RecordOutputOptions
@@ -55,7 +62,7 @@ struct MergeCommand: ParsableCommand {
     func run() throws {
         ignoreBrokenPipeSignal()
         let inputs = files.isEmpty ? ["-"] : files
-        if kind == .days { return try mergeDays(inputs) }
+        if kind == .days { return try mergeDays(files.isEmpty && !state.isEmpty ? [] : inputs) }
         var texts: [(String, String)] = []
         for f in inputs {
             guard let text = readText(f) else {
@@ -89,6 +96,20 @@ struct MergeCommand: ParsableCommand {
 
     func mergeDays(_ inputs: [String]) throws {
         var all: DayPartials?
+        for path in state {
+            guard FileManager.default.fileExists(atPath: path) else {
+                Diagnostics.error("no state store at \(path)")
+                throw ExitCode(ExitStatus.noInput.rawValue)
+            }
+            do {
+                let days = try DayPartials.read(stateStore: path)
+                if all == nil { all = DayPartials(timezone: days.timezone) }
+                try all!.merge(days, source: path)
+            } catch {
+                Diagnostics.error("\(error)")
+                throw ExitCode(ExitStatus.dataError.rawValue)
+            }
+        }
         for f in inputs {
             guard let (bytes, _) = try? Decompressor.readAll(InputSpec(f)) else {
                 Diagnostics.error("cannot read \(f)")

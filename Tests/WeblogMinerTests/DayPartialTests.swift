@@ -97,32 +97,33 @@ import Testing
         #expect(wrongViews.isEmpty, "views are not the sums: \(wrongViews.prefix(5))")
     }
 
-    /// `pages --partial --by-day` gives each day exactly the partial `run` stores for it (the newest
-    /// day is left out: it holds the sessions still open and the night's cleaning counts).
+    /// `pages --partial --by-day` gives each day exactly the partial `run` stores for it, as `merge
+    /// --kind days --state` reads it out of the store (the newest day is left out: it holds the sessions
+    /// still open and the night's cleaning counts).
     @Test func daysEqualTheDaysRunStores() throws {
         let dir = TemporaryDirectory()
         let log = Paths.fixture("access/apache-combined-2000.log.gz")
-        let r = try Tool.shell("""
+        var r = try Tool.shell("""
             cd '\(dir.path)' && $WM run -q --out out --state st.sqlite --timezone=+09:00 '\(log)' \
-              && $WM pages -q --partial --by-day --timezone=+09:00 '\(log)' -o by-day.days
+              && $WM pages -q --partial --by-day --timezone=+09:00 '\(log)' -o by-day.days && $WM merge --kind days --state st.sqlite -o store.days
             """)
         #expect(r.status == 0, "\(r.err)")
         let mine = try DayPartials.read(Self.bytes(dir.path + "/by-day.days"), source: "by-day.days")
-        let store = try StateStore(path: dir.path + "/st.sqlite")
-        let loaded = try store.load()
-        let stored = try store.partials(loaded.days)
-        let pages = try #require(loaded.snapshot?.pages)
-        #expect(stored.count == 2 && mine.days.keys.sorted() == stored.keys.sorted())
+        let stored = try DayPartials.read(Self.bytes(dir.path + "/store.days"), source: "store.days")
+        #expect(stored.days.count == 2 && mine.days.keys.sorted() == stored.days.keys.sorted() && stored.timezone == "+09:00")
         func canonical(_ d: DayPartials, _ day: Int32) throws -> [UInt8] {
             let one = DayPartials(timezone: d.timezone, pages: d.pages, days: [day: try #require(d.days[day])])
             let path = dir.path + "/one.days"
             try one.write(to: OutputStream.open(path))
             return Self.bytes(path)
         }
-        for day in stored.keys.sorted().dropLast() {
-            let same = try canonical(mine, day) == canonical(DayPartials(timezone: "+09:00", pages: pages, days: stored), day)
+        for day in stored.days.keys.sorted().dropLast() {
+            let same = try canonical(mine, day) == canonical(stored, day)
             #expect(same, "\(SiteCalendar.label(day)) differs from the day run stored")
         }
+        r = try Tool.shell("$WM merge --kind days --state '\(dir.path)/none.sqlite'")
+        #expect(r.status == 66 && r.err.contains("no state store at"), "\(r.err)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path + "/none.sqlite"))
     }
 
     /// Damaged files are refused (exit 65) with the file and line named, never merged in part.

@@ -64,6 +64,17 @@ public struct DayPartials {
         return all
     }
 
+    /// The days a `run` state store keeps (its newest day lacks the sessions still open there).
+    public static func read(stateStore path: String) throws -> DayPartials {
+        let store = try StateStore(path: path)
+        let loaded = try store.load()
+        guard loaded.undated.isEmpty else {
+            throw FormatError(description: "\(path): a state store of an earlier version, whose sessions have no days yet: run this version's `run` on it once first")
+        }
+        return DayPartials(timezone: loaded.settings["timezone"] ?? SiteCalendar.utc.name, pages: loaded.snapshot?.pages ?? ByteStringInterner(),
+                           days: try store.partials(loaded.days))
+    }
+
     // MARK: - Text form
 
     public func write(to out: OutputStream) throws(OutputError) {
