@@ -107,7 +107,7 @@ struct MergeCommand: ParsableCommand {
                 try all!.merge(days, source: path)
             } catch {
                 Diagnostics.error("\(error)")
-                throw ExitCode(ExitStatus.dataError.rawValue)
+                throw ExitCode(((error as? RunLock.LockError)?.exitStatus ?? .dataError).rawValue)
             }
         }
         for f in inputs {

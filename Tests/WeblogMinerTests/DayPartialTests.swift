@@ -121,6 +121,11 @@ import Testing
             let same = try canonical(mine, day) == canonical(stored, day)
             #expect(same, "\(SiteCalendar.label(day)) differs from the day run stored")
         }
+        // While a run holds the store's lock, its days are not read half-written.
+        let lock = try RunLock(path: dir.path + "/st.sqlite.lock")
+        r = try Tool.shell("$WM merge --kind days --state '\(dir.path)/st.sqlite'")
+        #expect(r.status == 75 && r.err.contains("another weblog-miner run is working on this state"), "\(r.err)")
+        withExtendedLifetime(lock) {}
         r = try Tool.shell("$WM merge --kind days --state '\(dir.path)/none.sqlite'")
         #expect(r.status == 66 && r.err.contains("no state store at"), "\(r.err)")
         #expect(!FileManager.default.fileExists(atPath: dir.path + "/none.sqlite"))

@@ -64,8 +64,11 @@ public struct DayPartials {
         return all
     }
 
-    /// The days a `run` state store keeps (its newest day lacks the sessions still open there).
+    /// The days a `run` state store keeps (its newest day lacks the sessions still open there), read
+    /// under the store's run lock (`RunLock.LockError.busy` while a run works on it).
     public static func read(stateStore path: String) throws -> DayPartials {
+        let lock = try RunLock(path: path + ".lock")
+        defer { withExtendedLifetime(lock) {} }
         let store = try StateStore(path: path)
         let loaded = try store.load()
         guard loaded.undated.isEmpty else {
