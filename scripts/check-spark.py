@@ -73,19 +73,19 @@ def main():
 
     single = os.path.join(work, "single")
     spark = os.path.join(work, "spark")
-    zone = "--timezone=-05:00"  # the sample's two UTC days become three
+    zone = ["--timezone=-05:00", "--conversion=^/checkout/thanks"]  # the sample's two UTC days become three
     t0 = time.time()
     subprocess.run([binary, "run", "--no-state", "-q", "--out", single, "--site-host", "shop.example.com"] + files, check=True)
     t_single = time.time() - t0
     local_days = os.path.join(work, "local.days")
-    subprocess.run([binary, "pages", "--partial", "--by-day", zone, "-q", "--site-host", "shop.example.com", "-o", local_days] + files, check=True)
+    subprocess.run([binary, "pages", "--partial", "--by-day"] + zone + ["-q", "--site-host", "shop.example.com", "-o", local_days] + files, check=True)
 
     timings = os.path.join(work, "timings.json")
     t0 = time.time()
     subprocess.run([sys.executable, os.path.join(ROOT, "scripts/spark/weblog_miner_spark.py"), "--master", "local[2]",
                     "--partitions", str(a.partitions), "--bin", binary, "--out", spark,
                     "--site-host", "shop.example.com", "--timings", timings, "--days-out", os.path.join(spark, "days.partial"),
-                    zone] + files, check=True,
+                    ] + zone + files, check=True,
                    stderr=subprocess.PIPE if not os.environ.get("CHECK_SPARK_VERBOSE") else None)
     t_spark = time.time() - t0
     import json

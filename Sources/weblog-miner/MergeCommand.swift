@@ -19,8 +19,8 @@ struct MergeCommand: ParsableCommand {
             sessions, a session in two files counts twice). With --pages (and --output tsv|jsonl), the output
             is instead the `pages` table of all the files' days together, as `pages` over their sessions gives
             it. The files' time zones (`--timezone` of pages --by-day) must be the same. A damaged or cut-short
-            file is refused whole (exit 65, file and line named). Day files carry no cleaning counts and no
-            conversions (`pages` has no --conversion). --state FILE adds the days a `run` state store keeps
+            file is refused whole (exit 65, file and line named). Day files carry no cleaning counts (conversions
+            when `pages --by-day` had --conversion). --state FILE adds the days a `run` state store keeps
             (with its cleaning and conversion counts; its newest day lacks the sessions still open there).
 
             --kind edges: lines from<TAB>to<TAB>count (with or without a header; e.g. `links --table edges`

@@ -236,10 +236,18 @@ struct PagesCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --by-day: the site's time zone, as for `run`.", valueName: "zone"))
     var timezone: String?
 
+    @Option(help: ArgumentHelp("With --by-day: pages that count as a conversion (PCRE2), as for `run`.", valueName: "regex"))
+    var conversion: String?
+
     func validate() throws {
         if byDay && !partial { throw ValidationError("--by-day goes with --partial") }
-        if timezone != nil && !byDay { throw ValidationError("--timezone goes with --partial --by-day") }
+        if (timezone != nil || conversion != nil) && !byDay { throw ValidationError("--timezone and --conversion go with --partial --by-day") }
         _ = try siteCalendar()
+        _ = try conversionPages()
+    }
+
+    func conversionPages() throws -> PageMapper? {
+        do { return try conversion.map { try PageMapper(specs: [$0 + "=converted"]) } } catch { throw ValidationError("--conversion: \(error)") }
     }
 
     func siteCalendar() throws -> SiteCalendar {
@@ -249,9 +257,9 @@ struct PagesCommand: ParsableCommand {
     func run() throws {
         let stats = PageStatisticsBox()
         let calendar = try siteCalendar()
-        let days = DayPartialsBox(DayPartials(timezone: calendar.name))
+        let days = DayPartialsBox(DayPartials(timezone: calendar.name), conversion: try conversionPages())
         try runSessions(input: input, options: sessionOptions, outputFile: output.outputFile) { out in
-            ({ session, _ in if byDay { days.value.add(session, calendar: calendar) } else { stats.value.add(session) } },
+            ({ session, pages in if byDay { days.value.add(session, calendar: calendar, converts: days.converts(session, pages)) } else { stats.value.add(session) } },
              { pages in
                 if byDay {
                     days.value.pages = pages
@@ -273,7 +281,21 @@ final class PageStatisticsBox {
 
 final class DayPartialsBox {
     var value: DayPartials
-    init(_ value: DayPartials) { self.value = value }
+    private let conversion: PageMapper?
+    private var test: ConversionTest?
+    private var testedPages = 0
+    init(_ value: DayPartials, conversion: PageMapper?) { self.value = value; self.conversion = conversion }
+
+    /// `--conversion` against the sessionizer's page table, which grows as sessions come (the test is
+    /// made again, with its cache, when the table has grown).
+    func converts(_ s: Session, _ pages: ByteStringInterner) -> Bool {
+        guard let conversion else { return false }
+        if test == nil || s.views.contains(where: { Int($0.page) >= testedPages }) {
+            test = ConversionTest(mapper: conversion, pages: pages)
+            testedPages = pages.count
+        }
+        return test!(s)
+    }
 }
 
 /// The shared body of `sessions` and `pages`: options, outputs, the run, the summary, the exit status.

@@ -401,6 +401,7 @@ def main(argv=None):
     ap.add_argument("--timings", help="also write the stage timings as JSON to this file")
     ap.add_argument("--days-out", help="also write the day partials (as `weblog-miner pages --partial --by-day`) to this file")
     ap.add_argument("--timezone", help="the site's time zone for --days-out (as weblog-miner, default UTC)")
+    ap.add_argument("--conversion", help="pages that count as a conversion in --days-out (PCRE2, as weblog-miner)")
     a = ap.parse_args(argv)
 
     t_start = time.time()
@@ -534,7 +535,7 @@ def main(argv=None):
     # 6 days ------------------------------------------------------------------------------------
     if a.days_out:
         t0 = time.time()
-        zone = ["--timezone=" + a.timezone] if a.timezone else []
+        zone = (["--timezone=" + a.timezone] if a.timezone else []) + (["--conversion=" + a.conversion] if a.conversion else [])
         day_parts = ordered.mapPartitions(tool_on_records(a.bin, ["pages", "--partial", "--by-day", "-q"] + zone + session_opts,
                                                           "pages --partial --by-day")).collect()
         dfiles = []
