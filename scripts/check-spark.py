@@ -6,7 +6,9 @@ Compares: sessions as sets of (visitor, start, end, pages, dwell) — session id
 (the driver numbers 1..N in its own order; `run` numbers in order of session start and skips ids of
 sessions later dropped as robots), so ids are not compared; the full rows without the id are also
 compared in file order and reported. pages.tsv row by row (both sorted), patterns.tsv byte for byte,
-links.tsv PageRank per page within 1e-6 (and in/out degree). Exit 1 on any mismatch.
+links.tsv PageRank per page within 1e-6 (and in/out degree); the day partials of `--days-out` (in a
+non-UTC zone) byte for byte against `weblog-miner pages --partial --by-day` over the same files on one
+machine (the files are canonical: pages numbered by name, visitor hashes sorted). Exit 1 on any mismatch.
 
 Installs pyspark from PyPI when missing; skips (exit 0) only when Java is missing.
 """
@@ -71,15 +73,19 @@ def main():
 
     single = os.path.join(work, "single")
     spark = os.path.join(work, "spark")
+    zone = ["--timezone=-05:00", "--conversion=^/checkout/thanks"]  # the sample's two UTC days become three
     t0 = time.time()
     subprocess.run([binary, "run", "--no-state", "-q", "--out", single, "--site-host", "shop.example.com"] + files, check=True)
     t_single = time.time() - t0
+    local_days = os.path.join(work, "local.days")
+    subprocess.run([binary, "pages", "--partial", "--by-day"] + zone + ["-q", "--site-host", "shop.example.com", "-o", local_days] + files, check=True)
 
     timings = os.path.join(work, "timings.json")
     t0 = time.time()
     subprocess.run([sys.executable, os.path.join(ROOT, "scripts/spark/weblog_miner_spark.py"), "--master", "local[2]",
                     "--partitions", str(a.partitions), "--bin", binary, "--out", spark,
-                    "--site-host", "shop.example.com", "--timings", timings] + files, check=True,
+                    "--site-host", "shop.example.com", "--timings", timings, "--days-out", os.path.join(spark, "days.partial"),
+                    ] + zone + files, check=True,
                    stderr=subprocess.PIPE if not os.environ.get("CHECK_SPARK_VERBOSE") else None)
     t_spark = time.time() - t0
     import json
@@ -108,8 +114,11 @@ def main():
     print("check-spark:   %d sessions each; rows without session_id in file order: %s"
           % (len(s1) - 1, "identical" if [r[1:] for r in s1] == [r[1:] for r in s2] else "differ (order only)"))
 
-    p1 = sorted(map(tuple, read_tsv(os.path.join(single, "pages.tsv"))))
+    # run's pages.tsv has the `pages` columns, then its own (conversions, the previous period): those
+    # are compared, the others are run's alone
     p2 = sorted(map(tuple, read_tsv(os.path.join(spark, "pages.tsv"))))
+    width = len(p2[0]) if p2 else 0
+    p1 = sorted(tuple(r[:width]) for r in read_tsv(os.path.join(single, "pages.tsv")))
     report("pages", ["single %s / spark %s" % ("\t".join(x), "\t".join(y)) for x, y in zip(p1, p2) if x != y]
            + (["row counts %d vs %d" % (len(p1), len(p2))] if len(p1) != len(p2) else []))
 
@@ -143,9 +152,17 @@ def main():
     report("links", ld)
     print("check-spark:   %d pages, largest PageRank difference %.2e" % (len(l1), worst))
 
+    with open(local_days, "rb") as f:
+        d1 = f.read().splitlines()
+    with open(os.path.join(spark, "days.partial"), "rb") as f:
+        d2 = f.read().splitlines()
+    report("days", ["line %d: single %r / spark %r" % (i + 1, x[:60], y[:60]) for i, (x, y) in enumerate(zip(d1, d2)) if x != y]
+           + (["line counts %d vs %d" % (len(d1), len(d2))] if len(d1) != len(d2) else []))
+    print("check-spark:   %d day partials, %d pages" % (sum(1 for x in d1 if x.startswith(b"day\t")), sum(1 for x in d1 if x.startswith(b"page\t"))))
+
     print("check-spark: timings: single machine `run` %.2f s; Spark local[2] %.2f s wall (%s)"
           % (t_single, t_spark, ", ".join("%s %.2f s" % (k, tm[k]) for k in
-                                          ("spark_start", "parse", "sessions", "write_sessions", "pages", "patterns", "links", "total"))))
+                                          ("spark_start", "parse", "sessions", "write_sessions", "pages", "patterns", "links", "days", "total"))))
     print("check-spark: %d files, %d records, %d sessions, %d partitions, %d candidate patterns"
           % (tm["files"], tm["records"], tm["session_count"], tm["partitions"], tm["candidates"]))
     if a.keep:

@@ -230,24 +230,72 @@ struct PagesCommand: ParsableCommand {
     @Flag(help: "Write mergeable partial statistics instead (for parts of the data split by visitor); combine them with `merge --kind pages`.")
     var partial = false
 
+    @Flag(help: "With --partial: one partial per day (the day of each session's first view, as `run` keeps them), with page names; combine them with `merge --kind days`.")
+    var byDay = false
+
+    @Option(help: ArgumentHelp("With --by-day: the site's time zone, as for `run`.", valueName: "zone"))
+    var timezone: String?
+
+    @Option(help: ArgumentHelp("With --by-day: pages that count as a conversion (PCRE2), as for `run`.", valueName: "regex"))
+    var conversion: String?
+
+    func validate() throws {
+        if byDay && !partial { throw ValidationError("--by-day goes with --partial") }
+        if (timezone != nil || conversion != nil) && !byDay { throw ValidationError("--timezone and --conversion go with --partial --by-day") }
+        _ = try siteCalendar()
+        _ = try conversionPages()
+    }
+
+    func conversionPages() throws -> PageMapper? {
+        do { return try conversion.map { try PageMapper(specs: [$0 + "=converted"]) } } catch { throw ValidationError("--conversion: \(error)") }
+    }
+
+    func siteCalendar() throws -> SiteCalendar {
+        do { return try SiteCalendar(timezone ?? "UTC") } catch { throw ValidationError("--timezone: \(error.description)") }
+    }
+
     func run() throws {
         let stats = PageStatisticsBox()
+        let calendar = try siteCalendar()
+        let days = DayPartialsBox(DayPartials(timezone: calendar.name), conversion: try conversionPages())
         try runSessions(input: input, options: sessionOptions, outputFile: output.outputFile) { out in
-            ({ session, _ in stats.value.add(session) },
+            ({ session, pages in if byDay { days.value.add(session, calendar: calendar, converts: days.converts(session, pages)) } else { stats.value.add(session) } },
              { pages in
-                if partial {
+                if byDay {
+                    days.value.pages = pages
+                    try days.value.write(to: out)
+                } else if partial {
                     try stats.value.writePartial(pages: pages, to: out)
                 } else {
                     try PageWriter.write(stats.value, pages: pages, format: output.outputFormat, to: out)
                 }
              },
-             Rewind(possible: { true }, perform: { stats.value = PageStatistics() }))
+             Rewind(possible: { true }, perform: { stats.value = PageStatistics(); days.value = DayPartials(timezone: calendar.name) }))
         }
     }
 }
 
 final class PageStatisticsBox {
     var value = PageStatistics()
+}
+
+final class DayPartialsBox {
+    var value: DayPartials
+    private let conversion: PageMapper?
+    private var test: ConversionTest?
+    private var testedPages = 0
+    init(_ value: DayPartials, conversion: PageMapper?) { self.value = value; self.conversion = conversion }
+
+    /// `--conversion` against the sessionizer's page table, which grows as sessions come (the test is
+    /// made again, with its cache, when the table has grown).
+    func converts(_ s: Session, _ pages: ByteStringInterner) -> Bool {
+        guard let conversion else { return false }
+        if test == nil || s.views.contains(where: { Int($0.page) >= testedPages }) {
+            test = ConversionTest(mapper: conversion, pages: pages)
+            testedPages = pages.count
+        }
+        return test!(s)
+    }
 }
 
 /// The shared body of `sessions` and `pages`: options, outputs, the run, the summary, the exit status.

@@ -5,12 +5,15 @@ import Testing
 /// Results of parts of the data, split by visitor (as Spark partitions are), combine into exactly the
 /// results over all of it.
 @Suite(.serialized) struct MergeTests {
+    /// Three parts part-0.log ... part-2.log by a hash of the client address: every visitor's hits stay in one part.
+    static func splitByClient(_ log: String, into dir: String) throws -> (status: Int32, out: String, err: String) {
+        try Tool.shell("$WM cat '\(log)' | awk -v d='\(dir)' '{ n = 0; for (i = 1; i <= length($1); i++) n += index(\"0123456789.abcdef:\", substr($1, i, 1)); print > (d \"/part-\" (n % 3) \".log\") }'")
+    }
+
     @Test func pagePartialsMergeExactly() throws {
         let dir = TemporaryDirectory()
         let log = Paths.fixture("access/apache-combined-2000.log.gz")
-        // Three parts by a hash of the client address: every visitor's hits stay in one part.
-        let split = "$WM cat '\(log)' | awk -v d='\(dir.path)' '{ n = 0; for (i = 1; i <= length($1); i++) n += index(\"0123456789.abcdef:\", substr($1, i, 1)); print > (d \"/part-\" (n % 3) \".log\") }'"
-        var r = try Tool.shell(split)
+        var r = try Self.splitByClient(log, into: dir.path)
         #expect(r.status == 0, "\(r.err)")
         r = try Tool.shell("cd '\(dir.path)' && for p in part-*.log; do $WM pages -q --partial $p > $p.partial || exit 1; done; $WM merge --kind pages part-*.partial > merged.tsv && $WM pages -q '\(log)' > direct.tsv && ls part-*.log | wc -l")
         #expect(r.status == 0, "\(r.err)")

@@ -13,6 +13,8 @@ gives the same sessions, pages, patterns and PageRank as `weblog-miner run` on o
               broadcast), `patterns - --count CANDIDATES` per partition, sums, global threshold
   5 links     `links - -q --table edges` per partition, `merge --kind edges` (+ every page as a node),
               PageRank/HITS on the driver with `links --edges`
+  6 days      (with --days-out) `pages --partial --by-day - -q` per partition, `merge --kind days` on the
+              driver: day partials that merge with days computed anywhere else
 
 Writes sessions.tsv, pages.tsv, patterns.tsv, links.tsv and edges.tsv into --out DIR.
 See scripts/spark/README.md.
@@ -397,6 +399,9 @@ def main(argv=None):
     ap.add_argument("--bin", default="weblog-miner", help="the tool on the workers (path, name on PATH, or ./weblog-miner shipped with --files)")
     ap.add_argument("--driver-bin", help="the tool on the driver (default: --bin)")
     ap.add_argument("--timings", help="also write the stage timings as JSON to this file")
+    ap.add_argument("--days-out", help="also write the day partials (as `weblog-miner pages --partial --by-day`) to this file")
+    ap.add_argument("--timezone", help="the site's time zone for --days-out (as weblog-miner, default UTC)")
+    ap.add_argument("--conversion", help="pages that count as a conversion in --days-out (PCRE2, as weblog-miner)")
     a = ap.parse_args(argv)
 
     t_start = time.time()
@@ -526,6 +531,26 @@ def main(argv=None):
     subprocess.run([driver_bin, "merge", "--kind", "edges", edges, nodes, "-o", graph], check=True)
     subprocess.run([driver_bin, "links", "--edges", graph, "--output", "tsv", "-o", os.path.join(work, "links.tsv")], check=True)
     stage("links", t0)
+
+    # 6 days ------------------------------------------------------------------------------------
+    if a.days_out:
+        t0 = time.time()
+        zone = (["--timezone=" + a.timezone] if a.timezone else []) + (["--conversion=" + a.conversion] if a.conversion else [])
+        day_parts = ordered.mapPartitions(tool_on_records(a.bin, ["pages", "--partial", "--by-day", "-q"] + zone + session_opts,
+                                                          "pages --partial --by-day")).collect()
+        dfiles = []
+        for i, p in enumerate(day_parts):
+            fn = os.path.join(work, "days-%05d.days" % i)
+            with open(fn, "wb") as f:
+                f.write(p)
+            dfiles.append(fn)
+        if not dfiles:  # no records at all: the tool's own empty days file
+            fn = os.path.join(work, "days-empty.days")
+            subprocess.run([driver_bin, "pages", "--partial", "--by-day", "-q", "-o", fn] + zone + session_opts + ["/dev/null"], check=True)
+            dfiles.append(fn)
+        days_file = os.path.abspath(a.days_out)
+        subprocess.run([driver_bin, "merge", "--kind", "days"] + dfiles + ["-o", days_file], check=True)
+        stage("days", t0)
 
     for name in ("sessions.tsv", "pages.tsv", "patterns.tsv", "links.tsv", "edges.tsv"):
         os.replace(os.path.join(work, name), os.path.join(a.out, name))

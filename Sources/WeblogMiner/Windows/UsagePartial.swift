@@ -129,9 +129,10 @@ public struct UsagePartial {
         w.unsigned(UInt64(pages.transitions.count))
         for (key, n) in pages.transitions.sorted(by: { $0.key < $1.key }) { w.unsigned(key); w.int(n) }
         w.unsigned(UInt64(pages.visitorPairs.count))
-        for pair in pages.visitorPairs { w.signed(Int64(pair.page)); w.hash(pair.visitor) }
+        // Pairs and hashes sorted: equal partials give equal bytes, whatever order their sessions came in.
+        for pair in pages.visitorPairs.sorted(by: { $0.page != $1.page ? $0.page < $1.page : $0.visitor < $1.visitor }) { w.signed(Int64(pair.page)); w.hash(pair.visitor) }
         w.unsigned(UInt64(visitorHashes.count))
-        for h in visitorHashes { w.hash(h) }
+        for h in visitorHashes.sorted() { w.hash(h) }
         return w.bytes
     }
 
