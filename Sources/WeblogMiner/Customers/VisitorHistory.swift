@@ -77,15 +77,19 @@ public enum EntryChannel: String, Sendable, CaseIterable {
             self = .direct
             return
         }
-        let host = UsageGraph.domain(of: referrer)
-        if Self.searchHosts.contains(where: { host.contains($0) }) {
+        let host = TextBytes(UsageGraph.domain(of: referrer))
+        if Self.searchNeedles.contains(where: { host.contains($0) }) {
             self = .search
-        } else if Self.socialHosts.contains(where: { host == $0 || host.hasSuffix("." + $0) || host.contains($0 + ".") || host.hasPrefix($0) }) {
+        } else if Self.socialNeedles.contains(where: { host.bytes == $0.name || host.hasSuffix($0.dotted) || host.contains($0.withDot) || host.hasPrefix($0.name) }) {
             self = .social
         } else {
             self = .referral
         }
     }
+
+    // The host lists as bytes, for a search per session without Foundation.
+    private static let searchNeedles = searchHosts.map { Array($0.utf8) }
+    private static let socialNeedles = socialHosts.map { (name: Array($0.utf8), dotted: Array(("." + $0).utf8), withDot: Array(($0 + ".").utf8)) }
 }
 
 /// Browser family from the user agent (order matters: Edge and Opera also say Chrome, Chrome also
@@ -94,7 +98,7 @@ public enum Browser: String, Sendable, CaseIterable {
     case edge, opera, chrome, firefox, safari, other
 
     init(userAgent text: String) {
-        let ua = UserAgentText(text)
+        let ua = TextBytes(text)
         if ua.contains("Edg/") || ua.contains("Edge/") { self = .edge }
         else if ua.contains("OPR/") || ua.contains("Opera") { self = .opera }
         else if ua.contains("Chrome/") || ua.contains("CriOS/") { self = .chrome }
@@ -109,7 +113,7 @@ public enum Device: String, Sendable, CaseIterable {
     case desktop, mobile, tablet, unknown
 
     init(userAgent text: String) {
-        let ua = UserAgentText(text)
+        let ua = TextBytes(text)
         if ua.isEmpty { self = .unknown; return }
         if ua.contains("iPad") || ua.contains("Tablet") || (ua.contains("Android") && !ua.contains("Mobile")) {
             self = .tablet
@@ -121,21 +125,31 @@ public enum Device: String, Sendable, CaseIterable {
     }
 }
 
-/// A user agent's bytes, searched without Foundation (whose `contains` was a tenth of a night's run).
-struct UserAgentText {
+/// A text's bytes, searched without Foundation (whose `contains` on user agents and referrer hosts
+/// was a tenth of a night's run).
+struct TextBytes {
     let bytes: [UInt8]
     init(_ text: String) { bytes = Array(text.utf8) }
     var isEmpty: Bool { bytes.isEmpty }
 
     func contains(_ needle: StaticString) -> Bool {
-        let n = needle.utf8CodeUnitCount
-        guard n > 0, bytes.count >= n else { return n == 0 }
-        let first = needle.utf8Start[0]
-        for i in 0 ... bytes.count - n where bytes[i] == first {
+        contains(UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount))
+    }
+
+    func contains(_ needle: [UInt8]) -> Bool { needle.withUnsafeBufferPointer { contains($0) } }
+
+    func contains(_ needle: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = needle.count
+        guard n > 0 else { return true }
+        guard bytes.count >= n else { return false }
+        for i in 0 ... bytes.count - n where bytes[i] == needle[0] {
             var k = 1
-            while k < n && bytes[i + k] == needle.utf8Start[k] { k += 1 }
+            while k < n && bytes[i + k] == needle[k] { k += 1 }
             if k == n { return true }
         }
         return false
     }
+
+    func hasPrefix(_ p: [UInt8]) -> Bool { bytes.count >= p.count && bytes[..<p.count].elementsEqual(p) }
+    func hasSuffix(_ p: [UInt8]) -> Bool { bytes.count >= p.count && bytes[(bytes.count - p.count)...].elementsEqual(p) }
 }

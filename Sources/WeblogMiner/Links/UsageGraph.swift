@@ -121,12 +121,29 @@ public struct UsageGraph {
     /// `https://www.google.com/search?q=x` -> `www.google.com`; other referrers keep their scheme.
     static func domain(of referrer: [UInt8]?) -> String {
         guard let referrer, !referrer.isEmpty else { return "(none)" }
-        let text = String(decoding: referrer, as: UTF8.self)
-        guard let schemeEnd = text.firstRange(of: "://") else { return text.count > 40 ? String(text.prefix(40)) : text }
-        let rest: Substring = text[schemeEnd.upperBound...]
-        let hostEnd = rest.firstIndex { (c: Character) in c == "/" || c == "?" || c == "#" } ?? rest.endIndex
-        var host = rest[..<hostEnd].lowercased()
-        if let colon = host.lastIndex(of: ":") { host = String(host[..<colon]) }
-        return host.isEmpty ? "(none)" : host
+        // Bytes, not String searching: this runs for every session, several times.
+        var schemeEnd: Int? = nil
+        if referrer.count >= 3 {
+            for i in 0 ... referrer.count - 3 where referrer[i] == 58 && referrer[i + 1] == 47 && referrer[i + 2] == 47 {
+                schemeEnd = i + 3
+                break
+            }
+        }
+        guard let start = schemeEnd else {
+            let text = String(decoding: referrer, as: UTF8.self)
+            return text.count > 40 ? String(text.prefix(40)) : text
+        }
+        var end = start
+        while end < referrer.count && referrer[end] != 47 && referrer[end] != 63 && referrer[end] != 35 { end += 1 }
+        var host = Array(referrer[start ..< end])
+        if let colon = host.lastIndex(of: 58) { host.removeSubrange(colon...) }
+        // Lower case as String.lowercased() gives it (ASCII fast path; anything else through String).
+        if host.allSatisfy({ $0 < 128 }) {
+            for k in host.indices where host[k] >= 65 && host[k] <= 90 { host[k] += 32 }
+            return host.isEmpty ? "(none)" : String(decoding: host, as: UTF8.self)
+        }
+        let text = String(decoding: referrer[start ..< end], as: UTF8.self).lowercased()
+        let h = text.lastIndex(of: ":").map { String(text[..<$0]) } ?? text
+        return h.isEmpty ? "(none)" : h
     }
 }
