@@ -10,9 +10,9 @@
 public func residentMegabytes() -> Int {
     guard let f = fopen("/proc/self/statm", "r") else { return 0 }
     defer { fclose(f) }
-    var line = [CChar](repeating: 0, count: 256)
-    guard fgets(&line, 256, f) != nil else { return 0 }
-    let fields = String(cString: line).split(separator: " ")
+    var line = [UInt8](repeating: 0, count: 256)
+    let read = fread(&line, 1, 255, f)
+    let fields = String(decoding: line[..<read], as: UTF8.self).split(separator: " ")
     guard fields.count >= 2, let pages = Int(fields[1]) else { return 0 }
     return pages * Int(sysconf(Int32(_SC_PAGESIZE))) / 1_000_000
 }
