@@ -98,9 +98,10 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         guard log == "text" || log == "json" else { throw ValidationError("--log must be text or json") }
         if log == "json" { Diagnostics.json = true }
+        // Before the files: `--min-support= FILE` takes FILE as the value, and the error should say so.
+        if let minSupport, PatternOptions.absoluteSupport(minSupport, sequences: 1) == nil { throw ValidationError(PatternOptions.supportError(minSupport)) }
         if input.files.isEmpty { throw ValidationError("name the log files to read (or - for standard input)") }
         if out.isEmpty { throw ValidationError("--out needs a directory name") }
-        if let minSupport, PatternOptions.absoluteSupport(minSupport, sequences: 1) == nil { throw ValidationError(PatternOptions.supportError(minSupport)) }
         try checkRange(maxGap, 1 ... 1_000_000, "--max-gap")
         try checkRange(maxLength, 0 ... 1_000_000, "--max-length")
         try checkRange(maxPatterns, 0 ... 1_000_000_000, "--max-patterns")

@@ -216,6 +216,29 @@ import Testing
         #expect(views == "4", "\(views)")
     }
 
+    /// A night with no session at all (a log of static files and robots only) publishes empty
+    /// windows, with and without state, and the next night goes on from there.
+    @Test func aNightWithoutSessionsIsFine() throws {
+        let dir = TemporaryDirectory()
+        let out = dir.path + "/out"
+        let assets = (0 ..< 50).map { "10.9.0.\($0 % 7) - - [05/Jan/2026:10:\(String(format: "%02d", $0)):00 +0000] \"GET /static/app\($0).css HTTP/1.1\" 200 10 \"-\" \"Mozilla/5.0\"\n" }.joined()
+        let robots = (0 ..< 20).map { "10.9.1.1 - - [05/Jan/2026:11:\(String(format: "%02d", $0)):00 +0000] \"GET /p/\($0) HTTP/1.1\" 200 10 \"-\" \"Googlebot/2.1 (+http://www.google.com/bot.html)\"\n" }.joined()
+        let quiet = dir.write("quiet.log", assets + robots)
+        var r = try Tool.shell("$WM run -q --no-state --out '\(dir.path)/once' '\(quiet)'")
+        #expect(r.status == 0, "\(r.err)")
+        r = try Tool.shell("$WM run -q --out '\(out)' '\(quiet)'")
+        #expect(r.status == 0, "\(r.err)")
+        let summary = try String(contentsOfFile: out + "/1d/summary.json", encoding: .utf8)
+        #expect(summary.contains("\"sessions\":0"), "\(summary)")
+        #expect(summary.range(of: #""cleaning_all_time":\{[^}]*"hits":70"#, options: .regularExpression) != nil, "\(summary)")
+        // The first day has no previous period: no zeros to compare with.
+        #expect(summary.contains("\"sessions_prev\":null") && summary.contains("\"bounce_rate_change\":null"), "\(summary)")
+        let day = dir.write("day.log", Self.dayLog(5))
+        r = try Tool.shell("$WM run -q --out '\(out)' '\(quiet)' '\(day)'")
+        #expect(r.status == 0, "\(r.err)")
+        #expect(try String(contentsOfFile: out + "/1d/pages.tsv", encoding: .utf8).split(separator: "\n").count > 5)
+    }
+
     @Test func theTimeZoneOfAStoreIsKept() throws {
         let dir = TemporaryDirectory()
         let out = dir.path + "/out"

@@ -28,6 +28,8 @@ var onlineProcessorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 final class BackgroundJob<T>: @unchecked Sendable {
     private var result: Result<T, any Error>? = nil
     private let done = DispatchSemaphore(value: 0)
+    /// Touched by the waiting thread only: `result` is read after the semaphore, never before.
+    private var waited = false
 
     init(_ work: @escaping () throws -> T) {
         let box = UncheckedSendable(work)
@@ -39,9 +41,12 @@ final class BackgroundJob<T>: @unchecked Sendable {
         thread.start()
     }
 
-    /// Waits for the work (once).
+    /// Waits for the work (the first call; later ones return the same result).
     func value() throws -> T {
-        if result == nil { done.wait() }
+        if !waited {
+            done.wait()
+            waited = true
+        }
         return try result!.get()
     }
 }

@@ -155,18 +155,27 @@ public struct NightlyRun {
         let dated = (loaded.undated + closed).map { (session: $0, day: calendar.day(ofMillis: $0.start)) }
         var changed = try store?.partials(Set(dated.map(\.day))) ?? [:]
         for (s, day) in dated { changed[day, default: UsagePartial()].add(s, calendar: calendar, converts: converts(s)) }
-        // The newest day seen ends every window; the night's cleaning counts are kept under it.
-        let newest = (closed.map(\.end) + open.map(\.end)).max().map { calendar.day(ofMillis: $0) }
-        let lastDay = max(newest ?? Int32.min, Int32(clamping: loaded.totals["last_day"] ?? Int(Int32.min)))
-        if lastDay > Int32.min {
-            totals["last_day"] = Int(lastDay)
-            if changed[lastDay] == nil, let stored = try store?.partials([lastDay])[lastDay] { changed[lastDay] = stored }
-            for (k, v) in nightCounts where v > 0 { changed[lastDay, default: UsagePartial()].cleaning[k, default: 0] += v }
+        // The newest day seen ends every window; the night's cleaning counts are kept under it. With
+        // no session at all yet (a log of robots or static files only), the days known, else today.
+        let newest = (dated.map(\.session.end) + open.map(\.end)).max().map { calendar.day(ofMillis: $0) }
+        let storedLast = loaded.totals["last_day"].map { Int32(clamping: $0) }
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        let seen = [newest, storedLast].compactMap { $0 }.max()
+        let lastDay = seen ?? calendar.day(ofMillis: Int64(now.tv_sec) * 1000)
+        if let seen {
+            totals["last_day"] = Int(seen)
+            if changed[seen] == nil, let stored = try store?.partials([seen])[seen] { changed[seen] = stored }
+            for (k, v) in nightCounts where v > 0 { changed[seen, default: UsagePartial()].cleaning[k, default: 0] += v }
         }
-        let knownDays = Set(loaded.days).union(changed.keys)
+        // (Before the first session the night's counts are in the all-time totals only.)
+        // Sessions still open belong to the day they started, which may have no finished session yet.
+        let knownDays = Set(loaded.days).union(changed.keys).union(open.map { calendar.day(ofMillis: $0.start) })
+        // Sessions are needed at least as long as the longest window (the command line checks it too).
+        let retainDays = max(options.retainDays, options.windows.compactMap(\.days).max() ?? 1)
         var history = WindowHistory(calendar: calendar, lastDay: lastDay, firstDay: knownDays.min() ?? lastDay, changed: changed, storedDays: Set(loaded.days),
                                     open: open, converts: converts,
-                                    newSessions: dated.map(\.session), retainDays: options.retainDays, store: store)
+                                    newSessions: dated.map(\.session), retainDays: retainDays, store: store)
         outcome.totalSessions = dated.count + open.count
 
         // Results into a fresh directory.
@@ -183,7 +192,7 @@ public struct NightlyRun {
                 var days = StateStore.DayChanges()
                 days.partials = changed
                 days.settings = ["timezone": calendar.name]
-                if lastDay > Int32.min { days.retainFrom = lastDay - Int32(options.retainDays) + 1 }
+                days.retainFrom = lastDay - Int32(retainDays) + 1
                 try store.save(files: records.compactMap { $0 }, closed: dated, snapshot: snapshot,
                                previousPageCount: loaded.snapshot?.pages.count ?? 0, totals: totals, days: days) { try staging.publish() }
             } else {

@@ -28,9 +28,20 @@ extension NightlyRun {
 
     func writeResults(history: inout WindowHistory, pages: ByteStringInterner, totals: [String: Int], into dir: AtomicDirectory, note: (String) -> Void) throws -> Written {
         var written = Written()
+        do {
+            return try writeWindows(history: &history, pages: pages, totals: totals, into: dir, note: note, written: &written)
+        } catch {
+            // The models' thread may still be writing into the staging directory: done before it is discarded.
+            _ = try? written.models?.value()
+            throw error
+        }
+    }
+
+    private func writeWindows(history: inout WindowHistory, pages: ByteStringInterner, totals: [String: Int], into dir: AtomicDirectory, note: (String) -> Void,
+                              written: inout Written) throws -> Written {
         let main = ResultWindow.main(of: options.windows)
         // Sessions exist for the retention window only: a longer window mines what is kept.
-        let kept = history.lastDay - Int32(options.retainDays) + 1
+        let kept = history.lastDay - Int32(history.retainDays) + 1
         func sessionRange(_ w: ResultWindow) -> ClosedRange<Int32> {
             let r = history.range(of: w)
             let lo = max(r.lowerBound, kept, history.firstDay)
@@ -99,7 +110,8 @@ extension NightlyRun {
         stage("pages and comparisons")
         let range = history.range(of: window)
         let current = try history.aggregate(range)
-        let previousRange = window.previous(last: history.lastDay)
+        // No previous period before the first day seen: nothing to compare with (not zeros).
+        let previousRange = window.previous(last: history.lastDay).flatMap { $0.upperBound >= history.firstDay ? $0 : nil }
         let previous = try previousRange.map { try history.aggregate($0) }
         try PageWriter.write(current.pages, pages: pages, format: .tsv, to: try open("pages.tsv"),
                              comparison: PageComparison(conversions: current.conversions, previous: previous?.pages, previousConversions: previous?.conversions ?? [:]))

@@ -118,7 +118,9 @@ public struct RunSummary {
             o += ",\"\(name)\":\(figure(value, isRate))"
             if let previous {
                 let before = previous.named[k].1
-                o += ",\"\(name)_prev\":\(figure(before, isRate)),\"\(name)_change\":\(Self.change(value, before, isRate: isRate).map { String(format4: $0) } ?? "null")"
+                // A rate of no sessions is no rate: nothing to compare with.
+                let change = isRate && previous.sessions == 0 ? nil : Self.change(value, before, isRate: isRate)
+                o += ",\"\(name)_prev\":\(figure(before, isRate)),\"\(name)_change\":\(change.map { String(format4: $0) } ?? "null")"
             } else {
                 o += ",\"\(name)_prev\":null,\"\(name)_change\":null"
             }
