@@ -89,6 +89,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The site's time zone, for days and hours: UTC, an offset such as +02:00, or a zone name such as Europe/Paris. Fixed for a state store (change it with --rebuild-state).", valueName: "zone"))
     var timezone = "UTC"
 
+    @Option(help: ArgumentHelp("The day every window ends on: newest (the newest day in the logs), yesterday (the day before today in --timezone: for logs rotated in the morning, so that 1d is a whole day), or a date YYYY-MM-DD.", valueName: "day"))
+    var until = "newest"
+
     @Option(help: ArgumentHelp("Days of finished sessions the state store keeps (at least the longest window); older days live on as aggregates (pages, visitors, hours, cleaning counts).", valueName: "Nd"))
     var retain = "90d"
 
@@ -109,6 +112,7 @@ struct RunCommand: ParsableCommand {
         try checkRange(topProspects, 0 ... 1_000_000_000, "--top-prospects")
         let list = try parsedWindows()
         _ = try parsedTimezone()
+        _ = try windowEnd()
         let kept = try retainDays()
         if let longest = list.compactMap(\.days).max(), kept < longest {
             throw ValidationError("--retain \(retain) is shorter than the \(longest)d window: its sessions would be gone before it is computed")
@@ -121,6 +125,26 @@ struct RunCommand: ParsableCommand {
 
     func parsedTimezone() throws -> SiteCalendar {
         do { return try SiteCalendar(timezone) } catch { throw ValidationError("--timezone: \(error.description)") }
+    }
+
+    /// nil: the newest day seen.
+    func windowEnd() throws -> Int32? {
+        let calendar = try parsedTimezone()
+        switch until.lowercased() {
+        case "newest": return nil
+        case "yesterday":
+            var now = timespec()
+            clock_gettime(CLOCK_REALTIME, &now)
+            return calendar.day(ofMillis: Int64(now.tv_sec) * 1000) - 1
+        default:
+            let parts = until.split(separator: "-", omittingEmptySubsequences: false)
+            guard parts.count == 3, parts[0].count == 4, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
+                  (1990 ... 2200).contains(y), (1 ... 12).contains(m), (1 ... 31).contains(d),
+                  let day = SiteCalendar.day(year: y, month: m, day: d) else {
+                throw ValidationError("--until must be newest, yesterday or a date YYYY-MM-DD (got '\(until)')")
+            }
+            return day
+        }
     }
 
     func retainDays() throws -> Int {
@@ -167,6 +191,7 @@ struct RunCommand: ParsableCommand {
         options.windows = try parsedWindows()
         options.calendar = try parsedTimezone()
         options.retainDays = try retainDays()
+        options.windowEnd = try windowEnd()
         if log == "json" {
             // With the memory in use as the stage starts (for cron logs and the memory benchmarks).
             options.onStage = { stage in Diagnostics.event("stage", fields: [("stage", jsonQuote(stage)), ("rss_mb", String(residentMegabytes()))]) }

@@ -93,6 +93,13 @@ import Testing
         #expect(ResultWindow.main(of: try ResultWindow.parse("all")).name == "all")
     }
 
+    @Test func calendarDatesHaveDayNumbers() {
+        #expect(SiteCalendar.day(year: 1970, month: 1, day: 1) == 0)
+        #expect(SiteCalendar.day(year: 2026, month: 3, day: 29) == SiteCalendar.utc.day(ofMillis: utcMillis(2026, 3, 29)))
+        #expect(SiteCalendar.day(year: 2000, month: 2, day: 29) == SiteCalendar.utc.day(ofMillis: utcMillis(2000, 2, 29)))
+        #expect(SiteCalendar.day(year: 2026, month: 2, day: 29) == nil && SiteCalendar.day(year: 2026, month: 4, day: 31) == nil)
+    }
+
     @Test func rangesEndOnTheNewestDay() {
         let w = ResultWindow(name: "7d", days: 7)
         #expect(w.range(last: 100, first: 0) == 94 ... 100)
@@ -237,6 +244,23 @@ import Testing
         r = try Tool.shell("$WM run -q --out '\(out)' '\(quiet)' '\(day)'")
         #expect(r.status == 0, "\(r.err)")
         #expect(try String(contentsOfFile: out + "/1d/pages.tsv", encoding: .utf8).split(separator: "\n").count > 5)
+    }
+
+    /// `--until DAY` ends every window on that day: 1d is that whole day even when later days follow.
+    @Test func windowsEndWhereTold() throws {
+        let dir = TemporaryDirectory()
+        let files = (0 ..< 5).map { dir.write("access.log-\($0)", Self.dayLog($0)) }.map { "'\($0)'" }
+        var r = try Tool.shell("$WM run -q --out '\(dir.path)/out' --until 2026-01-03 \(files.joined(separator: " "))")
+        #expect(r.status == 0, "\(r.err)")
+        r = try Tool.shell("$WM run -q --no-state --out '\(dir.path)/day' \(files[2])")
+        #expect(r.status == 0, "\(r.err)")
+        #expect(try Self.columns(dir.path + "/out/1d/pages.tsv", 15) == Self.columns(dir.path + "/day/1d/pages.tsv", 15))
+        let summary = try String(contentsOfFile: dir.path + "/out/1d/summary.json", encoding: .utf8)
+        #expect(summary.contains("\"from\":\"2026-01-03\",\"to\":\"2026-01-03\""), "\(summary)")
+        for bad in ["2026-02-30", "tomorrow", "2026-1-3x"] {
+            let b = try Tool.shell("$WM run -q --no-state --out '\(dir.path)/bad' --until \(bad) \(files[0])")
+            #expect(b.status == 64 && b.err.contains("--until"), "\(bad): \(b.err)")
+        }
     }
 
     @Test func theTimeZoneOfAStoreIsKept() throws {

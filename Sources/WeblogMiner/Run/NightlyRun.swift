@@ -44,6 +44,9 @@ public struct NightlyRun {
         public var calendar = SiteCalendar.utc
         /// Days of finished sessions kept in the state store (their aggregates are kept for ever).
         public var retainDays = 90
+        /// The day every window ends on: nil, the newest day seen; else this day (e.g. yesterday,
+        /// when the logs are rotated in the morning and today is only begun).
+        public var windowEnd: Int32? = nil
         /// Told the name of each in-memory step as it starts (progress for terminals and `--log json`).
         public var onStage: (@Sendable (String) -> Void)? = nil
         public init() {}
@@ -173,7 +176,8 @@ public struct NightlyRun {
         let knownDays = Set(loaded.days).union(changed.keys).union(open.map { calendar.day(ofMillis: $0.start) })
         // Sessions are needed at least as long as the longest window (the command line checks it too).
         let retainDays = max(options.retainDays, options.windows.compactMap(\.days).max() ?? 1)
-        var history = WindowHistory(calendar: calendar, lastDay: lastDay, firstDay: knownDays.min() ?? lastDay, changed: changed, storedDays: Set(loaded.days),
+        let windowEnd = options.windowEnd ?? lastDay
+        var history = WindowHistory(calendar: calendar, lastDay: windowEnd, firstDay: knownDays.min() ?? windowEnd, changed: changed, storedDays: Set(loaded.days),
                                     open: open, converts: converts,
                                     newSessions: dated.map(\.session), retainDays: retainDays, store: store)
         outcome.totalSessions = dated.count + open.count
