@@ -76,16 +76,10 @@ public struct SiteCalendar: Sendable {
 
     /// The day number of a calendar date (nil for a date that does not exist, e.g. 2026-02-30).
     public static func day(year: Int, month: Int, day: Int) -> Int32? {
-        // Days from civil (Howard Hinnant's algorithm), checked by converting back.
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let number = Int32(era * 146_097 + doe - 719_468)
-        let text = String(format: "%04d-%02d-%02d", year, month, day)
-        return label(number) == text ? number : nil
+        let number = Timestamps.daysFromCivil(year: year, month: month, day: day)
+        let back = Timestamps.civilFromDays(number)
+        guard back == (year, month, day), let d = Int32(exactly: number) else { return nil }
+        return d
     }
 
     /// YYYY-MM-DD of a day number.
