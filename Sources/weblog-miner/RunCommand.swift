@@ -137,10 +137,7 @@ struct RunCommand: ParsableCommand {
             clock_gettime(CLOCK_REALTIME, &now)
             return calendar.day(ofMillis: Int64(now.tv_sec) * 1000) - 1
         default:
-            let parts = until.split(separator: "-", omittingEmptySubsequences: false)
-            guard parts.count == 3, parts[0].count == 4, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-                  (1990 ... 2200).contains(y), (1 ... 12).contains(m), (1 ... 31).contains(d),
-                  let day = SiteCalendar.day(year: y, month: m, day: d) else {
+            guard let day = SiteCalendar.day(label: until) else {
                 throw ValidationError("--until must be newest, yesterday or a date YYYY-MM-DD (got '\(until)')")
             }
             return day

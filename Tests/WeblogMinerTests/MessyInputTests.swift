@@ -283,6 +283,9 @@ import Testing
         ("a negative next id", "UPDATE meta SET value = -5 WHERE key = 'next_session_id'"),
         ("a session id beyond the next id", "UPDATE sessions SET id = 999999 WHERE id = (SELECT max(id) FROM sessions)"),
         ("a newer schema", "UPDATE meta SET value = 99 WHERE key = 'schema_version'"),
+        ("a day's aggregates damaged", "UPDATE days SET partial = randomblob(30)"),
+        ("a day's aggregates cut", "UPDATE days SET partial = substr(partial, 1, length(partial) - 3)"),
+        ("the days table dropped", "DROP TABLE days"),
     ]
 
     /// Stores written by earlier versions (68daa16: no schema version; c158ee7: schema 2, sessions

@@ -286,7 +286,7 @@ import Testing
             ("links", session + ["--damping", "--tolerance", "--max-iterations", "--max-detour", "--min-shortcut-sessions", "--max-follow-rate", "--top"]),
             ("prospects", session + ["--horizon", "--top", "--cv", "--seed"]),
             ("dwell", session + ["--seed"]),
-            ("run", session + ["--min-support", "--max-gap", "--max-length", "--max-patterns", "--min-confidence", "--top-prospects"]),
+            ("run", session + ["--min-support", "--max-gap", "--max-length", "--max-patterns", "--min-confidence", "--top-prospects", "--retain"]),
             ("patterns", pattern),
             ("rules", pattern + ["--min-confidence"]),
         ]

@@ -384,6 +384,17 @@ def expand_inputs(sc, paths):
     return out
 
 
+
+def save_parts(parts, work, name):
+    """Each partition's output as a file in work (name has one %d): the driver's merge reads files."""
+    files = []
+    for i, p in enumerate(parts):
+        fn = os.path.join(work, name % i)
+        with open(fn, "wb") as f:
+            f.write(p)
+        files.append(fn)
+    return files
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description="weblog-miner on Spark: sessions, pages, patterns, links of many logs.")
     ap.add_argument("logs", nargs="+", help="log files or globs (local paths, hdfs://, s3a://); .gz or plain")
@@ -480,12 +491,7 @@ def main(argv=None):
     # 3 pages -----------------------------------------------------------------------------------
     t0 = time.time()
     partials = ordered.mapPartitions(tool_on_records(a.bin, ["pages", "--partial", "-q"] + session_opts, "pages --partial")).collect()
-    pfiles = []
-    for i, p in enumerate(partials):
-        fn = os.path.join(work, "pages-%05d.partial" % i)
-        with open(fn, "wb") as f:
-            f.write(p)
-        pfiles.append(fn)
+    pfiles = save_parts(partials, work, "pages-%05d.partial")
     subprocess.run([driver_bin, "merge", "--kind", "pages"] + pfiles + ["-o", os.path.join(work, "pages.tsv")], check=True)
     stage("pages", t0)
 
@@ -538,12 +544,7 @@ def main(argv=None):
         zone = (["--timezone=" + a.timezone] if a.timezone else []) + (["--conversion=" + a.conversion] if a.conversion else [])
         day_parts = ordered.mapPartitions(tool_on_records(a.bin, ["pages", "--partial", "--by-day", "-q"] + zone + session_opts,
                                                           "pages --partial --by-day")).collect()
-        dfiles = []
-        for i, p in enumerate(day_parts):
-            fn = os.path.join(work, "days-%05d.days" % i)
-            with open(fn, "wb") as f:
-                f.write(p)
-            dfiles.append(fn)
+        dfiles = save_parts(day_parts, work, "days-%05d.days")
         if not dfiles:  # no records at all: the tool's own empty days file
             fn = os.path.join(work, "days-empty.days")
             subprocess.run([driver_bin, "pages", "--partial", "--by-day", "-q", "-o", fn] + zone + session_opts + ["/dev/null"], check=True)

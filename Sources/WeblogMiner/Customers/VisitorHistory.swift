@@ -50,7 +50,7 @@ public final class VisitorHistory {
         }
         let summary = SessionSummary(
             start: first.time, end: last.time, pages: observed.map(\.page), times: observed.map(\.time), dwell: dwell,
-            channel: session.entryCampaign ? .campaign : EntryChannel(referrer: session.entryReferrer), user: session.user.map { String(decoding: $0, as: UTF8.self) },
+            channel: EntryChannel(of: session), user: session.user.map { String(decoding: $0, as: UTF8.self) },
             severalUsers: session.hasSeveralUsers)
         if let i = index[key] {
             visitors[i].sessions.append(summary)
@@ -71,6 +71,11 @@ public enum EntryChannel: String, Sendable, CaseIterable {
 
     static let searchHosts = ["google.", "bing.", "duckduckgo.", "yahoo.", "baidu.", "yandex.", "ecosia.", "qwant.", "startpage."]
     static let socialHosts = ["facebook.", "fb.", "t.co", "twitter.", "x.com", "linkedin.", "lnkd.in", "instagram.", "reddit.", "pinterest.", "youtube.", "tiktok.", "mastodon"]
+
+    /// A session's channel: a campaign landing, else by its entry referrer.
+    init(of session: Session) {
+        self = session.entryCampaign ? .campaign : EntryChannel(referrer: session.entryReferrer)
+    }
 
     init(referrer: [UInt8]?) {
         guard let referrer, !referrer.isEmpty else {

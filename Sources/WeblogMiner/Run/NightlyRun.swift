@@ -180,7 +180,6 @@ public struct NightlyRun {
         var history = WindowHistory(calendar: calendar, lastDay: windowEnd, firstDay: knownDays.min() ?? windowEnd, changed: changed, storedDays: Set(loaded.days),
                                     open: open, converts: converts,
                                     newSessions: dated.map(\.session), retainDays: retainDays, store: store)
-        outcome.totalSessions = dated.count + open.count
 
         // Results into a fresh directory.
         let staging = try AtomicDirectory(target: options.outDir, inputs: inputPaths)

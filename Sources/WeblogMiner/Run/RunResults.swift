@@ -29,7 +29,8 @@ extension NightlyRun {
     func writeResults(history: inout WindowHistory, pages: ByteStringInterner, totals: [String: Int], into dir: AtomicDirectory, note: (String) -> Void) throws -> Written {
         var written = Written()
         do {
-            return try writeWindows(history: &history, pages: pages, totals: totals, into: dir, note: note, written: &written)
+            try writeWindows(history: &history, pages: pages, totals: totals, into: dir, note: note, written: &written)
+            return written
         } catch {
             // The models' thread may still be writing into the staging directory: done before it is discarded.
             _ = try? written.models?.value()
@@ -38,7 +39,7 @@ extension NightlyRun {
     }
 
     private func writeWindows(history: inout WindowHistory, pages: ByteStringInterner, totals: [String: Int], into dir: AtomicDirectory, note: (String) -> Void,
-                              written: inout Written) throws -> Written {
+                              written: inout Written) throws {
         let main = ResultWindow.main(of: options.windows)
         // Sessions exist for the retention window only: a longer window mines what is kept.
         let kept = history.lastDay - Int32(history.retainDays) + 1
@@ -87,7 +88,6 @@ extension NightlyRun {
             guard link(dir.path(main.name + "/" + entry), dir.path(entry)) == 0 else { throw OutputError.cannotCreate(path: dir.path(entry), errno: errno) }
         }
         for n in written.notes { note(n) }
-        return written
     }
 
     /// What a window's sessions gave, for a window of the same days to reuse.
@@ -116,12 +116,6 @@ extension NightlyRun {
         try PageWriter.write(current.pages, pages: pages, format: .tsv, to: try open("pages.tsv"),
                              comparison: PageComparison(conversions: current.conversions, previous: previous?.pages, previousConversions: previous?.conversions ?? [:]))
 
-        let sessions = try history.sessions(sessionDays)
-        if isMain {
-            written.mainSessions = sessions
-            let run = self
-            written.models = BackgroundJob { try run.trainModels(sessions: sessions, pages: pages, folder: folder, into: dir) }
-        }
         if let sameAs {
             for file in Self.sessionFiles {
                 guard link(dir.path(sameAs.folder + "/" + file + ".tsv"), dir.path(folder + "/" + file + ".tsv")) == 0 else {
@@ -130,6 +124,12 @@ extension NightlyRun {
             }
             figures = sameAs.figures
         } else {
+            let sessions = try history.sessions(sessionDays)
+            if isMain {
+                written.mainSessions = sessions
+                let run = self
+                written.models = BackgroundJob { try run.trainModels(sessions: sessions, pages: pages, folder: folder, into: dir) }
+            }
             stage("sessions (\(sessions.count))")
             let sessionWriter = try SessionWriter(format: .tsv, to: try open("sessions.tsv"))
             for s in sessions { try sessionWriter.write(s, pages: pages) }

@@ -122,13 +122,7 @@ public final class StateStore {
     }
 
     public func load() throws -> Loaded {
-        do {
-            return try queue.read { db in try loadChecked(db) }
-        } catch let damaged as Damaged {
-            throw damaged
-        } catch let error as DatabaseError {
-            throw Damaged(path: path, problem: error.message ?? "\(error.resultCode)")
-        }
+        try guarded { try queue.read { db in try loadChecked(db) } }
     }
 
     /// Reads everything, checking each value's type and that ids fit together (every view's page

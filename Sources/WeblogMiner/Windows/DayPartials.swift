@@ -130,7 +130,7 @@ public struct DayPartials {
                 guard result!.pages.intern(name[0 ..< length]) == Int32(id) else { throw bad(n, "page listed twice") }
             case "day":
                 let label = f.count == 3 ? String(decoding: f[1], as: UTF8.self) : ""
-                guard let day = dayNumber(label) else { throw bad(n, "malformed day line (day<TAB>YYYY-MM-DD<TAB>base64)") }
+                guard let day = SiteCalendar.day(label: label) else { throw bad(n, "malformed day line (day<TAB>YYYY-MM-DD<TAB>base64)") }
                 guard result!.days[day] == nil else { throw bad(n, "day \(label) listed twice") }
                 guard let data = Data(base64Encoded: Data(f[2])),
                       let partial = UsagePartial.decode([UInt8](data), pageCount: Int32(result!.pages.count)) else {
@@ -147,20 +147,5 @@ public struct DayPartials {
         }
         guard ended, let result else { throw bad(lines.count + 1, "the file ends before its end line (cut short?)") }
         return result
-    }
-
-    /// The day number of YYYY-MM-DD (days since 1970-01-01), nil for anything else.
-    static func dayNumber(_ label: String) -> Int32? {
-        let parts = label.split(separator: "-", omittingEmptySubsequences: false)
-        guard label.utf8.count == 10, parts.count == 3, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-              (1 ... 12).contains(m), (1 ... 31).contains(d) else { return nil }
-        // Days from the civil date (proleptic Gregorian), then checked by printing it back (no 31 April).
-        let yy = m <= 2 ? y - 1 : y
-        let era = (yy >= 0 ? yy : yy - 399) / 400
-        let yoe = yy - era * 400
-        let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1
-        let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468
-        guard let day = Int32(exactly: days), SiteCalendar.label(day) == label else { return nil }
-        return day
     }
 }

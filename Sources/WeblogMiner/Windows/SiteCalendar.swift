@@ -82,6 +82,13 @@ public struct SiteCalendar: Sendable {
         return d
     }
 
+    /// The day number of `YYYY-MM-DD`, nil for anything else (e.g. 2026-04-31).
+    public static func day(label: String) -> Int32? {
+        let parts = label.split(separator: "-", omittingEmptySubsequences: false)
+        guard label.utf8.count == 10, parts.count == 3, parts[0].count == 4, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
+        return day(year: y, month: m, day: d)
+    }
+
     /// YYYY-MM-DD of a day number.
     public static func label(_ day: Int32) -> String { String(isoTime(Int64(day) * 86_400_000).prefix(10)) }
 }

@@ -34,18 +34,16 @@ public struct UsagePartial {
 
     public init() { pages.keepsVisitorPairs = true }
 
-    public var isEmpty: Bool { sessions == 0 && cleaning.isEmpty }
-
     /// Adds one finished session. `converts`: it viewed a conversion page.
     public mutating func add(_ s: Session, calendar: SiteCalendar, converts: Bool = false) {
-        guard s.views.contains(where: { !$0.inferred }) else { return }
+        let observed = s.views.filter { !$0.inferred }
+        guard !observed.isEmpty else { return }
         pages.add(s)
         sessions += 1
         if converts {
             convertedSessions += 1
-            for p in Set(s.views.lazy.filter { !$0.inferred }.map(\.page)) { conversions[p, default: 0] += 1 }
+            for p in Set(observed.map(\.page)) { conversions[p, default: 0] += 1 }
         }
-        let observed = s.views.filter { !$0.inferred }
         durationMillis += observed.last!.time - observed.first!.time
         first = min(first, observed.first!.time)
         last = max(last, observed.last!.time)
@@ -56,7 +54,7 @@ public struct UsagePartial {
             viewsByDay[day, default: 0] += 1
         }
         addVisitor(s.visitorHash)
-        channels[(s.entryCampaign ? EntryChannel.campaign : EntryChannel(referrer: s.entryReferrer)).rawValue, default: 0] += 1
+        channels[EntryChannel(of: s).rawValue, default: 0] += 1
     }
 
     private mutating func addVisitor(_ h: UInt64) {
