@@ -34,6 +34,11 @@ public struct SessionRun {
             return try pass(inputs: inputs, ordering: .sort, rejects: rejects, resume: resume, suspend: suspend, body)
         case .stream:
             return try pass(inputs: inputs, ordering: .stream, rejects: rejects, resume: resume, suspend: suspend, body)
+        case .auto where sessions.givenSessions:
+            // Exports with their own sessions come grouped by session, never in time order: streaming
+            // them first would only be abandoned at the first late hit, so they are sorted from the start
+            // (which also lets standard input through).
+            return try pass(inputs: inputs, ordering: .sort, rejects: rejects, resume: resume, suspend: suspend, body)
         case .auto:
             let rereadable = !inputs.isEmpty && inputs.allSatisfy { $0.isRereadable }
             let guarded = Rewind(possible: { rereadable && (rewind?.possible() ?? false) }, perform: { rewind?.perform() })
@@ -82,8 +87,9 @@ public struct SessionRun {
         }
         var ingestReport = IngestReport.combine(reports, maxRejectRatio: ingest.maxRejectRatio)
         if merger.sortedHits > 0 && !ingest.quiet {
-            Diagnostics.note(sessions.order == .sort ? "sorted \(merger.sortedHits) hits by time (--order sort)"
-                                                     : "input not in time order: sorted \(merger.sortedHits) hits (external sort)")
+            let how = sessions.order == .sort ? "--order sort" : sessions.givenSessions ? "--given-sessions sorts exports grouped by session" : nil
+            Diagnostics.note(how.map { "sorted \(merger.sortedHits) hits by time (\($0))" }
+                             ?? "input not in time order: sorted \(merger.sortedHits) hits (external sort)")
         }
         if cleaningCounts.mapLimitHits > 0 {
             let rule = cleaning.pageMap?.rules.indices.contains(cleaningCounts.mapLimitRule) == true ? cleaning.pageMap!.rules[cleaningCounts.mapLimitRule].pattern : "?"
