@@ -23,20 +23,7 @@ public struct PageStatistics {
         public var meanDwellMillis: Double? { dwellCount == 0 ? nil : Double(dwellSum) / Double(dwellCount) }
 
         /// The median of observed dwell times (mean of the two middle values for an even count).
-        public var medianDwellMillis: Double? {
-            guard dwellCount > 0 else { return nil }
-            let sorted = dwellHistogram.sorted { $0.key < $1.key }
-            func value(at rank: Int) -> Int64 {
-                var seen = 0
-                for (v, n) in sorted {
-                    seen += n
-                    if seen > rank { return v }
-                }
-                return sorted.last!.key
-            }
-            if dwellCount % 2 == 1 { return Double(value(at: dwellCount / 2)) }
-            return (Double(value(at: dwellCount / 2 - 1)) + Double(value(at: dwellCount / 2))) / 2
-        }
+        public var medianDwellMillis: Double? { dwellHistogram.median(count: dwellCount) }
     }
 
     public private(set) var pages: [Int32: Page] = [:]
