@@ -55,17 +55,7 @@ struct FunnelsCommand: ParsableCommand {
     }
 
     func definitions() throws -> [FunnelDefinition] {
-        var names: Set<String> = []
-        return try funnels.enumerated().map { k, spec in
-            do {
-                let d = try FunnelDefinition(parsing: spec, defaultName: funnels.count == 1 ? "funnel" : "funnel\(k + 1)")
-                _ = try FunnelAnalysis(d)
-                guard names.insert(d.name).inserted else { throw ValidationError("--funnel: the name '\(d.name)' is given twice") }
-                return d
-            } catch let error as FunnelDefinition.ParseError {
-                throw ValidationError("--funnel: \(error.description)")
-            }
-        }
+        do { return try FunnelDefinition.parseAll(funnels) } catch { throw ValidationError("--funnel: \(error.description)") }
     }
 
     func run() throws {

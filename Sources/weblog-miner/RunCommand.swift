@@ -74,6 +74,12 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Rule minimum confidence.", valueName: "c"))
     var minConfidence = 0.5
 
+    @Option(name: .customLong("funnel"), help: ArgumentHelp("A funnel counted in every window (funnels.tsv), NAME: STEP > STEP > ... as for `funnels` (repeatable). None given and a --conversion: the most frequent path into it is proposed.", valueName: "spec"))
+    var funnels: [String] = []
+
+    @Flag(help: "Funnels are open: sessions and visitors may enter at any step.")
+    var openFunnels = false
+
     @Option(help: ArgumentHelp("Prospects in prospects.tsv (0: all).", valueName: "n"))
     var topProspects = 100
 
@@ -111,12 +117,17 @@ struct RunCommand: ParsableCommand {
         try checkRange(minConfidence, 0 ... 1, "--min-confidence")
         try checkRange(topProspects, 0 ... 1_000_000_000, "--top-prospects")
         let list = try parsedWindows()
+        _ = try parsedFunnels()
         _ = try parsedTimezone()
         _ = try windowEnd()
         let kept = try retainDays()
         if let longest = list.compactMap(\.days).max(), kept < longest {
             throw ValidationError("--retain \(retain) is shorter than the \(longest)d window: its sessions would be gone before it is computed")
         }
+    }
+
+    func parsedFunnels() throws -> [FunnelDefinition] {
+        do { return try FunnelDefinition.parseAll(funnels) } catch { throw ValidationError("--funnel: \(error.description)") }
     }
 
     func parsedWindows() throws -> [ResultWindow] {
@@ -179,6 +190,8 @@ struct RunCommand: ParsableCommand {
         options.hashKeys = customer.hash != nil
         options.keyIsVisitor = customer.keyIsVisitor
         options.conversion = customer.conversion
+        options.funnels = try parsedFunnels()
+        options.openFunnels = openFunnels
         options.site = site.site
         options.siteEdges = site.siteEdges
         options.siteFiles = site.siteFiles
@@ -297,6 +310,12 @@ struct InitCommand: ParsableCommand {
         # Customers: registrations (user id, registration time, ...) and conversion pages.
         # registrations: /srv/exports/registrations.csv
         # conversion: '^/checkout/thanks'
+
+        # Funnels (funnels.tsv in every window): steps are page names (after map) or re:PATTERN.
+        # Without any, a funnel into the conversion pages is proposed from the most frequent paths.
+        # funnel:
+        #   - 'checkout: /product/:id > /cart > /checkout > /checkout/thanks'
+        # open-funnels: true
         # anonymize: true
 
         title: Web usage report

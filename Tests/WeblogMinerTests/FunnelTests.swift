@@ -161,3 +161,30 @@ struct FunnelTests {
         #expect(r.status == 64, "\(r.err)")
     }
 }
+
+/// `run` counts the same funnels as `funnels` in every window, from the command line or the config.
+struct RunFunnelTests {
+    @Test func runWritesFunnelsLikeTheCommand() throws {
+        let dir = TemporaryDirectory()
+        let root = FileManager.default.currentDirectoryPath + "/fixtures/shop-sim/logs"
+        let logs = "'\(root)/a/access.log-20260302.gz' '\(root)/b/access.log-20260302.gz'"
+        let spec = "'checkout: /p/:id > /cart > /checkout > /checkout/thanks'"
+        let config = dir.write("c.yaml", "map:\n  - '^/p/[0-9]+$=/p/:id'\nfunnel:\n  - \(spec)\nopen-funnels: true\n")
+        var r = try Tool.shell("$WM run --no-state --config '\(config)' --out '\(dir.path)/out' \(logs) -q")
+        #expect(r.status == 0, "\(r.err)")
+        r = try Tool.shell("$WM funnels --open --map '^/p/[0-9]+$=/p/:id' --funnel \(spec) \(logs) -q")
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.split(separator: "\n").count == 9)
+        for window in ["1d", "7d", "28d"] {
+            #expect(try String(contentsOfFile: dir.path + "/out/\(window)/funnels.tsv", encoding: .utf8) == r.out, "\(window)")
+        }
+        #expect(try String(contentsOfFile: dir.path + "/out/funnels.tsv", encoding: .utf8) == r.out)
+        // No funnel but a conversion: one is proposed, named so, and noted.
+        r = try Tool.shell("$WM run --no-state --map '^/p/[0-9]+$=/p/:id' --conversion '^/checkout/thanks$' --out '\(dir.path)/out2' \(logs)")
+        #expect(r.status == 0 && r.err.contains("proposed funnel"), "\(r.err)")
+        let proposed = try String(contentsOfFile: dir.path + "/out2/funnels.tsv", encoding: .utf8)
+        #expect(proposed.contains("proposed\tsession\t1\t") && proposed.contains("/checkout/thanks"))
+        r = try Tool.shell("$WM run --no-state --funnel '/a >' --out '\(dir.path)/out3' \(logs) -q")
+        #expect(r.status == 64 && r.err.contains("--funnel"), "\(r.err)")
+    }
+}

@@ -63,6 +63,22 @@ public struct FunnelDefinition: Sendable, Equatable {
     }
 }
 
+extension FunnelDefinition {
+    /// Several `--funnel` options: unnamed ones are `funnel` (or `funnelN` among several), names are
+    /// unique, and every pattern compiles.
+    public static func parseAll(_ specs: [String]) throws(ParseError) -> [FunnelDefinition] {
+        var names: Set<String> = []
+        var result: [FunnelDefinition] = []
+        for (k, spec) in specs.enumerated() {
+            let d = try FunnelDefinition(parsing: spec, defaultName: specs.count == 1 ? "funnel" : "funnel\(k + 1)")
+            _ = try FunnelSteps(d)
+            guard names.insert(d.name).inserted else { throw ParseError(description: "the funnel name '\(d.name)' is given twice") }
+            result.append(d)
+        }
+        return result
+    }
+}
+
 extension Substring {
     var trimmingSpaces: Substring {
         var s = self

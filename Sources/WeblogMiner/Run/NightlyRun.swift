@@ -32,6 +32,9 @@ public struct NightlyRun {
         public var hashKeys = false
         public var keyIsVisitor = false
         public var conversion: String? = nil
+        /// Funnels counted in every window (funnels.tsv); none given: one proposed from `conversion`.
+        public var funnels: [FunnelDefinition] = []
+        public var openFunnels = false
         public var site: String? = nil
         public var siteEdges: String? = nil
         public var siteFiles = SiteLinks.FileURLStyle.stripExtension

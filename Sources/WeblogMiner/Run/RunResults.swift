@@ -3,9 +3,9 @@ import Foundation
 /// The result files of a run: one folder per window, the main window's files also at the top.
 extension NightlyRun {
     /// Names of the TSV results, in report order; each becomes a table of results.sqlite.
-    public static let resultFiles = ["sessions", "pages", "patterns", "rules", "links", "edges", "shortcuts", "unused_links", "exits", "prospects", "dwell"]
+    public static let resultFiles = ["sessions", "pages", "patterns", "rules", "links", "edges", "shortcuts", "unused_links", "exits", "funnels", "prospects", "dwell"]
     /// The files computed from a window's sessions (the rest come from its aggregates, or the models).
-    static let sessionFiles = ["sessions", "patterns", "rules", "links", "edges", "shortcuts", "unused_links", "exits"]
+    static let sessionFiles = ["sessions", "patterns", "rules", "links", "edges", "shortcuts", "unused_links", "exits", "funnels"]
 
     /// `run`'s default pattern support: 1% of the sessions, and at least 2 (support 1 makes every
     /// subsequence of every session a pattern).
@@ -17,6 +17,8 @@ extension NightlyRun {
         var models: BackgroundJob<TrainedModels>? = nil
         var mainSummary: RunSummary? = nil
         var mainSessions: [Session] = []
+        /// The funnel proposed from the main window (written first) when a conversion but no funnel is given.
+        var proposedFunnels: [FunnelDefinition]? = nil
     }
 
     /// What `trainModels` gives the main window.
@@ -88,6 +90,23 @@ extension NightlyRun {
             guard link(dir.path(main.name + "/" + entry), dir.path(entry)) == 0 else { throw OutputError.cannotCreate(path: dir.path(entry), errno: errno) }
         }
         for n in written.notes { note(n) }
+    }
+
+    /// The funnels given, else (with a conversion pattern) the one proposed from the main window's
+    /// sessions, used for every window so that they compare.
+    private func funnelDefinitions(sessions: [Session], pages: ByteStringInterner, written: inout Written) throws -> [FunnelDefinition] {
+        if !options.funnels.isEmpty { return options.funnels }
+        if let proposed = written.proposedFunnels { return proposed }
+        var proposed: [FunnelDefinition] = []
+        if options.conversion != nil {
+            let test = try ConversionTest(pattern: options.conversion, pages: pages)
+            if let p = FunnelProposal.propose(sessions: sessions, pages: pages, isConversion: test.isConversion) {
+                proposed = [p]
+                written.notes.append("proposed funnel (no --funnel given): \(p.steps.map(\.text).joined(separator: " > "))")
+            }
+        }
+        written.proposedFunnels = proposed
+        return proposed
     }
 
     /// What a window's sessions gave, for a window of the same days to reuse.
@@ -164,6 +183,14 @@ extension NightlyRun {
                 try out.commit()
             }
             figures.links = links.summary
+
+            stage("funnels")
+            let funnels = try funnelDefinitions(sessions: sessions, pages: pages, written: &written)
+            let analyses = try funnels.map { try FunnelAnalysis($0, open: options.openFunnels) }
+            for s in sessions { for a in analyses { a.add(s, pages: pages) } }
+            let funnelsOut = try open("funnels.tsv")
+            try FunnelTable.rows(analyses, pages: pages).write(format: .tsv, to: funnelsOut)
+            try funnelsOut.commit()
             figures.notes = notes
         }
 
