@@ -80,6 +80,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Funnels are open: sessions and visitors may enter at any step.")
     var openFunnels = false
 
+    @Flag(help: "Exit 1 (after publishing) when anomalies.tsv has an anomaly on a day this run read: a cron job's alert.")
+    var alertExit = false
+
     @Option(help: ArgumentHelp("Prospects in prospects.tsv (0: all).", valueName: "n"))
     var topProspects = 100
 
@@ -221,6 +224,11 @@ struct RunCommand: ParsableCommand {
         guard outcome.published else { throw ExitCode(max(outcome.status, .dataError).rawValue) }
         emit("\(outcome.filesRead) log files read, \(outcome.filesSkipped) already done; \(outcome.newSessions) new sessions, \(outcome.totalSessions) in all; results in \(outcome.outDir)/ (open \(outcome.outDir)/report.html)", event: "done")
         if outcome.status != .ok { throw ExitCode(outcome.status.rawValue) }
+        if !outcome.newAnomalies.isEmpty {
+            let shown = outcome.newAnomalies.prefix(5).joined(separator: "; ") + (outcome.newAnomalies.count > 5 ? "; ..." : "")
+            emit("\(outcome.newAnomalies.count) new anomalies: \(shown)", event: "anomalies")
+            if alertExit { throw ExitCode(ExitStatus.alert.rawValue) }
+        }
     }
 
     /// `--config FILE`: its keys become options placed before the command line's own, which win.

@@ -63,6 +63,8 @@ public struct NightlyRun {
         public var totalSessions = 0
         public var outDir = ""
         public var notes: [String] = []
+        /// Anomalies not in the results published before, in words (for `--alert-exit`).
+        public var newAnomalies: [String] = []
         /// False when the run failed before publishing (the previous results stand).
         public var published = true
     }
@@ -190,6 +192,10 @@ public struct NightlyRun {
             let results = try writeResults(history: &history, pages: snapshot.pages, totals: totals, into: staging, note: note)
             outcome.notes = results.notes
             outcome.totalSessions = results.mainSessions.count
+            // New: not in the results published before (a day's anomaly is told once, even when the
+            // day's last sessions finish the next night).
+            let told = AnomalyTable.keys(ofPublished: options.outDir + "/anomalies.tsv")
+            outcome.newAnomalies = results.anomalies.filter { !told.contains(AnomalyTable.key($0)) }.map { "\(SiteCalendar.label($0.day)) \($0.scope) \($0.metric) \($0.direction) (\($0.value) against \($0.expected))" }
             if getenv("WEBLOG_MINER_FAIL_BEFORE_PUBLISH") != nil {
                 // Test hook: a failure at the worst moment (everything written, nothing published).
                 throw AtomicDirectory.PublishError.cannotSwap(options.outDir, EIO)
