@@ -3,9 +3,9 @@ import Foundation
 /// The result files of a run: one folder per window, the main window's files also at the top.
 extension NightlyRun {
     /// Names of the TSV results, in report order; each becomes a table of results.sqlite.
-    public static let resultFiles = ["sessions", "pages", "patterns", "rules", "links", "edges", "shortcuts", "unused_links", "exits", "funnels", "anomalies", "prospects", "dwell"]
+    public static let resultFiles = ["sessions", "pages", "patterns", "rules", "links", "edges", "shortcuts", "unused_links", "exits", "funnels", "audience", "anomalies", "prospects", "dwell"]
     /// The files computed from a window's sessions (the rest come from its aggregates, or the models).
-    static let sessionFiles = ["sessions", "patterns", "rules", "links", "edges", "shortcuts", "unused_links", "exits", "funnels"]
+    static let sessionFiles = ["sessions", "patterns", "rules", "links", "edges", "shortcuts", "unused_links", "exits", "funnels", "audience"]
 
     /// `run`'s default pattern support: 1% of the sessions, and at least 2 (support 1 makes every
     /// subsequence of every session a pattern).
@@ -207,6 +207,14 @@ extension NightlyRun {
             let funnelsOut = try open("funnels.tsv")
             try FunnelTable.rows(analyses, pages: pages).write(format: .tsv, to: funnelsOut)
             try funnelsOut.commit()
+
+            stage("audience")
+            let audience = AudienceBreakdown()
+            let converts = try ConversionTest(pattern: options.conversion, pages: pages)
+            for s in sessions { audience.add(s, converts: converts(s)) }
+            let audienceOut = try open("audience.tsv")
+            try audience.table().write(format: .tsv, to: audienceOut)
+            try audienceOut.commit()
             figures.notes = notes
         }
 
