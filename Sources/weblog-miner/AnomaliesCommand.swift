@@ -6,8 +6,9 @@ struct AnomaliesCommand: ParsableCommand {
         commandName: "anomalies",
         abstract: "Deviation detection: days whose site metrics or busy pages leave their usual weekly pattern.",
         discussion: reflow("""
-            Reads logs (same cleaning and session options as `sessions`; sessions count on the day of their
-            first view in --timezone), or with --days files of day partials (`pages --partial --by-day`,
+            Reads logs (same cleaning, session and segment options as `sessions`, e.g. --device mobile;
+            sessions count on the day of their first view in --timezone; --since and --until choose the
+            days reported, the days before still give the baseline), or with --days files of day partials (`pages --partial --by-day`,
             `merge --kind days`), or with --state the days a `run` state store keeps.
 
             Daily series: the site's views, sessions, visitors, bounce rate and, with --conversion,
@@ -55,15 +56,12 @@ struct AnomaliesCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Busiest pages scored (memory: one value per page and day).", valueName: "n"))
     var scoredPages = 500
 
-    @Option(help: ArgumentHelp("Report days from this one on (YYYY-MM-DD; default: every day with a baseline).", valueName: "day"))
-    var since: String?
 
     func validate() throws {
         try checkRange(threshold, 0.5 ... 1000, "--threshold")
         try checkRange(pageThreshold, 0.5 ... 1000, "--page-threshold")
         try checkRange(minPageVolume, 0 ... 1e12, "--min-page-volume")
         try checkRange(scoredPages, 0 ... 1_000_000, "--scored-pages")
-        if let since, SiteCalendar.day(label: since) == nil { throw ValidationError("--since: '\(since)' is not a date YYYY-MM-DD") }
         do { _ = try SiteCalendar(timezone) } catch { throw ValidationError("--timezone: \(error.description)") }
         if let conversion { do { _ = try PageMapper(specs: [conversion + "=converted"]) } catch { throw ValidationError("--conversion: \(error)") } }
         if days && input.files.isEmpty && state.isEmpty { throw ValidationError("--days: name the day partial files") }
@@ -80,7 +78,11 @@ struct AnomaliesCommand: ParsableCommand {
     }
 
     func run() throws {
-        let report = since.flatMap(SiteCalendar.day(label:)).map { $0 ... Int32.max }
+        // --since / --until: the days reported (every day still gives its baseline).
+        let calendar = try SiteCalendar(timezone)
+        let first = try sessionOptions.segment.since.flatMap { try SegmentOptions.day($0, option: "--since", calendar: calendar) } ?? Int32.min
+        let last = try sessionOptions.segment.until.flatMap { try SegmentOptions.day($0, option: "--until", calendar: calendar) } ?? Int32.max
+        let report: ClosedRange<Int32>? = first == Int32.min && last == Int32.max ? nil : first ... max(first, last)
         if days || (!state.isEmpty && input.files.isEmpty) {
             let all = try loadDays(files: days ? input.files : [], stateStores: state) ?? DayPartials(timezone: timezone)
             let out = try CommandSupport.openOutput(output.outputFile)
@@ -91,11 +93,10 @@ struct AnomaliesCommand: ParsableCommand {
             }
             return
         }
-        let calendar = try SiteCalendar(timezone)
         let collected = DayPartialsBox(DayPartials(timezone: calendar.name), conversion: try conversion.map { try PageMapper(specs: [$0 + "=converted"]) })
         let finder = detector()
         let stores = state
-        try runSessions(input: input, options: sessionOptions, outputFile: output.outputFile) { out in
+        try runSessions(input: input, options: sessionOptions, outputFile: output.outputFile, dayCalendar: calendar, segmentDays: false) { out in
             ({ session, pages in collected.value.add(session, calendar: calendar, converts: collected.converts(session, pages)) },
              { pages in
                 collected.value.pages = pages
