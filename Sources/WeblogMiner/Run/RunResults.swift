@@ -87,6 +87,9 @@ extension NightlyRun {
         let modelFiles = ["prospects", "dwell"]
         let databaseWindows = options.windows.map { ($0.name, dir.path($0.name)) }
         try ResultsDatabase.write(path: dir.path("results.sqlite"), windows: databaseWindows, tables: Self.resultFiles.filter { !modelFiles.contains($0) })
+        options.onStage?("star schema")
+        try StarSchema.write(path: dir.path("results.sqlite"), sessions: written.mainSessions, pages: pages, calendar: history.calendar,
+                             converts: try ConversionTest(pattern: options.conversion, pages: pages), anonymize: options.anonymize)
         options.onStage?("customers and dwell")
         let models = try written.models!.value()
         written.notes += models.notes

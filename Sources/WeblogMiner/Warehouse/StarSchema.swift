@@ -1,0 +1,95 @@
+import GRDB
+import GRDBSQLite
+
+/// The main window's page views as a star schema in results.sqlite, for OLAP-style questions in SQL
+/// (views by week and channel, conversion rate by device and month, top pages by segment):
+///
+/// - `fact_page_view`: one row per observed page view: time, day, hour, page, visitor, session,
+///   position in the session, entry channel and device of its session, dwell (to the next view) and
+///   whether it is censored (the last view: no next view, so no dwell), whether the session converted;
+/// - `dim_date` (day, year, month, ISO week, weekday), `dim_page` (name, whether a conversion page),
+///   `dim_visitor` (key, masked with --anonymize, device, browser, OS), `dim_channel`, `dim_device`.
+///
+/// Days and hours are in the site's time zone. Rows: the window's page views (the same sessions as its
+/// sessions.tsv), written in one transaction with prepared statements.
+public enum StarSchema {
+    public static let tables = ["fact_page_view", "dim_date", "dim_page", "dim_visitor", "dim_channel", "dim_device"]
+
+    public static func write(path: String, sessions: [Session], pages: ByteStringInterner, calendar: SiteCalendar,
+                             converts: ConversionTest, anonymize: Bool) throws {
+        let queue = try DatabaseQueue(path: path)
+        try queue.write { db in
+            try db.execute(sql: """
+                CREATE TABLE dim_date (date_key INTEGER PRIMARY KEY, date TEXT, year INTEGER, month TEXT, week TEXT, weekday INTEGER, weekday_name TEXT);
+                CREATE TABLE dim_page (page_key INTEGER PRIMARY KEY, page TEXT, is_conversion INTEGER);
+                CREATE TABLE dim_visitor (visitor_key INTEGER PRIMARY KEY, visitor TEXT, device TEXT, browser TEXT, os TEXT);
+                CREATE TABLE dim_channel (channel_key INTEGER PRIMARY KEY, channel TEXT);
+                CREATE TABLE dim_device (device_key INTEGER PRIMARY KEY, device TEXT);
+                CREATE TABLE fact_page_view (view_id INTEGER PRIMARY KEY, time TEXT, date_key INTEGER, hour INTEGER, page_key INTEGER,
+                    visitor_key INTEGER, session_id INTEGER, position INTEGER, channel_key INTEGER, device_key INTEGER,
+                    dwell_s REAL, censored INTEGER, session_converted INTEGER);
+                """)
+            for (k, c) in EntryChannel.allCases.enumerated() { try db.execute(sql: "INSERT INTO dim_channel VALUES (?, ?)", arguments: [k, c.rawValue]) }
+            for (k, d) in Device.allCases.enumerated() { try db.execute(sql: "INSERT INTO dim_device VALUES (?, ?)", arguments: [k, d.rawValue]) }
+            let fact = try db.makeStatement(sql: "INSERT INTO fact_page_view VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            let visitorRow = try db.makeStatement(sql: "INSERT INTO dim_visitor VALUES (?, ?, ?, ?, ?)")
+            var visitors: [UInt64: Int] = [:]
+            var days: Set<Int32> = []
+            var usedPages: Set<Int32> = []
+            var viewID = 0
+            for s in sessions {
+                let visitorKey: Int
+                if let known = visitors[s.visitorHash] {
+                    visitorKey = known
+                } else {
+                    visitorKey = visitors.count
+                    visitors[s.visitorHash] = visitorKey
+                    let agent = UserAgentClass(visitorKey: s.visitor)
+                    let name = String(decoding: s.visitor, as: UTF8.self)
+                    try visitorRow.execute(arguments: [visitorKey, anonymize ? Anonymizer.visitor(name) : name, agent.device.rawValue, agent.browser.rawValue, agent.os.rawValue])
+                }
+                let channel = EntryChannel.allCases.firstIndex(of: EntryChannel(of: s))!
+                let device = Device.allCases.firstIndex(of: UserAgentClass(visitorKey: s.visitor).device)!
+                let converted = converts(s) ? 1 : 0
+                let dwell = s.dwellMillis
+                var position = 0
+                for (i, v) in s.views.enumerated() where !v.inferred {
+                    position += 1
+                    viewID += 1
+                    let (day, hour) = calendar.dayAndHour(ofMillis: v.time)
+                    days.insert(day)
+                    usedPages.insert(v.page)
+                    let d: DatabaseValueConvertible? = dwell[i].map { Double($0) / 1000 }
+                    try fact.execute(arguments: [viewID, isoTime(v.time), Int(day), hour, Int(v.page), visitorKey, s.id, position, channel, device,
+                                                 d, dwell[i] == nil ? 1 : 0, converted])
+                }
+            }
+            let pageRow = try db.makeStatement(sql: "INSERT INTO dim_page VALUES (?, ?, ?)")
+            for p in usedPages.sorted() { try pageRow.execute(arguments: [Int(p), pages.string(of: p), converts.isConversion(p) ? 1 : 0]) }
+            let dateRow = try db.makeStatement(sql: "INSERT INTO dim_date VALUES (?, ?, ?, ?, ?, ?, ?)")
+            let names = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+            for day in days.sorted() {
+                let label = SiteCalendar.label(day)
+                // 1970-01-01 was a Thursday: weekday 1 = Monday ... 7 = Sunday.
+                let weekday = Int((Int64(day) % 7 + 7 + 3) % 7) + 1
+                try dateRow.execute(arguments: [Int(day), label, Int(label.prefix(4))!, String(label.prefix(7)), Self.isoWeek(day), weekday, names[weekday - 1]])
+            }
+            for sql in ["CREATE INDEX fact_date ON fact_page_view(date_key)", "CREATE INDEX fact_page ON fact_page_view(page_key)",
+                        "CREATE INDEX fact_visitor ON fact_page_view(visitor_key)", "CREATE INDEX fact_session ON fact_page_view(session_id)",
+                        "CREATE INDEX fact_channel ON fact_page_view(channel_key)", "CREATE INDEX fact_device ON fact_page_view(device_key)"] {
+                try db.execute(sql: sql)
+            }
+        }
+    }
+
+    /// ISO 8601 week of a day (days since 1970-01-01): `YYYY-Www`, weeks starting on Monday, week 1
+    /// holding the year's first Thursday.
+    static func isoWeek(_ day: Int32) -> String {
+        let weekday = (Int64(day) % 7 + 7 + 3) % 7  // 0 = Monday
+        let thursday = Int64(day) - weekday + 3
+        let year = Int(SiteCalendar.label(Int32(thursday)).prefix(4))!
+        let january1 = Int64(SiteCalendar.day(year: year, month: 1, day: 1)!)
+        let week = (thursday - january1) / 7 + 1
+        return "\(year)-W" + (week < 10 ? "0\(week)" : "\(week)")
+    }
+}
