@@ -304,6 +304,7 @@ final class DayPartialsBox {
 /// The shared body of `sessions` and `pages`: options, outputs, the run, the summary, the exit status.
 /// `makeConsumer` gets the output and returns what to do with each session and at the end.
 func runSessions(input: InputOptions, options: SessionCLIOptions, outputFile: String?, dayCalendar: SiteCalendar = .utc, segmentDays: Bool = true,
+                 afterRun: ((SessionRun.Report, OutputStream) throws -> Void)? = nil,
                  makeConsumer: (OutputStream) throws -> (each: (Session, ByteStringInterner) throws -> Void, finish: (ByteStringInterner) throws -> Void,
                                                          rewind: Rewind)) throws {
     ignoreBrokenPipeSignal()
@@ -326,6 +327,7 @@ func runSessions(input: InputOptions, options: SessionCLIOptions, outputFile: St
                 if let rejectsFile, rejectsFile.rewind() { try? rejectsFile.write("file\tline\treason\ttext\n") }
             }), each)
         try consumer.finish(report.pages)
+        try afterRun?(report, out)
         try rejectsFile?.commit()
         if !input.quiet { Diagnostics.note(report.cleaning.summary + "; \(report.sessions) sessions") }
         return report.ingest.status

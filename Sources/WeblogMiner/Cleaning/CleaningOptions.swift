@@ -60,6 +60,8 @@ public struct CleaningCounts: Sendable {
     public var otherPageNames = 0
     /// The first --map rule (by number) that hit the limit.
     public var mapLimitRule = Int.max
+    /// Failed requests (4xx, 5xx) by page and linking page.
+    public var errors = ErrorCounts()
 
     public init() {}
 
@@ -80,6 +82,7 @@ public struct CleaningCounts: Sendable {
         mapLimitHits += other.mapLimitHits
         otherPageNames += other.otherPageNames
         mapLimitRule = min(mapLimitRule, other.mapLimitRule)
+        if !other.errors.isEmpty { errors.add(other.errors) }
     }
 
     /// One line for stderr.

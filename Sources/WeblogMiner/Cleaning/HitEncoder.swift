@@ -6,6 +6,8 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
     enum Tag: UInt8 {
         case pageView = 0, robotAgent = 1, robotsTxt = 2
         case droppedMethod = 10, droppedStatus = 11, droppedStatic = 12, droppedNoPage = 13, mapLimit = 14
+        /// A 4xx/5xx request: status u16, page and internal referrer page lengths u16, then their bytes.
+        case failedRequest = 15
     }
 
     private let cleaning: CleaningOptions
@@ -58,6 +60,7 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
                 if droppedMethods.contains(where: { $0.count == method.count && $0.elementsEqual(method) }) { return tag(.droppedMethod, out) }
             }
             if cleaning.dropFailed && r.status >= 0 && !((r.status >= 200 && r.status < 300) || r.status == 304) {
+                if r.status >= 400 && r.status <= 599 && r.path.count > 0 { failed(r, line: line, out) }
                 return tag(.droppedStatus, out)
             }
         }
@@ -119,6 +122,38 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
                 Self.write(.pageView, r.epochMillis, referrerKind, out, line: line, key: key, order: order, groupHash: groupHash, page: pageBytes, referrer: referrerKind == .internalPage ? refPageBytes : referrer, campaign: campaign,
                       user: r.user.count > 0 ? line.bytes(r.user) : UnsafeBufferPointer(start: emptyBytePointer, count: 0))
             }
+        }
+    }
+
+    /// Records a 4xx/5xx request (not a robot's) for the errors table: its page name and, when the
+    /// referrer is a page of the site, that page's name (both named as page views are).
+    private mutating func failed(_ r: LogRecord, line: LineBuffer, _ out: ByteBuffer) {
+        if r.userAgent.count > 0 && robots.isRobot(line.bytes(r.userAgent)) { return }
+        var page: [UInt8] = []
+        swap(&page, &self.page)
+        defer { swap(&page, &self.page) }
+        _ = makePage(path: line.bytes(r.path), query: r.query.count > 0 ? line.bytes(r.query) : nil, into: &page)
+        var referrerPage: [UInt8] = []
+        swap(&referrerPage, &self.referrerPage)
+        defer { swap(&referrerPage, &self.referrerPage) }
+        referrerPage.removeAll(keepingCapacity: true)
+        if r.referrer.count > 0 {
+            let raw = line.bytes(r.referrer)
+            if let parts = URLNormalizer.splitReferrer(raw), isSiteHost(UnsafeBufferPointer(rebasing: raw[parts.host]), vhost: r.vhost.count > 0 ? line.bytes(r.vhost) : nil) {
+                let pathPart = UnsafeBufferPointer(rebasing: raw[parts.path])
+                let refPath = pathPart.isEmpty ? UnsafeBufferPointer(start: Self.slash, count: 1) : pathPart
+                _ = makePage(path: refPath, query: parts.query.map { UnsafeBufferPointer(rebasing: raw[$0]) }, into: &referrerPage)
+            }
+        }
+        let pageCount = min(page.count, Self.maxNameBytes), referrerCount = min(referrerPage.count, Self.maxNameBytes)
+        out.reserve(7 + pageCount + referrerCount) { p in
+            p[0] = Tag.failedRequest.rawValue
+            UnsafeMutableRawPointer(p).storeBytes(of: UInt16(r.status), toByteOffset: 1, as: UInt16.self)
+            UnsafeMutableRawPointer(p).storeBytes(of: UInt16(pageCount), toByteOffset: 3, as: UInt16.self)
+            UnsafeMutableRawPointer(p).storeBytes(of: UInt16(referrerCount), toByteOffset: 5, as: UInt16.self)
+            page.withUnsafeBufferPointer { (p + 7).update(from: $0.baseAddress ?? emptyBytePointer, count: pageCount) }
+            referrerPage.withUnsafeBufferPointer { (p + 7 + pageCount).update(from: $0.baseAddress ?? emptyBytePointer, count: referrerCount) }
+            return 7 + pageCount + referrerCount
         }
     }
 
@@ -309,6 +344,15 @@ extension HitChunk {
                     chunk.counts.mapLimitHits += 1
                     chunk.counts.mapLimitRule = min(chunk.counts.mapLimitRule, Int(b[at + 1]))
                     at += 2
+                    continue
+                case .failedRequest:
+                    let status = Int(raw.loadUnaligned(fromByteOffset: at + 1, as: UInt16.self))
+                    let pageCount = Int(raw.loadUnaligned(fromByteOffset: at + 3, as: UInt16.self))
+                    let referrerCount = Int(raw.loadUnaligned(fromByteOffset: at + 5, as: UInt16.self))
+                    let page = Array(b[(at + 7) ..< (at + 7 + pageCount)])
+                    let referrer = Array(b[(at + 7 + pageCount) ..< (at + 7 + pageCount + referrerCount)])
+                    chunk.counts.errors.add(ErrorCounts.Key(status: status, page: page, referrer: referrer))
+                    at += 7 + pageCount + referrerCount
                     continue
                 case .pageView, .robotAgent, .robotsTxt: break
                 }

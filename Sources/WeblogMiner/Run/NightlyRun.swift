@@ -200,7 +200,7 @@ public struct NightlyRun {
         // Results into a fresh directory.
         let staging = try AtomicDirectory(target: options.outDir, inputs: inputPaths)
         do {
-            let results = try writeResults(history: &history, pages: snapshot.pages, totals: totals, into: staging, note: note)
+            let results = try writeResults(history: &history, pages: snapshot.pages, totals: totals, errors: report.cleaning.errors, into: staging, note: note)
             outcome.notes = results.notes
             outcome.totalSessions = results.mainSessions.count
             // New: not in the results published before (a day's anomaly is told once, even when the

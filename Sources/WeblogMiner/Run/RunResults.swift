@@ -3,7 +3,7 @@ import Foundation
 /// The result files of a run: one folder per window, the main window's files also at the top.
 extension NightlyRun {
     /// Names of the TSV results, in report order; each becomes a table of results.sqlite.
-    public static let resultFiles = ["sessions", "pages", "patterns", "rules", "links", "edges", "shortcuts", "unused_links", "exits", "funnels", "audience", "anomalies", "prospects", "dwell"]
+    public static let resultFiles = ["sessions", "pages", "patterns", "rules", "links", "edges", "shortcuts", "unused_links", "exits", "funnels", "audience", "anomalies", "errors", "prospects", "dwell"]
     /// The files computed from a window's sessions (the rest come from its aggregates, or the models).
     static let sessionFiles = ["sessions", "patterns", "rules", "links", "edges", "shortcuts", "unused_links", "exits", "funnels", "audience"]
 
@@ -30,10 +30,11 @@ extension NightlyRun {
         var notes: [String]
     }
 
-    func writeResults(history: inout WindowHistory, pages: ByteStringInterner, totals: [String: Int], into dir: AtomicDirectory, note: (String) -> Void) throws -> Written {
+    func writeResults(history: inout WindowHistory, pages: ByteStringInterner, totals: [String: Int], errors: ErrorCounts = ErrorCounts(),
+                      into dir: AtomicDirectory, note: (String) -> Void) throws -> Written {
         var written = Written()
         do {
-            try writeWindows(history: &history, pages: pages, totals: totals, into: dir, note: note, written: &written)
+            try writeWindows(history: &history, pages: pages, totals: totals, errors: errors, into: dir, note: note, written: &written)
             return written
         } catch {
             // The models' thread may still be writing into the staging directory: done before it is discarded.
@@ -42,7 +43,8 @@ extension NightlyRun {
         }
     }
 
-    private func writeWindows(history: inout WindowHistory, pages: ByteStringInterner, totals: [String: Int], into dir: AtomicDirectory, note: (String) -> Void,
+    private func writeWindows(history: inout WindowHistory, pages: ByteStringInterner, totals: [String: Int], errors: ErrorCounts,
+                              into dir: AtomicDirectory, note: (String) -> Void,
                               written: inout Written) throws {
         let main = ResultWindow.main(of: options.windows)
         // Sessions exist for the retention window only: a longer window mines what is kept.
@@ -82,6 +84,10 @@ extension NightlyRun {
             try AnomalyTable.rows(written.anomalies.filter { range.contains($0.day) }).write(format: .tsv, to: out)
             try out.commit()
         }
+        // Failed requests of the logs read this run (counted per night, not per day: the main window only).
+        let errorsOut = try OutputStream.open(dir.path(main.name + "/errors.tsv"))
+        try ErrorTable.rows(errors, site: site).write(format: .tsv, to: errorsOut)
+        try errorsOut.commit()
         // results.sqlite while the models train: their two tables are added once they are done.
         options.onStage?("results.sqlite")
         let modelFiles = ["prospects", "dwell"]
