@@ -1,0 +1,280 @@
+import Foundation
+import Testing
+@testable import WeblogMiner
+
+/// Segments: the Markov-chain mixture's likelihood against hand computation, EM's monotone
+/// posterior, recovery of planted clusters, choice of K, page capping, descriptions with
+/// conversions, and the command.
+struct SegmentTests {
+    /// Three planted chains over 8 pages. A and C share their pages (0, 1, 2) and differ only in the
+    /// direction they go round (A: 0 > 1 > 2 > 0, C: 0 > 2 > 1 > 0), so only transitions tell them
+    /// apart; B lives on pages 3-5. Every chain has a little noise towards any page, and page 0 rarely
+    /// ends a session (so few sessions are a lone, ambiguous 0).
+    static func planted(count: Int, seed: UInt64) -> (data: SegmentSequences, labels: [Int]) {
+        let S = 8
+        func row(_ favourite: Int?, end: Double) -> [Double] {
+            var r = [Double](repeating: 0.1 / Double(S), count: S + 1)
+            r[S] = end
+            if let favourite { r[favourite] += 0.9 - end } else { for s in 3 ... 5 { r[s] += (0.9 - end) / 3 } }
+            return r
+        }
+        func endFor(_ s: Int) -> Double { s == 0 ? 0.02 : 0.2 }
+        let chains: [(initial: [Double], rows: [[Double]])] = [
+            ([1, 0, 0, 0, 0, 0, 0, 0], (0 ..< S).map { s in row([1, 2, 0, 1, 1, 1, 0, 0][s], end: endFor(s)) }),
+            ([0, 0, 0, 0.5, 0.5, 0, 0, 0], (0 ..< S).map { s in row(nil, end: endFor(s)) }),
+            ([1, 0, 0, 0, 0, 0, 0, 0], (0 ..< S).map { s in row([2, 0, 1, 2, 2, 2, 0, 0][s], end: endFor(s)) }),
+        ]
+        var rng = SeededGenerator(seed: seed)
+        func draw(_ p: [Double]) -> Int {
+            var u = rng.nextDouble() * p.reduce(0, +)
+            for (i, v) in p.enumerated() { u -= v; if u < 0 { return i } }
+            return p.count - 1
+        }
+        var sequences: [[Int]] = [], labels: [Int] = []
+        for _ in 0 ..< count {
+            let c = draw([0.5, 0.3, 0.2])
+            var x = [draw(chains[c].initial)]
+            while x.count < 50 {
+                let next = draw(chains[c].rows[x.last!])
+                if next == S { break }
+                x.append(next)
+            }
+            sequences.append(x)
+            labels.append(c)
+        }
+        return (SegmentSequences(names: (0 ..< S).map { "/p\($0)" }, sequences: sequences), labels)
+    }
+
+    /// Adjusted Rand index (Hubert & Arabie 1985) of two labelings.
+    static func adjustedRand(_ a: [Int], _ b: [Int]) -> Double {
+        func c2(_ n: Int) -> Double { Double(n) * Double(n - 1) / 2 }
+        var table: [[Int]: Int] = [:], rows: [Int: Int] = [:], cols: [Int: Int] = [:]
+        for (x, y) in zip(a, b) { table[[x, y], default: 0] += 1; rows[x, default: 0] += 1; cols[y, default: 0] += 1 }
+        let index = table.values.map(c2).reduce(0, +)
+        let ra = rows.values.map(c2).reduce(0, +), rb = cols.values.map(c2).reduce(0, +)
+        let expected = ra * rb / c2(a.count)
+        return (index - expected) / ((ra + rb) / 2 - expected)
+    }
+
+    @Test func likelihoodIsTheHandComputedOne() {
+        // Two clusters over two pages (0, 1) and the end state.
+        let m = MarkovMixture(weights: [0.25, 0.75],
+                              initial: [[0.9, 0.1], [0.2, 0.8]],
+                              transitions: [[[0.1, 0.6, 0.3], [0.5, 0.25, 0.25]], [[0.4, 0.4, 0.2], [0.1, 0.1, 0.8]]])
+        let x: ArraySlice<Int32> = [0, 1, 1]
+        // p(x | 1) = 0.9 * 0.6 * 0.25 * 0.25; p(x | 2) = 0.2 * 0.4 * 0.1 * 0.8.
+        let p1 = 0.9 * 0.6 * 0.25 * 0.25, p2 = 0.2 * 0.4 * 0.1 * 0.8
+        #expect(abs(m.logLikelihood(x) - log(0.25 * p1 + 0.75 * p2)) < 1e-12)
+        let post = m.posterior(x)
+        #expect(abs(post[0] - 0.25 * p1 / (0.25 * p1 + 0.75 * p2)) < 1e-12)
+        #expect(abs(post[0] + post[1] - 1) < 1e-12)
+        // A very long sequence stays finite (log space), and a lone page is init x end.
+        let long = ArraySlice([Int32](repeating: 1, count: 20_000))
+        #expect(m.logLikelihood(long).isFinite && m.logLikelihood(long) < -1000)
+        #expect(abs(m.logLikelihood([1]) - log(0.25 * 0.1 * 0.25 + 0.75 * 0.8 * 0.8)) < 1e-12)
+        #expect(m.parameterCount == 1 + 2 * 1 + 2 * 4)
+    }
+
+    @Test func oneChainIsTheSmoothedCountsAndEMNeverGoesDown() {
+        // K = 1 has a closed form: (count + alpha) / (row total + alpha x outcomes).
+        let data = SegmentSequences(names: ["a", "b"], sequences: [[0, 1], [0, 0, 1], [1], [0, 1]])
+        var o = MarkovMixture.Options()
+        o.smoothing = 0.5
+        let one = MarkovMixture.fit(WeightedSequences(data), states: 2, clusters: 1, options: o).model
+        #expect(abs(one.initial(0, 0) - 3.5 / 5) < 1e-12)            // 3 of 4 sessions start at a
+        #expect(abs(one.transition(0, from: 0, to: 1) - 3.5 / 5.5) < 1e-12)  // a: a>a 1, a>b 3, a>end 0
+        #expect(abs(one.transition(0, from: 1, to: 2) - 4.5 / 5.5) < 1e-12)  // b: 4 ends
+        let (planted, _) = Self.planted(count: 600, seed: 7)
+        o = MarkovMixture.Options()
+        o.restarts = 3
+        let fit = MarkovMixture.fit(WeightedSequences(planted), states: 8, clusters: 4, options: o)
+        #expect(fit.iterations > 5)
+        for (a, b) in zip(fit.objectives, fit.objectives.dropFirst()) { #expect(b >= a - 1e-9 * abs(a), "EM went down: \(a) -> \(b)") }
+    }
+
+    @Test func distinctSequencesCarryTheirCounts() {
+        let data = SegmentSequences(names: ["a", "b"], sequences: [[0, 1], [], [0, 1], [1], [0, 1]])
+        let w = WeightedSequences(data)
+        #expect(w.count == 2 && w.weights == [3, 1] && w.views == 7 && w.total == 4)
+        #expect(Array(WeightedSequences(data, indices: [3, 4]).weights) == [1, 1])
+        // The likelihood of merged sequences is the sum over the sequences.
+        let m = MarkovMixture(weights: [1], initial: [[0.3, 0.7]], transitions: [[[0.2, 0.5, 0.3], [0.1, 0.1, 0.8]]])
+        let direct = (0 ..< data.count).map { m.logLikelihood(data.sequence($0)) }.reduce(0, +)
+        #expect(abs(m.logLikelihood(w) - direct) < 1e-12)
+        // The parallel E-step's likelihood is the same sum, whatever its chunks.
+        let (big, _) = Self.planted(count: 9000, seed: 3)
+        let bw = WeightedSequences(big)
+        #expect(MarkovMixture.chunks(bw.count).count > 1)
+        let m8 = MarkovMixture.fit(bw, states: 8, clusters: 2, options: { var o = MarkovMixture.Options(); o.maxIterations = 3; return o }()).model
+        let (_, ll) = m8.expectedCounts(bw)
+        #expect(abs(ll - m8.logLikelihood(bw)) < 1e-7 * abs(ll))
+    }
+
+    @Test func pagesBeyondTheCapAreFoldedIntoOther() {
+        let db = SequenceDatabase(sequences: [["/x", "/a", "/b"], ["/a", "/c"], ["/a", "/b"], ["/d"]])
+        let capped = SegmentSequences(db, maxPages: 2)
+        #expect(capped.names == ["/a", "/b", "(other)"])
+        #expect(capped.foldedPages == 3 && capped.foldedViews == 3)
+        #expect(Array(capped.sequence(0)) == [2, 0, 1] && Array(capped.sequence(3)) == [2])
+        let all = SegmentSequences(db, maxPages: 10)
+        #expect(all.names == ["/a", "/b", "/c", "/d", "/x"] && all.foldedPages == 0)
+    }
+
+    @Test func plantedClustersAreRecoveredAndKIsChosen() {
+        let (data, labels) = Self.planted(count: 3000, seed: 11)
+        var options = SegmentSelection.Options()
+        options.candidates = [1, 2, 3, 4, 5]
+        options.fitting.restarts = 4
+        let selection = SegmentSelection.select(data, options: options)
+        #expect(selection.chosen == 3, "\(selection.candidates.map { ($0.clusters, $0.heldOutPerView!) })")
+        let byK = Dictionary(uniqueKeysWithValues: selection.candidates.map { ($0.clusters, $0.heldOutPerView!) })
+        #expect(byK[3]! > byK[1]! + 0.05 && byK[3]! > byK[2]!)
+        let d = SegmentDescription(model: selection.model, data: data)
+        let found = d.assignments.map { $0! }
+        let ari = Self.adjustedRand(found, labels)
+        #expect(ari > 0.9, "adjusted Rand index \(ari)")
+        // Purity: each found segment is mostly one planted chain.
+        var purity = 0
+        for s in Set(found) {
+            let members = zip(found, labels).filter { $0.0 == s }.map(\.1)
+            purity += (0 ..< 3).map { c in members.filter { $0 == c }.count }.max()!
+        }
+        #expect(Double(purity) / Double(labels.count) > 0.95)
+        // Segment 1 is the largest planted chain, A (half the sessions), going 0 > 1 > 2.
+        #expect(abs(d.segments[0].share - 0.5) < 0.05)
+        #expect(d.segments[0].likelyPaths.first.map { Array($0.pages.prefix(2)) } == ["/p0", "/p1"])
+        // Under BIC the same data also gives 3.
+        options.criterion = .bic
+        #expect(SegmentSelection.select(data, options: options).chosen == 3)
+        // A fixed K is fitted as asked, and the same seed gives the same model.
+        options.candidates = [2]
+        let a = SegmentSelection.select(data, options: options), b = SegmentSelection.select(data, options: options)
+        #expect(a.chosen == 2 && a.model.logTransitions == b.model.logTransitions)
+    }
+
+    /// Sessions from page lists, as in FunnelTests.
+    final class Fixture {
+        var pages = ByteStringInterner()
+        var sessions: [Session] = []
+        func add(_ names: [String], visitor: UInt64, start: Int64) {
+            let views = names.enumerated().map { PageView(page: pages.intern($0.element), time: start + Int64($0.offset) * 10_000, inferred: false) }
+            sessions.append(Session(id: sessions.count + 1, visitor: Array("v\(visitor)".utf8), visitorHash: visitor, views: views,
+                                    entryReferrer: visitor % 2 == 0 ? Array("https://www.google.com/".utf8) : nil))
+        }
+    }
+
+    @Test func segmentsOfSessionsHaveConversionsAndChannels() throws {
+        let f = Fixture()
+        var rng = SeededGenerator(seed: 5)
+        // Readers: blog pages, never buy. Shoppers: products, cart, half of them buy. Visitor 2k+1
+        // reads first and, one time in three, comes back later as a shopper who buys.
+        for v in 0 ..< 300 {
+            let blog = (0 ..< 1 + rng.nextInt(below: 4)).map { _ in "/blog/\(rng.nextInt(below: 3))" }
+            f.add(blog, visitor: UInt64(2 * v + 1), start: Int64(v) * 1000)
+        }
+        for v in 0 ..< 200 {
+            var shop = ["/", "/p/:id", "/p/:id", "/cart", "/checkout"]
+            if v % 2 == 0 { shop.append("/checkout/thanks") }
+            let visitor = v % 3 == 0 ? UInt64(2 * v + 1) : UInt64(2 * v + 2)
+            f.add(shop, visitor: visitor, start: 1_000_000 + Int64(v) * 1000)
+        }
+        var options = SegmentAnalysis.Options()
+        options.conversion = "^/checkout/thanks$"
+        options.selection.candidates = [2]
+        let a = try SegmentAnalysis.sessions(f.sessions, pages: f.pages, options: options)
+        let d = a.description
+        #expect(d.segments.count == 2 && d.segments[0].sessions == 300 && d.segments[1].sessions == 200)
+        #expect(abs(d.overallConversionRate! - 100.0 / 500) < 1e-12)
+        #expect(d.segments[0].conversions == 0 && d.segments[1].conversions == 100)
+        #expect(abs(d.segments[1].conversionLift! - 0.5 / 0.2) < 1e-12)
+        // Later: readers 2k+1 with k % 3 == 0 (k < 200) come back as shoppers, and buy when k is even.
+        let readersWhoBuy = (0 ..< 200).filter { $0 % 3 == 0 && $0 % 2 == 0 }.count
+        #expect(readersWhoBuy == 34)
+        #expect(abs(d.segments[0].laterConversionRate! - 34.0 / 300) < 1e-12)
+        // Over all 400 sessions without a conversion (300 readings, 100 shoppings that bought nothing).
+        #expect(abs(d.overallLaterConversionRate! - 34.0 / 400) < 1e-12)
+        #expect(abs(d.segments[0].laterConversionLift! - 400.0 / 300) < 1e-12)
+        #expect(d.segments[1].laterConversionRate == 0)
+        #expect(d.segments[0].topPages.first!.name.hasPrefix("/blog/"))
+        #expect(d.segments[1].entryPages.first!.name == "/" && d.segments[1].entryPages.first!.share == 1)
+        #expect(d.segments[1].typicalPaths.first!.sessions == 100)
+        // Channels: odd visitors direct, even ones from search.
+        #expect(d.segments[0].channels.map(\.name) == ["direct"])
+        let t = a.table
+        #expect(t.count == 2 && t.columns.count == SegmentTable.columns.count)
+        #expect(t.row(1)[13] == .real(2.5) && t.row(0)[11] == .int(0))
+        guard case .text(let words) = t.row(1)[5] else { Issue.record("no description"); return }
+        #expect(words.contains("40% of sessions") && words.contains("conversion 50%") && words.contains("2.50x") && words.contains("0% of the others come back"), "\(words)")
+        let assignments = a.assignmentTable
+        #expect(assignments.count == 500 && assignments.row(0)[0] == .int(1) && assignments.row(0)[1] == .int(1) && assignments.row(499)[1] == .int(2))
+        #expect(a.segmentBySession[f.sessions[400].id] == 2)
+        // Without --conversion: no rates, no channels.
+        options.conversion = nil
+        let plain = try SegmentAnalysis.sessions(f.sessions, pages: f.pages, options: options)
+        #expect(plain.description.segments[1].conversionRate == nil && plain.table.row(0)[10] == .null)
+        #expect(throws: SegmentAnalysis.NoData.self) { try SegmentAnalysis.sequences(SequenceDatabase(sequences: [[]])) }
+    }
+
+    @Test func theCommandReadsLogsAndSequences() throws {
+        let dir = TemporaryDirectory()
+        var lines = ""
+        func line(_ ip: String, _ second: Int, _ path: String) {
+            lines += "\(ip) - - [10/Oct/2024:13:\(String(format: "%02d", second / 60)):\(String(format: "%02d", second % 60)) +0000] \"GET \(path) HTTP/1.1\" 200 100 \"-\" \"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0\"\n"
+        }
+        for v in 0 ..< 40 {
+            let ip = "10.0.\(v / 200).\(v % 200 + 1)"
+            if v % 2 == 0 {
+                line(ip, v, "/blog/a"); line(ip, v + 60, "/blog/b")
+            } else {
+                line(ip, v, "/p/\(v)"); line(ip, v + 60, "/cart"); if v % 4 == 1 { line(ip, v + 120, "/thanks") }
+            }
+        }
+        let log = dir.write("a.log", lines)
+        var r = try Tool.shell("$WM segments '\(log)' --map '^/p/[0-9]+$=/p/:id' --clusters 2 --conversion '^/thanks$' --assignments '\(dir.path)/a.tsv'")
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.err.contains("K=2: log-likelihood per page view") && r.err.contains("2 segments (held-out) over 40 sequences"), "\(r.err)")
+        let rows = r.out.split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows[0] == SegmentTable.columns.map(\.name))
+        #expect(rows.count >= 3, "\(r.out)")
+        let shop = rows.dropFirst().first { $0[6].hasPrefix("/p/:id") || $0[6].hasPrefix("/cart") }
+        #expect(shop?[11] == "10" && shop?[13] == "2", "\(r.out)")
+        let assigned = try String(contentsOfFile: dir.path + "/a.tsv", encoding: .utf8).split(separator: "\n")
+        #expect(assigned.count == 41 && assigned[0] == "session_id\tsegment\tprobability")
+        r = try Tool.shell("$WM segments '\(log)' --clusters 1-3 --selection '\(dir.path)/k.tsv' -o '\(dir.path)/s.tsv' -q")
+        #expect(r.status == 0 && r.out.isEmpty, "\(r.err)")
+        let k = try String(contentsOfFile: dir.path + "/k.tsv", encoding: .utf8).split(separator: "\n")
+        #expect(k.count == 4 && k[0].hasPrefix("clusters\ttrain_ll_per_view\theldout_ll_per_view"))
+        // SPMF sequences, JSON lines.
+        let spmf = dir.write("s.txt", String(repeating: "1 -1 2 -1 -2\n3 -1 3 -1 4 -1 -2\n", count: 30))
+        r = try Tool.shell("$WM segments --sequences '\(spmf)' --clusters 2 --output jsonl -q")
+        #expect(r.status == 0 && r.err.isEmpty, "\(r.err)")
+        let json = r.out.split(separator: "\n")
+        #expect(json.count == 2 && json[0].contains("\"segment\":1") && json[0].contains("\"sessions\":30") && json[0].contains("\"channels\":null"), "\(r.out)")
+        // Usage errors.
+        for bad in ["--sequences '\(spmf)' '\(log)'", "--sequences '\(spmf)' --conversion x", "'\(log)' --clusters 0-3", "'\(log)' --clusters 3-1",
+                    "'\(log)' --clusters x", "'\(log)' --held-out 0", "'\(log)' --smoothing 0", "'\(log)' --conversion '('"] {
+            r = try Tool.shell("$WM segments \(bad) -q")
+            #expect(r.status == 64, "\(bad): \(r.err)")
+        }
+        r = try Tool.shell("$WM segments --sequences '\(dir.path)/missing.txt' -q")
+        #expect(r.status == 66, "\(r.err)")
+        r = try Tool.shell("$WM segments --sequences '\(dir.write("e.txt", "-2\n"))' -q")
+        #expect(r.status == 69, "\(r.err)")
+    }
+}
+
+/// On the real data: MSNBC (the data of Cadez et al.) and the whole shop simulation.
+@Suite(.enabled(if: Paths.sharedData != nil, "needs ../shared/data")) struct SegmentRealDataTests {
+    @Test func msnbcMixtureBeatsOneChainOnHeldOutSessions() throws {
+        let text = try String(contentsOfFile: Paths.sharedData! + "/sequences/spmf/MSNBC.txt", encoding: .utf8)
+        let db = try SequenceDatabase.read(text)
+        #expect(db.count == 31_790 && db.itemCount == 17)
+        var options = SegmentAnalysis.Options()
+        options.selection.candidates = [1, 4, 8]
+        options.selection.fitting.restarts = 2
+        let a = try SegmentAnalysis.sequences(db, options: options)
+        let byK = Dictionary(uniqueKeysWithValues: a.selection.candidates.map { ($0.clusters, $0.heldOutPerView!) })
+        #expect(byK[8]! > byK[1]! + 0.05, "\(byK)")
+        #expect(a.selection.chosen > 1)
+    }
+}
