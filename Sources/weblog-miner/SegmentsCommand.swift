@@ -14,8 +14,8 @@ struct SegmentsCommand: ParsableCommand {
             chains, each cluster with a distribution of first pages and a transition matrix whose rows
             include the end of the session. It is fitted by EM (in log space, over distinct sequences with
             their counts, on both cores), with --smoothing pseudo-counts per cell (MAP under a Dirichlet
-            prior) and --restarts seeded random starts of which the best after 10 iterations is run to
-            convergence. Only the --model-pages most viewed pages are states of their own; the others are
+            prior) and --restarts seeded starts (K sessions drawn k-means++ style, each the seed of a
+            cluster) of which the best after 10 iterations is run to convergence. Only the --model-pages most viewed pages are states of their own; the others are
             folded into one state, (other), so memory is K x P x P (P <= 200 by default: 3 MB per cluster).
 
             K, the number of segments, is chosen among --clusters (default 1-10) by --criterion:
@@ -28,7 +28,8 @@ struct SegmentsCommand: ParsableCommand {
                         K P^2: with many pages BIC chooses few segments).
             --clusters 4 fixes K.
 
-            Each session goes to its most probable segment; segments are numbered by size. With
+            Each session goes to its most probable segment; segments are numbered by size (a cluster that is
+            no session's most probable one is left out). With
             --conversion REGEX (logs only) each segment gets its conversion rate and its enrichment
             (rate / overall rate), and, of its sessions that did not convert, the share whose visitor
             converts in a later session (visitors who come back and buy or register) with its enrichment.
@@ -173,7 +174,7 @@ struct SegmentsCommand: ParsableCommand {
                 do {
                     analysis = try SegmentAnalysis.sequences(db, options: options, progress: progress)
                 } catch {
-                    Diagnostics.error("\(sequences): \(error.description)")
+                    Diagnostics.error("\(sequences): \(error)")
                     return .notEnoughData
                 }
                 try write(analysis, to: out)

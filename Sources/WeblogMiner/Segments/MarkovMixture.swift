@@ -20,7 +20,7 @@ import Foundation
 /// underflow. It runs over distinct sequences with their counts (`WeightedSequences`), cut into a
 /// fixed number of chunks summed in a fixed order: results do not depend on the number of threads.
 ///
-/// Restarts: `restarts` random starts (each sequence given to a random cluster, seeded), each run
+/// Restarts: `restarts` seeded starts (K sequences drawn k-means++ style, `seededStart`), each run
 /// for `warmupIterations`; the best by log posterior is run to convergence (short-run EM starts,
 /// Biernacki, Celeux & Govaert 2003): most of the cost of several starts, little of the time.
 public struct MarkovMixture: Sendable {
@@ -209,7 +209,7 @@ public struct MarkovMixture: Sendable {
 
     /// Chunks of the data for the parallel E-step: fixed by the data's size, not the machine.
     static func chunks(_ n: Int) -> [Range<Int>] {
-        let c = max(1, min(4, n / 2000))
+        let c = max(1, min(4, n / 500))
         return (0 ..< c).map { i in (i * n / c) ..< ((i + 1) * n / c) }
     }
 
@@ -272,24 +272,53 @@ public struct MarkovMixture: Sendable {
         return (counts, logLik.reduce(0, +))
     }
 
-    /// A random start: each distinct sequence wholly in one cluster drawn at random.
-    static func randomStart(_ data: WeightedSequences, clusters K: Int, states S: Int, smoothing: Double, rng: inout SeededGenerator) -> MarkovMixture {
-        var c = Counts(clusters: K, states: S)
-        let E = S + 1
-        for i in 0 ..< data.count {
-            let k = K == 1 ? 0 : rng.nextInt(below: K)
-            let x = data.sequence(i), w = data.weights[i]
-            c.weights[k] += w
-            var prev = Int(x[x.startIndex])
-            c.initial[prev * K + k] += w
-            for idx in x.indices.dropFirst() {
-                let cur = Int(x[idx])
-                c.transitions[(prev * E + cur) * K + k] += w
-                prev = cur
+    /// A seeded start, as k-means++ (Arthur & Vassilvitskii 2007) seeds k-means: K distinct sequences
+    /// are drawn, the first in proportion to its count, each next one in proportion to count x D^2,
+    /// D being the sequence's smallest negative log-likelihood per step under the chains of the seeds
+    /// drawn so far (each seed's own counts, smoothed); cluster k starts as the chain of seed k.
+    /// Random assignments of sequences to clusters (the textbook start) give K near-identical
+    /// clusters, from which EM often lets one cluster take everything.
+    static func seededStart(_ data: WeightedSequences, clusters K: Int, states S: Int, smoothing: Double, rng: inout SeededGenerator) -> MarkovMixture {
+        func draw(_ w: [Double]) -> Int {
+            let total = w.reduce(0, +)
+            guard total > 0 else { return rng.nextInt(below: w.count) }
+            var u = rng.nextDouble() * total
+            for (i, v) in w.enumerated() {
+                u -= v
+                if u < 0 { return i }
             }
-            c.transitions[(prev * E + E - 1) * K + k] += w
+            return w.lastIndex { $0 > 0 } ?? 0
         }
-        return maximise(c, clusters: K, states: S, smoothing: smoothing)
+        func counts(of seeds: [Int], clusters: Int) -> Counts {
+            var c = Counts(clusters: clusters, states: S)
+            let E = S + 1
+            for (k, i) in seeds.enumerated() {
+                let x = data.sequence(i)
+                c.weights[k] += 1
+                var prev = Int(x[x.startIndex])
+                c.initial[prev * clusters + k] += 1
+                for idx in x.indices.dropFirst() {
+                    let cur = Int(x[idx])
+                    c.transitions[(prev * E + cur) * clusters + k] += 1
+                    prev = cur
+                }
+                c.transitions[(prev * E + E - 1) * clusters + k] += 1
+            }
+            return c
+        }
+        var seeds = [draw(data.weights)]
+        var distance = [Double](repeating: .infinity, count: data.count)
+        while seeds.count < K {
+            let chain = maximise(counts(of: [seeds.last!], clusters: 1), clusters: 1, states: S, smoothing: smoothing)
+            for i in 0 ..< data.count {
+                let x = data.sequence(i)
+                distance[i] = min(distance[i], -chain.logLikelihood(x) / Double(x.count + 1))
+            }
+            var w = (0 ..< data.count).map { data.weights[$0] * distance[$0] * distance[$0] }
+            for s in seeds { w[s] = 0 }
+            seeds.append(draw(w))
+        }
+        return maximise(counts(of: seeds, clusters: K), clusters: K, states: S, smoothing: smoothing)
     }
 
     /// Fits K clusters over S states (every item of `data` must be below S).
@@ -300,7 +329,7 @@ public struct MarkovMixture: Sendable {
         let starts = K == 1 ? 1 : max(1, options.restarts)
         var best: (model: MarkovMixture, objectives: [Double], start: Int)? = nil
         for start in 0 ..< starts {
-            var model = randomStart(data, clusters: K, states: S, smoothing: alpha, rng: &rng)
+            var model = seededStart(data, clusters: K, states: S, smoothing: alpha, rng: &rng)
             var objectives: [Double] = []
             let warmup = starts == 1 ? options.maxIterations : min(options.warmupIterations, options.maxIterations)
             _ = iterate(&model, data, smoothing: alpha, iterations: warmup, tolerance: options.tolerance, objectives: &objectives)

@@ -71,7 +71,8 @@ public struct SegmentDescription: Sendable {
             probabilities[i] = exp(j[best] - logSumExp(j))
             members[best] += 1
         }
-        let order = (0 ..< K).sorted { members[$0] != members[$1] ? members[$0] > members[$1] : $0 < $1 }
+        // Clusters no sequence prefers (a small weight spread thin) are left out.
+        let order = (0 ..< K).filter { members[$0] > 0 }.sorted { members[$0] != members[$1] ? members[$0] > members[$1] : $0 < $1 }
         var number = [Int](repeating: 0, count: K)
         for (n, k) in order.enumerated() { number[k] = n + 1 }
         assignments = cluster.map { $0 < 0 ? nil : number[$0] }
@@ -100,39 +101,51 @@ public struct SegmentDescription: Sendable {
             }
         }
         let totalViews = max(1, allViews.reduce(0, +))
-        let overall = outcomes.map { _ in Double(conversions.reduce(0, +)) / Double(max(1, assigned)) }
-        let overallLater = outcomes.map { _ in Double(later.reduce(0, +)) / Double(max(1, notConverted.reduce(0, +))) }
+        let overall: Double? = outcomes == nil ? nil : Double(conversions.reduce(0, +)) / Double(max(1, assigned))
+        let overallLater: Double? = outcomes == nil ? nil : Double(later.reduce(0, +)) / Double(max(1, notConverted.reduce(0, +)))
         overallConversionRate = overall
         overallLaterConversionRate = overallLater
         let names = data.names
 
-        segments = order.map { k in
+        /// States with a count, most first (ties by name), at most `limit`.
+        func ranked(_ counts: [Int], limit: Int) -> [Int] {
+            let used: [Int] = (0 ..< S).filter { counts[$0] > 0 }
+            let sorted: [Int] = used.sorted { (a: Int, b: Int) -> Bool in counts[a] != counts[b] ? counts[a] > counts[b] : names[a] < names[b] }
+            return Array(sorted.prefix(limit))
+        }
+        var made: [Segment] = []
+        for k in order {
             let n = members[k]
             let kViews = max(1, views[k].reduce(0, +))
-            let top = (0 ..< S).filter { views[k][$0] > 0 }
-                .sorted { views[k][$0] != views[k][$1] ? views[k][$0] > views[k][$1] : names[$0] < names[$1] }
-                .prefix(5)
-                .map { s in (name: names[s], share: Double(views[k][s]) / Double(kViews),
-                             lift: (Double(views[k][s]) / Double(kViews)) / (Double(allViews[s]) / Double(totalViews))) }
-            let entry = (0 ..< S).filter { entries[k][$0] > 0 }
-                .sorted { entries[k][$0] != entries[k][$1] ? entries[k][$0] > entries[k][$1] : names[$0] < names[$1] }
-                .prefix(3).map { (name: names[$0], share: Double(entries[k][$0]) / Double(max(1, n))) }
-            let typical = paths[k].sorted { $0.value != $1.value ? $0.value > $1.value : Array($0.key).lexicographicallyPrecedes(Array($1.key)) }
-                .prefix(3).map { (pages: $0.key.map { names[Int($0)] }, sessions: $0.value) }
-            let likely = Self.likelyPaths(model, cluster: k, limit: 3).map { (pages: $0.path.map { names[$0] }, probability: $0.probability) }
-            let channelShares = channels[k].sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
-                .map { (name: $0.key, share: Double($0.value) / Double(max(1, n))) }
-            let rate = outcomes.map { _ in Double(conversions[k]) / Double(max(1, n)) }
-            let lrate = outcomes == nil || notConverted[k] == 0 ? nil : Double(later[k]) / Double(notConverted[k])
+            var top: [(name: String, share: Double, lift: Double)] = []
+            for s in ranked(views[k], limit: 5) {
+                let share = Double(views[k][s]) / Double(kViews)
+                top.append((names[s], share, share / (Double(allViews[s]) / Double(totalViews))))
+            }
+            var entry: [(name: String, share: Double)] = []
+            for s in ranked(entries[k], limit: 3) { entry.append((names[s], Double(entries[k][s]) / Double(max(1, n)))) }
+            let frequent: [(key: ArraySlice<Int32>, value: Int)] = paths[k].sorted { (a, b) -> Bool in
+                a.value != b.value ? a.value > b.value : Array(a.key).lexicographicallyPrecedes(Array(b.key))
+            }
+            var typical: [(pages: [String], sessions: Int)] = []
+            for p in frequent.prefix(3) { typical.append((p.key.map { names[Int($0)] }, p.value)) }
+            var likely: [(pages: [String], probability: Double)] = []
+            for p in Self.likelyPaths(model, cluster: k, limit: 3) { likely.append((p.path.map { names[$0] }, p.probability)) }
+            let byChannel: [(key: String, value: Int)] = channels[k].sorted { (a, b) -> Bool in a.value != b.value ? a.value > b.value : a.key < b.key }
+            var channelShares: [(name: String, share: Double)] = []
+            for c in byChannel { channelShares.append((c.key, Double(c.value) / Double(max(1, n)))) }
+            let rate: Double? = outcomes == nil ? nil : Double(conversions[k]) / Double(max(1, n))
+            let lrate: Double? = outcomes == nil || notConverted[k] == 0 ? nil : Double(later[k]) / Double(notConverted[k])
             var seg = Segment(number: number[k], cluster: k, sessions: n, share: Double(n) / Double(max(1, assigned)),
                               mixtureWeight: model.weight(k), meanViews: Double(views[k].reduce(0, +)) / Double(max(1, n)),
-                              topPages: Array(top), entryPages: Array(entry), typicalPaths: Array(typical), likelyPaths: likely,
-                              channels: channelShares, conversions: outcomes.map { _ in conversions[k] }, conversionRate: rate,
+                              topPages: top, entryPages: entry, typicalPaths: typical, likelyPaths: likely,
+                              channels: channelShares, conversions: outcomes == nil ? nil : conversions[k], conversionRate: rate,
                               conversionLift: Self.ratio(rate, overall), laterConversionRate: lrate,
                               laterConversionLift: Self.ratio(lrate, overallLater), text: "")
             seg.text = Self.words(seg)
-            return seg
+            made.append(seg)
         }
+        segments = made
     }
 
     static func ratio(_ a: Double?, _ b: Double?) -> Double? {
