@@ -8,12 +8,19 @@
    ../shared/data is there, on MSNBC.
 2. Three planted chains (written as SPMF): NumPy EM from 10 random starts and `segments --clusters 3`
    must reach the same log-likelihood per view (within 1e-3), and both must recover the planted chains
-   (adjusted Rand index > 0.9 for ours, from --assignments).
+   (adjusted Rand index > 0.9 for ours, from --assignments). NumPy is installed from PyPI when missing.
 
     scripts/check-segments.py [--bin .build/debug/weblog-miner]
 """
 import argparse, csv, io, os, subprocess, sys, tempfile
-import numpy as np
+
+try:
+    import numpy as np
+except ImportError:  # installed from PyPI on demand, as the other check scripts do
+    for extra in ([], ["--break-system-packages"]):
+        if subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *extra, "numpy"]).returncode == 0:
+            break
+    import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(REPO, "..", "shared", "data")
