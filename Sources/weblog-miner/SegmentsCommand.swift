@@ -19,13 +19,15 @@ struct SegmentsCommand: ParsableCommand {
             folded into one state, (other), so memory is K x P x P (P <= 200 by default: 3 MB per cluster).
 
             K, the number of segments, is chosen among --clusters (default 1-10) by --criterion:
-              held-out  (default) 20% of the sequences (--held-out, seeded) are set aside; each K is fitted
-                        on the rest and scored by the held-out log-likelihood per page view; the best
-                        wins, a smaller K within 0.001 nats per view of it preferred; the chosen K is
-                        then fitted on all sequences. The candidates' figures are noted on stderr and
-                        written with --selection FILE.
-              bic       -2 log L + parameters x ln(sequences) over all sequences (parameters grow as
-                        K P^2: with many pages BIC chooses few segments).
+              held-out  (default) 20% of the sequences (--held-out) are set aside
+                        (seeded); each K is fitted on the rest and scored by the
+                        held-out log-likelihood per page view; the best wins, a
+                        smaller K within 0.001 nats per view of it preferred; the
+                        chosen K is then fitted on all sequences. The candidates'
+                        figures are noted on stderr and written by --selection.
+              bic       -2 log L + parameters x ln(sequences), fitted on all
+                        sequences (parameters grow as K P^2: with many pages BIC
+                        chooses few segments).
             --clusters 4 fixes K.
 
             Each session goes to its most probable segment; segments are numbered by size (a cluster that is
@@ -81,6 +83,9 @@ struct SegmentsCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Most EM iterations per fit.", valueName: "n"))
     var maxIterations = 300
 
+    @Option(help: ArgumentHelp("EM stops when an iteration raises the log posterior by less than this share of it.", valueName: "x"))
+    var tolerance = MarkovMixture.Options().tolerance
+
     @Option(help: ArgumentHelp("Seed of the random starts and of the held-out split.", valueName: "n"))
     var seed: UInt64 = 1
 
@@ -100,6 +105,7 @@ struct SegmentsCommand: ParsableCommand {
         try checkRange(restarts, 1 ... 1000, "--restarts")
         try checkRange(smoothing, 1e-6 ... 1000, "--smoothing")
         try checkRange(maxIterations, 1 ... 100_000, "--max-iterations")
+        try checkRange(tolerance, 0 ... 0.1, "--tolerance")
         if sequences != nil && !input.files.isEmpty { throw ValidationError("give log files or --sequences FILE, not both") }
         if sequences != nil && conversion != nil { throw ValidationError("--conversion needs sessions from logs (sequences carry no conversions)") }
         if let conversion { do { _ = try PageMapper(specs: [conversion + "=converted"]) } catch { throw ValidationError("--conversion: \(error)") } }
@@ -128,6 +134,7 @@ struct SegmentsCommand: ParsableCommand {
         o.selection.fitting.restarts = restarts
         o.selection.fitting.smoothing = smoothing
         o.selection.fitting.maxIterations = maxIterations
+        o.selection.fitting.tolerance = tolerance
         o.selection.fitting.seed = seed
         return o
     }

@@ -41,7 +41,7 @@ public struct MarkovMixture: Sendable {
         public var warmupIterations = 10
         public var maxIterations = 300
         /// Stop when an iteration raises the log posterior by less than this share of its size.
-        public var tolerance = 1e-7
+        public var tolerance = 1e-6
         public var seed: UInt64 = 1
         public init() {}
     }
