@@ -45,6 +45,9 @@ struct SegmentsCommand: ParsableCommand {
             --selection FILE:
             \(RecordTable.help(SegmentTable.selectionColumns))
 
+            Cost: at most --fit-sample sessions (50,000) are used to choose K and fit the mixture (a
+            seeded sample); every session is then assigned to a segment and described.
+
             Memory: every session's page sequence is held (as `patterns` holds its sequences), plus the
             model (K x P x P numbers, four copies while fitting).
 
@@ -73,6 +76,9 @@ struct SegmentsCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("Pages modelled on their own (the most viewed); the others are one state, (other).", valueName: "n"))
     var modelPages = 200
+
+    @Option(help: ArgumentHelp("Choose K and fit on at most this many sessions (a seeded sample); every session is then assigned (0: all).", valueName: "n"))
+    var fitSample = SegmentAnalysis.Options().maxFitSequences
 
     @Option(help: ArgumentHelp("Random starts of EM per K.", valueName: "n"))
     var restarts = 5
@@ -103,6 +109,7 @@ struct SegmentsCommand: ParsableCommand {
         try checkRange(heldOut, 0.01 ... 0.9, "--held-out")
         try checkRange(modelPages, 1 ... 2000, "--model-pages")
         try checkRange(restarts, 1 ... 1000, "--restarts")
+        try checkRange(fitSample, 0 ... 1_000_000_000, "--fit-sample")
         try checkRange(smoothing, 1e-6 ... 1000, "--smoothing")
         try checkRange(maxIterations, 1 ... 100_000, "--max-iterations")
         try checkRange(tolerance, 0 ... 0.1, "--tolerance")
@@ -127,6 +134,7 @@ struct SegmentsCommand: ParsableCommand {
     func options() throws -> SegmentAnalysis.Options {
         var o = SegmentAnalysis.Options()
         o.maxPages = modelPages
+        o.maxFitSequences = fitSample
         o.conversion = conversion
         o.selection.candidates = try candidates()
         o.selection.criterion = criterion
@@ -153,6 +161,7 @@ struct SegmentsCommand: ParsableCommand {
         if !input.quiet {
             let s = analysis.selection
             var t = "\(s.chosen) segments (\(s.criterion.rawValue)) over \(analysis.data.count) sequences, \(analysis.data.states) page states"
+            if analysis.fittedOn < analysis.data.count { t += " (fitted on a sample of \(analysis.fittedOn))" }
             if analysis.data.foldedPages > 0 { t += " (\(analysis.data.foldedPages) pages, \(analysis.data.foldedViews) views folded into \(SegmentSequences.otherName))" }
             Diagnostics.note(t)
         }

@@ -152,6 +152,20 @@ struct SegmentTests {
         #expect(a.chosen == 2 && a.model.logTransitions == b.model.logTransitions)
     }
 
+    @Test func aSampleFitsAndEverySequenceIsAssigned() throws {
+        let (data, labels) = Self.planted(count: 4000, seed: 12)
+        var options = SegmentAnalysis.Options()
+        options.selection.candidates = [3]
+        options.maxFitSequences = 800
+        let a = try SegmentAnalysis.analyse(data, ids: Array(1 ... 4000), outcomes: nil, options: options, progress: nil)
+        #expect(a.fittedOn == 800 && a.description.assignments.count == 4000)
+        #expect(a.description.segments.map(\.sessions).reduce(0, +) == 4000)
+        let ari = Self.adjustedRand(a.description.assignments.map { $0! }, labels)
+        #expect(ari > 0.9, "adjusted Rand index \(ari) from a fit on 800")
+        options.maxFitSequences = 0
+        #expect(try SegmentAnalysis.analyse(data, ids: Array(1 ... 4000), outcomes: nil, options: options, progress: nil).fittedOn == 4000)
+    }
+
     /// Sessions from page lists, as in FunnelTests.
     final class Fixture {
         var pages = ByteStringInterner()

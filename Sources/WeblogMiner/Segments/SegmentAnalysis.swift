@@ -6,12 +6,18 @@ public struct SegmentAnalysis: Sendable {
         /// Pages modelled on their own (the most viewed); the others are one state, `(other)`.
         public var maxPages = 200
         public var selection = SegmentSelection.Options()
+        /// At most this many sequences (a seeded uniform sample) are used to choose K and fit the
+        /// model, which then assigns every sequence: the cost of fitting stays bounded on any log
+        /// (0: all).
+        public var maxFitSequences = 50_000
         /// Conversion pages (PCRE2 over page names), for conversion rates of sessions from logs.
         public var conversion: String? = nil
         public init() {}
     }
 
     public var data: SegmentSequences
+    /// How many sequences the model was fitted on (all, or the sample of `maxFitSequences`).
+    public var fittedOn: Int
     public var selection: SegmentSelection
     public var description: SegmentDescription
     /// The name of each sequence in the assignments (session ids, or sequence numbers from 1).
@@ -64,8 +70,15 @@ public struct SegmentAnalysis: Sendable {
     static func analyse(_ data: SegmentSequences, ids: [Int], outcomes: SegmentDescription.Outcomes?, options: Options,
                         progress: ((SegmentSelection.Candidate) -> Void)?) throws(NoData) -> SegmentAnalysis {
         guard data.views > 0 else { throw NoData() }
-        let selection = SegmentSelection.select(data, options: options.selection, progress: progress)
+        var sample: [Int]? = nil
+        if options.maxFitSequences > 0 && data.count > options.maxFitSequences {
+            var order = Array(0 ..< data.count)
+            var rng = SeededGenerator(seed: options.selection.fitting.seed ^ 0x5A3B_1E)
+            rng.shuffle(&order)
+            sample = order.prefix(options.maxFitSequences).sorted()
+        }
+        let selection = SegmentSelection.select(data, options: options.selection, sample: sample, progress: progress)
         let description = SegmentDescription(model: selection.model, data: data, outcomes: outcomes)
-        return SegmentAnalysis(data: data, selection: selection, description: description, ids: ids)
+        return SegmentAnalysis(data: data, fittedOn: sample?.count ?? data.count, selection: selection, description: description, ids: ids)
     }
 }

@@ -56,18 +56,21 @@ public struct SegmentSelection: Sendable {
 
     /// Fits every candidate and keeps the best. With a single candidate nothing is compared: it is
     /// fitted on all sequences (and, under held-out, still scored on the split for the report).
-    public static func select(_ data: SegmentSequences, options: Options = Options(), progress: ((Candidate) -> Void)? = nil) -> SegmentSelection {
+    /// `sample`: the sequences to fit on (all when nil); the model still describes all of them.
+    public static func select(_ data: SegmentSequences, options: Options = Options(), sample: [Int]? = nil,
+                              progress: ((Candidate) -> Void)? = nil) -> SegmentSelection {
         let candidates = Array(Set(options.candidates.filter { $0 >= 1 })).sorted()
         precondition(!candidates.isEmpty)
-        let all = WeightedSequences(data)
+        let pool = sample ?? Array(0 ..< data.count)
+        let all = WeightedSequences(data, indices: pool)
         let S = max(1, data.states)
         var scored: [Candidate] = []
         var fits: [Int: MarkovMixture.Fit] = [:]
         switch options.criterion {
         case .heldOut:
-            let (trainIdx, testIdx) = split(count: data.count, heldOutShare: options.heldOutShare, seed: options.fitting.seed)
-            let train = WeightedSequences(data, indices: trainIdx)
-            let test = WeightedSequences(data, indices: testIdx)
+            let (trainIdx, testIdx) = split(count: pool.count, heldOutShare: options.heldOutShare, seed: options.fitting.seed)
+            let train = WeightedSequences(data, indices: trainIdx.map { pool[$0] })
+            let test = WeightedSequences(data, indices: testIdx.map { pool[$0] })
             for k in candidates {
                 let f = MarkovMixture.fit(train, states: S, clusters: k, options: options.fitting)
                 let c = Candidate(clusters: k, trainPerView: f.logLikelihood / max(1, train.views),
