@@ -185,6 +185,7 @@ public struct MarkovMixture: Sendable {
         for k in 0 ..< K { rowSum[k] = 0 }
         for s in 0 ..< S { for k in 0 ..< K { rowSum[k] += c.initial[s * K + k] } }
         for s in 0 ..< S { for k in 0 ..< K { m.logInitial[s * K + k] = log((c.initial[s * K + k] + alpha) / (rowSum[k] + Double(S) * alpha)) } }
+        let logAlpha = log(alpha)
         c.transitions.withUnsafeBufferPointer { ct in
             m.logTransitions.withUnsafeMutableBufferPointer { lt in
                 for s in 0 ..< S {
@@ -193,7 +194,8 @@ public struct MarkovMixture: Sendable {
                     for k in 0 ..< K { rowSum[k] = log(rowSum[k] + Double(E) * alpha) }
                     for t in 0 ..< E {
                         let b = (s * E + t) * K
-                        for k in 0 ..< K { lt[b + k] = log(ct[b + k] + alpha) - rowSum[k] }
+                        // Most cells of a large matrix have no count: no log for those.
+                        for k in 0 ..< K { lt[b + k] = (ct[b + k] == 0 ? logAlpha : log(ct[b + k] + alpha)) - rowSum[k] }
                     }
                 }
             }
