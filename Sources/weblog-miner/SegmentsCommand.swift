@@ -48,6 +48,16 @@ struct SegmentsCommand: ParsableCommand {
             Cost: at most --fit-sample sessions (50,000) are used to choose K and fit the mixture (a
             seeded sample); every session is then assigned to a segment and described.
 
+            RFM segments of registered customers (--registrations FILE --rfm FILE, with --key,
+            --registered-at, --hash, --key-is-visitor as for `prospects`): visitors are tied to registered
+            users by a login in any of their sessions (or --key-is-visitor); every user seen gets recency
+            (days from their last session to the newest view), frequency (sessions) and monetary
+            (sessions reaching a --conversion page), each scored 1-5 by quintile (5 best; equal values
+            share a score), and a segment: champions R>=4 F>=4 M>=4; loyal F>=4 R>=3; new R>=4 F<=2;
+            promising R>=4; at risk R<=2 and F>=3 or M>=3; hibernating R<=2; need attention the rest.
+            Columns:
+            \(RecordTable.help(RFMSegments.columns))
+
             Memory: every session's page sequence is held (as `patterns` holds its sequences), plus the
             model (K x P x P numbers, four copies while fitting).
 
@@ -95,8 +105,12 @@ struct SegmentsCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Seed of the random starts and of the held-out split.", valueName: "n"))
     var seed: UInt64 = 1
 
-    @Option(help: ArgumentHelp("Pages that count as a conversion (PCRE2 over page names, e.g. '^/(checkout|signup)/thanks$'); logs only.", valueName: "regex"))
-    var conversion: String?
+    @OptionGroup var customer: CustomerCLIOptions
+
+    @Option(help: ArgumentHelp("With --registrations: write RFM segments of the registered users seen (recency, frequency, conversions as monetary) to this file.", valueName: "file"))
+    var rfm: String?
+
+    var conversion: String? { customer.conversion }
 
     @Option(help: ArgumentHelp("Write each session's segment to this file (session_id, segment, probability).", valueName: "file"))
     var assignments: String?
@@ -115,6 +129,9 @@ struct SegmentsCommand: ParsableCommand {
         try checkRange(tolerance, 0 ... 0.1, "--tolerance")
         if sequences != nil && !input.files.isEmpty { throw ValidationError("give log files or --sequences FILE, not both") }
         if sequences != nil && conversion != nil { throw ValidationError("--conversion needs sessions from logs (sequences carry no conversions)") }
+        if rfm != nil && customer.registrations == nil { throw ValidationError("--rfm needs --registrations FILE (the registered users)") }
+        if customer.registrations != nil && rfm == nil { throw ValidationError("--registrations is for RFM segments: give --rfm FILE too") }
+        if rfm != nil && sequences != nil { throw ValidationError("--rfm needs sessions from logs") }
         if let conversion { do { _ = try PageMapper(specs: [conversion + "=converted"]) } catch { throw ValidationError("--conversion: \(error)") } }
     }
 
@@ -200,6 +217,7 @@ struct SegmentsCommand: ParsableCommand {
         }
         let kept = KeptSessions()
         var failed = false
+        let registrations = try readRegistrations()
         try runSessions(input: input, options: sessionOptions, outputFile: output.outputFile) { out in
             ({ session, _ in kept.sessions.append(session) },
              { pages in
@@ -212,10 +230,39 @@ struct SegmentsCommand: ParsableCommand {
                     return
                 }
                 try write(analysis, to: out)
+                if let rfm, let table = registrations {
+                    let result = RFMSegments(sessions: kept.sessions, pages: pages, registrations: table, join: joinOptions(),
+                                             conversion: try conversion.map { try PageMapper(specs: [$0 + "=converted"]) },
+                                             navigation: analysis.description.assignments)
+                    if !input.quiet { Diagnostics.note(result.joinSummary); Diagnostics.note(result.summary) }
+                    let file = try CommandSupport.openOutput(rfm)
+                    try result.table.write(format: output.outputFormat, to: file)
+                    try file.commit()
+                }
              },
              Rewind(possible: { true }, perform: { kept.sessions = [] }))
         }
         if failed { throw ExitCode(ExitStatus.notEnoughData.rawValue) }
+    }
+
+    func joinOptions() -> CustomerJoin.Options {
+        var o = CustomerJoin.Options()
+        o.hashLogKeys = customer.hash != nil
+        o.visitorKeyIsUser = customer.keyIsVisitor
+        return o
+    }
+
+    func readRegistrations() throws -> Registrations? {
+        guard let path = customer.registrations else { return nil }
+        do {
+            return try Registrations.read(InputSpec(path), keyColumn: customer.key, timeColumn: customer.registeredAt)
+        } catch let error as InputError {
+            Diagnostics.error(error.message)
+            throw ExitCode(ExitStatus.noInput.rawValue)
+        } catch {
+            Diagnostics.error("\(error)")
+            throw ExitCode(ExitStatus.dataError.rawValue)
+        }
     }
 
     func loadSequences(_ path: String) throws -> SequenceDatabase {

@@ -233,6 +233,47 @@ struct SegmentTests {
         #expect(throws: SegmentAnalysis.NoData.self) { try SegmentAnalysis.sequences(SequenceDatabase(sequences: [[]])) }
     }
 
+    @Test func rfmScoresAndSegments() throws {
+        // Quintiles of rank: equal values share the score of the first of them.
+        #expect(RFMSegments.scores([1, 1, 1, 2, 3]) == [1, 1, 1, 4, 5])
+        #expect(RFMSegments.scores([4, 3, 2, 1, 0, 5, 6, 7, 8, 9]) == [3, 2, 2, 1, 1, 3, 4, 4, 5, 5])
+        #expect(RFMSegments.segmentName(r: 5, f: 4, m: 4) == "champions" && RFMSegments.segmentName(r: 3, f: 5, m: 1) == "loyal")
+        #expect(RFMSegments.segmentName(r: 5, f: 1, m: 5) == "new" && RFMSegments.segmentName(r: 4, f: 3, m: 1) == "promising")
+        #expect(RFMSegments.segmentName(r: 1, f: 1, m: 3) == "at risk" && RFMSegments.segmentName(r: 2, f: 2, m: 2) == "hibernating")
+        #expect(RFMSegments.segmentName(r: 3, f: 3, m: 3) == "need attention")
+
+        // Three registered users and one stranger; a day is 86,400,000 ms.
+        let day: Int64 = 86_400_000
+        let f = Fixture()
+        func add(_ visitor: UInt64, user: String?, day d: Int64, _ names: [String]) {
+            f.add(names, visitor: visitor, start: d * day)
+            f.sessions[f.sessions.count - 1].user = user.map { Array($0.utf8) }
+        }
+        add(1, user: "u1", day: 0, ["/", "/p/:id", "/checkout/thanks"])
+        add(1, user: nil, day: 5, ["/", "/p/:id"])                   // the login ties this one too
+        add(1, user: nil, day: 9, ["/p/:id", "/checkout/thanks"])    // the newest view: day 9 + 10 s
+        add(3, user: "u2", day: 2, ["/blog"])
+        add(5, user: "u3", day: 8, ["/", "/checkout/thanks"])
+        add(7, user: "stranger", day: 8, ["/"])                      // not in the table: left out
+        let dir = TemporaryDirectory()
+        let csv = dir.write("r.csv", "user_id,registered_at\nu1,1970-01-01T00:00:00Z\nu2,1970-01-01T00:00:00Z\nu3,1970-01-09T00:00:00Z\nu4,1970-01-01T00:00:00Z\n")
+        let table = try Registrations.read(InputSpec(csv), keyColumn: nil, timeColumn: nil)
+        let rfm = RFMSegments(sessions: f.sessions, pages: f.pages, registrations: table, join: CustomerJoin.Options(),
+                              conversion: try PageMapper(specs: ["^/checkout/thanks$=converted"]), navigation: [1, 2, 1, 2, 2, 1])
+        let byUser = Dictionary(uniqueKeysWithValues: rfm.customers.map { ($0.user, $0) })
+        #expect(Set(byUser.keys) == ["u1", "u2", "u3"])
+        let u1 = byUser["u1"]!, u2 = byUser["u2"]!, u3 = byUser["u3"]!
+        #expect(u1.sessions == 3 && u1.conversions == 2 && abs(u1.recencyDays - 10.0 / 86_400) < 1e-9)
+        #expect(u2.sessions == 1 && u2.conversions == 0 && abs(u2.recencyDays - (7 + 10.0 / 86_400)) < 1e-9)
+        #expect(u3.sessions == 1 && u3.conversions == 1 && abs(u3.recencyDays - (1 + 10.0 / 86_400)) < 1e-9)
+        // Ranks among three: recency u2 < u3 < u1, frequency u2 = u3 < u1, monetary u2 < u3 < u1.
+        #expect([u1.r, u1.f, u1.m] == [4, 4, 4] && [u3.r, u3.f, u3.m] == [2, 1, 2] && [u2.r, u2.f, u2.m] == [1, 1, 1])
+        #expect(u1.segment == "champions" && u2.segment == "hibernating" && u3.segment == "hibernating")
+        #expect(u1.navigationSegment == 1 && u2.navigationSegment == 2)
+        #expect(rfm.customers.first?.user == "u1" && rfm.table.count == 3 && rfm.table.row(0)[8] == .text("444"))
+        #expect(rfm.summary.contains("3 registered users seen: champions 1, hibernating 2"))
+    }
+
     @Test func theCommandReadsLogsAndSequences() throws {
         let dir = TemporaryDirectory()
         var lines = ""
@@ -305,6 +346,16 @@ struct SegmentShopFixtureTests {
         let best = big.max { Double($0["conversion_lift"]!)! < Double($1["conversion_lift"]!)! }!
         #expect(Double(best["conversion_lift"]!)! > 4, "\(r.out)")
         #expect(best["top_pages"]!.contains("/pricing") && best["description"]!.contains("the overall rate"), "\(best)")
+        // RFM of the registered users (the sample's registrations), with their navigation segment.
+        let dir = TemporaryDirectory()
+        let r2 = try Tool.shell("$WM segments \(shopSegmentOptions) --clusters 6 --registrations '\(Paths.fixture("shop-sim"))/registrations.csv' --rfm '\(dir.path)/rfm.tsv' \(logs)")
+        #expect(r2.status == 0 && r2.out == r.out && r2.err.contains("RFM: "), "\(r2.err)")
+        let rfm = segmentRows(try String(contentsOfFile: dir.path + "/rfm.tsv", encoding: .utf8))
+        #expect(rfm.count > 20 && rfm.allSatisfy { (1 ... 5).contains(Int($0["r"]!)!) && !$0["navigation_segment"]!.isEmpty })
+        #expect(Set(rfm.map { $0["rfm_segment"]! }).count >= 3)
+        for bad in ["--rfm x.tsv", "--registrations '\(Paths.fixture("shop-sim"))/registrations.csv'"] {
+            #expect(try Tool.shell("$WM segments \(bad) \(logs) -q").status == 64, "\(bad)")
+        }
     }
 }
 
