@@ -215,14 +215,23 @@ public struct MarkovMixture: Sendable {
         return (0 ..< c).map { i in (i * n / c) ..< ((i + 1) * n / c) }
     }
 
+    /// Doubles of scratch space `expectedCounts` needs (one set of counts per chunk).
+    static func workspaceSize(_ data: WeightedSequences, clusters K: Int, states S: Int) -> Int {
+        (K + S * K + S * (S + 1) * K) * chunks(data.count).count
+    }
+
     /// One E-step: expected counts under this model, and the data's log-likelihood under it.
-    func expectedCounts(_ data: WeightedSequences) -> (Counts, Double) {
+    /// `workspace` (at least `workspaceSize` doubles), when given, is reused instead of allocating
+    /// (a 200-page model's counts are megabytes: fresh pages every iteration cost more than the sums).
+    func expectedCounts(_ data: WeightedSequences, workspace: UnsafeMutableBufferPointer<Double>? = nil) -> (Counts, Double) {
         let K = clusters, S = states, E = S + 1
         let parts = Self.chunks(data.count)
         let partSize = K + S * K + S * E * K
-        let buffer = UnsafeMutableBufferPointer<Double>.allocate(capacity: partSize * parts.count)
+        let owned = workspace == nil
+        let buffer = workspace.map { UnsafeMutableBufferPointer(rebasing: $0[0 ..< partSize * parts.count]) }
+            ?? UnsafeMutableBufferPointer<Double>.allocate(capacity: partSize * parts.count)
         buffer.initialize(repeating: 0)
-        defer { buffer.deallocate() }
+        defer { if owned { buffer.deallocate() } }
         var logLik = [Double](repeating: 0, count: parts.count)
         logLik.withUnsafeMutableBufferPointer { ll in
             logWeights.withUnsafeBufferPointer { lw in
@@ -352,8 +361,10 @@ public struct MarkovMixture: Sendable {
     @discardableResult
     static func iterate(_ model: inout MarkovMixture, _ data: WeightedSequences, smoothing: Double, iterations: Int, tolerance: Double, objectives: inout [Double]) -> Bool {
         guard iterations > 0 else { return false }
+        let workspace = UnsafeMutableBufferPointer<Double>.allocate(capacity: workspaceSize(data, clusters: model.clusters, states: model.states))
+        defer { workspace.deallocate() }
         for _ in 0 ..< iterations {
-            let (counts, logLik) = model.expectedCounts(data)
+            let (counts, logLik) = model.expectedCounts(data, workspace: workspace)
             let objective = logLik + model.logPrior(smoothing: smoothing)
             let previous = objectives.last
             objectives.append(objective)
