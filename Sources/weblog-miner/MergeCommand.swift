@@ -95,35 +95,7 @@ struct MergeCommand: ParsableCommand {
     }
 
     func mergeDays(_ inputs: [String]) throws {
-        var all: DayPartials?
-        for path in state {
-            guard FileManager.default.fileExists(atPath: path) else {
-                Diagnostics.error("no state store at \(path)")
-                throw ExitCode(ExitStatus.noInput.rawValue)
-            }
-            do {
-                let days = try DayPartials.read(stateStore: path)
-                if all == nil { all = DayPartials(timezone: days.timezone) }
-                try all!.merge(days, source: path)
-            } catch {
-                Diagnostics.error("\(error)")
-                throw ExitCode(((error as? RunLock.LockError)?.exitStatus ?? .dataError).rawValue)
-            }
-        }
-        for f in inputs {
-            guard let (bytes, _) = try? Decompressor.readAll(InputSpec(f)) else {
-                Diagnostics.error("cannot read \(f)")
-                throw ExitCode(ExitStatus.noInput.rawValue)
-            }
-            do {
-                let days = try DayPartials.read(bytes, source: f)
-                if all == nil { all = DayPartials(timezone: days.timezone) }
-                try all!.merge(days, source: f)
-            } catch {
-                Diagnostics.error("\(error)")
-                throw ExitCode(ExitStatus.dataError.rawValue)
-            }
-        }
+        let all = try loadDays(files: inputs, stateStores: state)
         let out = try CommandSupport.openOutput(output.outputFile)
         try CommandSupport.guardingOutput {
             if pages {
@@ -134,4 +106,39 @@ struct MergeCommand: ParsableCommand {
             return .ok
         }
     }
+}
+
+/// Day partials from files (`pages --partial --by-day`, `merge --kind days`) and `run` state stores,
+/// merged into one; errors are reported on one line with the exit status that fits.
+func loadDays(files: [String], stateStores: [String]) throws -> DayPartials? {
+    var all: DayPartials?
+    for path in stateStores {
+        guard FileManager.default.fileExists(atPath: path) else {
+            Diagnostics.error("no state store at \(path)")
+            throw ExitCode(ExitStatus.noInput.rawValue)
+        }
+        do {
+            let days = try DayPartials.read(stateStore: path)
+            if all == nil { all = DayPartials(timezone: days.timezone) }
+            try all!.merge(days, source: path)
+        } catch {
+            Diagnostics.error("\(error)")
+            throw ExitCode(((error as? RunLock.LockError)?.exitStatus ?? .dataError).rawValue)
+        }
+    }
+    for f in files {
+        guard let (bytes, _) = try? Decompressor.readAll(InputSpec(f)) else {
+            Diagnostics.error("cannot read \(f)")
+            throw ExitCode(ExitStatus.noInput.rawValue)
+        }
+        do {
+            let days = try DayPartials.read(bytes, source: f)
+            if all == nil { all = DayPartials(timezone: days.timezone) }
+            try all!.merge(days, source: f)
+        } catch {
+            Diagnostics.error("\(error)")
+            throw ExitCode(ExitStatus.dataError.rawValue)
+        }
+    }
+    return all
 }

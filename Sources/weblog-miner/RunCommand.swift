@@ -80,6 +80,9 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Funnels are open: sessions and visitors may enter at any step.")
     var openFunnels = false
 
+    @Flag(help: "Exit 1 (after publishing) when anomalies.tsv has an anomaly on a day this run read: a cron job's alert.")
+    var alertExit = false
+
     @Option(help: ArgumentHelp("Prospects in prospects.tsv (0: all).", valueName: "n"))
     var topProspects = 100
 
@@ -95,8 +98,6 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The site's time zone, for days and hours: UTC, an offset such as +02:00, or a zone name such as Europe/Paris. Fixed for a state store (change it with --rebuild-state).", valueName: "zone"))
     var timezone = "UTC"
 
-    @Option(help: ArgumentHelp("The day every window ends on: newest (the newest day in the logs), yesterday (the day before today in --timezone: for logs rotated in the morning, so that 1d is a whole day), or a date YYYY-MM-DD.", valueName: "day"))
-    var until = "newest"
 
     @Option(help: ArgumentHelp("Days of finished sessions the state store keeps (at least the longest window); older days live on as aggregates (pages, visitors, hours, cleaning counts).", valueName: "Nd"))
     var retain = "90d"
@@ -120,6 +121,7 @@ struct RunCommand: ParsableCommand {
         _ = try parsedFunnels()
         _ = try parsedTimezone()
         _ = try windowEnd()
+        _ = try runSegment()
         let kept = try retainDays()
         if let longest = list.compactMap(\.days).max(), kept < longest {
             throw ValidationError("--retain \(retain) is shorter than the \(longest)d window: its sessions would be gone before it is computed")
@@ -138,21 +140,25 @@ struct RunCommand: ParsableCommand {
         do { return try SiteCalendar(timezone) } catch { throw ValidationError("--timezone: \(error.description)") }
     }
 
-    /// nil: the newest day seen.
+    /// The segment a run keeps: --device, --channel, --entry-page and --since (sessions from that day
+    /// on); --until is the windows' end. New and returning need every earlier night's visitors: not here.
+    func runSegment() throws -> SegmentFilter? {
+        let segment = sessionOptions.segment
+        if segment.returning || segment.newVisitors {
+            throw ValidationError("--returning and --new are not for run (a visitor's first session may lie in an earlier night); use them with sessions, pages, funnels, audience, links, prospects or dwell")
+        }
+        let calendar = try parsedTimezone()
+        let filter = try segment.filter(calendar: calendar, withDays: false) ?? SegmentFilter()
+        filter.since = try segment.since.flatMap { try SegmentOptions.day($0, option: "--since", calendar: calendar) }
+        return filter.isEmpty ? nil : filter
+    }
+
+    /// nil: the newest day seen. --until (a segment option of every session command) is here the day
+    /// every window ends on: newest (the newest day in the logs), yesterday (for logs rotated in the
+    /// morning, so that 1d is a whole day), or a date.
     func windowEnd() throws -> Int32? {
         let calendar = try parsedTimezone()
-        switch until.lowercased() {
-        case "newest": return nil
-        case "yesterday":
-            var now = timespec()
-            clock_gettime(CLOCK_REALTIME, &now)
-            return calendar.day(ofMillis: Int64(now.tv_sec) * 1000) - 1
-        default:
-            guard let day = SiteCalendar.day(label: until) else {
-                throw ValidationError("--until must be newest, yesterday or a date YYYY-MM-DD (got '\(until)')")
-            }
-            return day
-        }
+        return try sessionOptions.segment.until.flatMap { try SegmentOptions.day($0, option: "--until", calendar: calendar) }
     }
 
     func retainDays() throws -> Int {
@@ -176,6 +182,7 @@ struct RunCommand: ParsableCommand {
         options.ingest = try input.ingestOptions()
         if log == "json" { options.ingest.showProgress = false }
         (options.cleaning, options.sessions) = try sessionOptions.build()
+        options.segment = try runSegment()
         options.outDir = out
         options.statePath = noState ? "" : state
         options.rebuildState = rebuildState
@@ -221,6 +228,11 @@ struct RunCommand: ParsableCommand {
         guard outcome.published else { throw ExitCode(max(outcome.status, .dataError).rawValue) }
         emit("\(outcome.filesRead) log files read, \(outcome.filesSkipped) already done; \(outcome.newSessions) new sessions, \(outcome.totalSessions) in all; results in \(outcome.outDir)/ (open \(outcome.outDir)/report.html)", event: "done")
         if outcome.status != .ok { throw ExitCode(outcome.status.rawValue) }
+        if !outcome.newAnomalies.isEmpty {
+            let shown = outcome.newAnomalies.prefix(5).joined(separator: "; ") + (outcome.newAnomalies.count > 5 ? "; ..." : "")
+            emit("\(outcome.newAnomalies.count) new anomalies: \(shown)", event: "anomalies")
+            if alertExit { throw ExitCode(ExitStatus.alert.rawValue) }
+        }
     }
 
     /// `--config FILE`: its keys become options placed before the command line's own, which win.

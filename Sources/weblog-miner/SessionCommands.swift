@@ -60,10 +60,13 @@ struct SessionCLIOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Distinct pages kept (memory bound); views of further new pages are named (other), with a warning.", valueName: "n"))
     var maxPages = 100_000
 
+    @OptionGroup(title: "Segment (which sessions)") var segment: SegmentOptions
+
     @Flag(help: "Use paths as logged (no percent-decoding, // collapse or index.html folding).")
     var noNormalize = false
 
     func validate() throws {
+        _ = try segment.filter()
         _ = try Duration(parsing: timeout, option: "--timeout")
         _ = try maxDuration.map { try Duration(parsing: $0, option: "--max-duration") }
         _ = try Duration(parsing: reorderWindow, option: "--reorder-window", defaultUnit: 1000)
@@ -300,7 +303,7 @@ final class DayPartialsBox {
 
 /// The shared body of `sessions` and `pages`: options, outputs, the run, the summary, the exit status.
 /// `makeConsumer` gets the output and returns what to do with each session and at the end.
-func runSessions(input: InputOptions, options: SessionCLIOptions, outputFile: String?,
+func runSessions(input: InputOptions, options: SessionCLIOptions, outputFile: String?, dayCalendar: SiteCalendar = .utc, segmentDays: Bool = true,
                  makeConsumer: (OutputStream) throws -> (each: (Session, ByteStringInterner) throws -> Void, finish: (ByteStringInterner) throws -> Void,
                                                          rewind: Rewind)) throws {
     ignoreBrokenPipeSignal()
@@ -311,11 +314,17 @@ func runSessions(input: InputOptions, options: SessionCLIOptions, outputFile: St
     try CommandSupport.guardingOutput {
         try rejectsFile?.write("file\tline\treason\ttext\n")
         let consumer = try makeConsumer(out)
+        // The segment's sessions only (`--device mobile --channel campaign ...`).
+        // Made anew when the input is read again in time order (it remembers the visitors seen).
+        var segment = try options.segment.filter(calendar: dayCalendar, withDays: segmentDays)
+        var each = consumer.each
+        if segment != nil { each = { session, pages in if segment!.accepts(session, pages: pages) { try consumer.each(session, pages) } } }
         let report = try SessionRun(ingest: ingest, cleaning: cleaning, sessions: sessions)
             .run(inputs: input.inputs, rejectsOutput: rejectsFile, rewind: Rewind(possible: { consumer.rewind.possible() && (rejectsFile?.canRewind ?? true) }, perform: {
                 consumer.rewind.perform()
+                segment = try? options.segment.filter(calendar: dayCalendar, withDays: segmentDays)
                 if let rejectsFile, rejectsFile.rewind() { try? rejectsFile.write("file\tline\treason\ttext\n") }
-            }), consumer.each)
+            }), each)
         try consumer.finish(report.pages)
         try rejectsFile?.commit()
         if !input.quiet { Diagnostics.note(report.cleaning.summary + "; \(report.sessions) sessions") }

@@ -1,6 +1,8 @@
 /// Process exit statuses, following BSD sysexits(3) so cron wrappers can tell failures apart.
 public enum ExitStatus: Int32, Sendable, Comparable {
     case ok = 0
+    /// `run --alert-exit`: the run succeeded and found a new anomaly (any failure outranks it).
+    case alert = 1
     /// Bad command line (wrong option, out-of-range value, invalid pattern or format string).
     case usage = 64
     /// Input data was wrong: reject ratio exceeded, truncated or corrupt compressed input.
@@ -21,13 +23,14 @@ public enum ExitStatus: Int32, Sendable, Comparable {
     private var severity: Int {
         switch self {
         case .ok: 0
-        case .usage: 1
-        case .dataError: 2
-        case .notEnoughData: 3
-        case .noInput: 4
-        case .cannotCreate: 5
-        case .ioError: 6
-        case .lockHeld: 7
+        case .alert: 1
+        case .usage: 2
+        case .dataError: 3
+        case .notEnoughData: 4
+        case .noInput: 5
+        case .cannotCreate: 6
+        case .ioError: 7
+        case .lockHeld: 8
         }
     }
 
@@ -36,6 +39,7 @@ public enum ExitStatus: Int32, Sendable, Comparable {
     public static let helpText = """
         EXIT STATUS
           0   success
+          1   run --alert-exit: success, and a new anomaly on a day this run read (anomalies.tsv)
           64  usage error (bad option or option value, format string or pattern)
           65  data error: too many malformed lines (--max-reject-ratio), or a truncated/corrupt .gz
           66  an input file could not be opened (the others are still processed)

@@ -10,7 +10,7 @@ public struct ProspectFeatures {
     static let basicNames = [
         "sessions", "page_views", "views_per_session", "mean_session_minutes", "active_days", "tenure_days",
         "recency_days", "sessions_last_3_days", "mean_dwell_s", "median_dwell_s", "bounce_share",
-        "channel_direct", "channel_search", "channel_social", "channel_referral", "channel_campaign",
+    ] + EntryChannel.allCases.map { "channel_" + $0.rawValue } + [
         "device_mobile", "device_tablet", "device_desktop", "daytime_share", "max_views_in_session",
     ] + Browser.allCases.map { "browser_" + $0.rawValue }
 

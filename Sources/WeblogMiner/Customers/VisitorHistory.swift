@@ -67,14 +67,23 @@ public final class VisitorHistory {
 /// Where a session came from: a campaign landing (utm_ parameters), else by the external referrer
 /// of its first view.
 public enum EntryChannel: String, Sendable, CaseIterable {
-    case direct, search, social, referral, campaign
+    case direct, search, social, referral, campaign, email, `internal`
 
     static let searchHosts = ["google.", "bing.", "duckduckgo.", "yahoo.", "baidu.", "yandex.", "ecosia.", "qwant.", "startpage."]
     static let socialHosts = ["facebook.", "fb.", "t.co", "twitter.", "x.com", "linkedin.", "lnkd.in", "instagram.", "reddit.", "pinterest.", "youtube.", "tiktok.", "mastodon"]
+    /// Web mail: a link followed from a message (checked before search: mail.yahoo.com is mail).
+    static let mailHosts = ["mail.", "webmail.", "outlook.live.com", "outlook.office", "gmx.", "web.de", "proton.me"]
 
-    /// A session's channel: a campaign landing, else by its entry referrer.
+    /// A session's channel: a campaign landing (utm_ parameters), else its entry referrer: from a page
+    /// of the site itself (a visit resumed after the timeout) is internal, none is direct.
     init(of session: Session) {
-        self = session.entryCampaign ? .campaign : EntryChannel(referrer: session.entryReferrer)
+        if session.entryCampaign {
+            self = .campaign
+        } else if session.entryReferrer == nil, let first = session.views.first(where: { !$0.inferred }), first.referrer >= 0 {
+            self = .internal
+        } else {
+            self = EntryChannel(referrer: session.entryReferrer)
+        }
     }
 
     init(referrer: [UInt8]?) {
@@ -83,7 +92,9 @@ public enum EntryChannel: String, Sendable, CaseIterable {
             return
         }
         let host = TextBytes(UsageGraph.domain(of: referrer))
-        if Self.searchNeedles.contains(where: { host.contains($0) }) {
+        if Self.mailNeedles.contains(where: { host.hasPrefix($0) || host.contains($0) && $0.last != UInt8(ascii: ".") }) {
+            self = .email
+        } else if Self.searchNeedles.contains(where: { host.contains($0) }) {
             self = .search
         } else if Self.socialNeedles.contains(where: { host.bytes == $0.name || host.hasSuffix($0.dotted) || host.contains($0.withDot) || host.hasPrefix($0.name) }) {
             self = .social
@@ -94,18 +105,21 @@ public enum EntryChannel: String, Sendable, CaseIterable {
 
     // The host lists as bytes, for a search per session without Foundation.
     private static let searchNeedles = searchHosts.map { Array($0.utf8) }
+    private static let mailNeedles = mailHosts.map { Array($0.utf8) }
     private static let socialNeedles = socialHosts.map { (name: Array($0.utf8), dotted: Array(("." + $0).utf8), withDot: Array(($0 + ".").utf8)) }
 }
 
 /// Browser family from the user agent (order matters: Edge and Opera also say Chrome, Chrome also
 /// says Safari).
 public enum Browser: String, Sendable, CaseIterable {
-    case edge, opera, chrome, firefox, safari, other
+    case edge, opera, samsung, ie, chrome, firefox, safari, other
 
     init(userAgent text: String) {
         let ua = TextBytes(text)
-        if ua.contains("Edg/") || ua.contains("Edge/") { self = .edge }
+        if ua.contains("Edg/") || ua.contains("Edge/") || ua.contains("EdgA/") || ua.contains("EdgiOS/") { self = .edge }
         else if ua.contains("OPR/") || ua.contains("Opera") { self = .opera }
+        else if ua.contains("SamsungBrowser/") { self = .samsung }
+        else if ua.contains("MSIE ") || ua.contains("Trident/") { self = .ie }
         else if ua.contains("Chrome/") || ua.contains("CriOS/") { self = .chrome }
         else if ua.contains("Firefox/") || ua.contains("FxiOS/") { self = .firefox }
         else if ua.contains("Safari/") { self = .safari }

@@ -35,6 +35,8 @@ public struct NightlyRun {
         /// Funnels counted in every window (funnels.tsv); none given: one proposed from `conversion`.
         public var funnels: [FunnelDefinition] = []
         public var openFunnels = false
+        /// Only this segment's sessions are kept (one segment per state store).
+        public var segment: SegmentFilter? = nil
         public var site: String? = nil
         public var siteEdges: String? = nil
         public var siteFiles = SiteLinks.FileURLStyle.stripExtension
@@ -63,6 +65,8 @@ public struct NightlyRun {
         public var totalSessions = 0
         public var outDir = ""
         public var notes: [String] = []
+        /// Anomalies not in the results published before, in words (for `--alert-exit`).
+        public var newAnomalies: [String] = []
         /// False when the run failed before publishing (the previous results stand).
         public var published = true
     }
@@ -121,6 +125,11 @@ public struct NightlyRun {
         if let zone = loaded.settings["timezone"], zone != options.calendar.name {
             throw SettingMismatch(path: statePath, what: "counts days in time zone \(zone)", fix: "--timezone \(zone)")
         }
+        let segmentName = options.segment?.description ?? "all sessions"
+        if !loaded.days.isEmpty && (loaded.settings["segment"] ?? "all sessions") != segmentName {
+            throw SettingMismatch(path: statePath, what: "keeps the segment '\(loaded.settings["segment"] ?? "all sessions")', not '\(segmentName)'",
+                                  fix: "the same segment options (or another --state for this segment)")
+        }
 
         // The streaming pass.
         var closed: [Session] = []
@@ -128,7 +137,10 @@ public struct NightlyRun {
         // A line the server is still writing is read whole by the next run (the state records whole lines).
         ingest.holdBackPartialLastLine = useState
         let sessionRun = SessionRun(ingest: ingest, cleaning: options.cleaning, sessions: options.sessions)
-        let report = try sessionRun.run(inputs: toRead, resume: loaded.snapshot, suspend: true, rewind: Rewind(possible: { true }, perform: { closed.removeAll() })) { session, _ in closed.append(session) }
+        let segment = options.segment
+        let report = try sessionRun.run(inputs: toRead, resume: loaded.snapshot, suspend: true, rewind: Rewind(possible: { true }, perform: { closed.removeAll() })) { session, pages in
+            if segment?.accepts(session, pages: pages) ?? true { closed.append(session) }
+        }
         let snapshot = report.snapshot!
         outcome.filesRead = toRead.count
         outcome.newSessions = closed.count
@@ -158,6 +170,7 @@ public struct NightlyRun {
         let calendar = options.calendar
         let converts = try ConversionTest(pattern: options.conversion, pages: snapshot.pages)
         let open = snapshot.open.filter { !Sessionizer.isRobotBehaviour($0, cleaning: options.cleaning) }.map(\.session)
+            .filter { segment?.accepts($0, pages: snapshot.pages) ?? true }
         let dated = (loaded.undated + closed).map { (session: $0, day: calendar.day(ofMillis: $0.start)) }
         var changed = try store?.partials(Set(dated.map(\.day))) ?? [:]
         for (s, day) in dated { changed[day, default: UsagePartial()].add(s, calendar: calendar, converts: converts(s)) }
@@ -190,6 +203,10 @@ public struct NightlyRun {
             let results = try writeResults(history: &history, pages: snapshot.pages, totals: totals, into: staging, note: note)
             outcome.notes = results.notes
             outcome.totalSessions = results.mainSessions.count
+            // New: not in the results published before (a day's anomaly is told once, even when the
+            // day's last sessions finish the next night).
+            let told = AnomalyTable.keys(ofPublished: options.outDir + "/anomalies.tsv")
+            outcome.newAnomalies = results.anomalies.filter { !told.contains(AnomalyTable.key($0)) }.map { "\(SiteCalendar.label($0.day)) \($0.scope) \($0.metric) \($0.direction) (\($0.value) against \($0.expected))" }
             if getenv("WEBLOG_MINER_FAIL_BEFORE_PUBLISH") != nil {
                 // Test hook: a failure at the worst moment (everything written, nothing published).
                 throw AtomicDirectory.PublishError.cannotSwap(options.outDir, EIO)
@@ -197,7 +214,7 @@ public struct NightlyRun {
             if let store {
                 var days = StateStore.DayChanges()
                 days.partials = changed
-                days.settings = ["timezone": calendar.name]
+                days.settings = ["timezone": calendar.name, "segment": segmentName]
                 days.retainFrom = lastDay - Int32(retainDays) + 1
                 try store.save(files: records.compactMap { $0 }, closed: dated, snapshot: snapshot,
                                previousPageCount: loaded.snapshot?.pages.count ?? 0, totals: totals, days: days) { try staging.publish() }

@@ -3,9 +3,9 @@ import Foundation
 /// The result files of a run: one folder per window, the main window's files also at the top.
 extension NightlyRun {
     /// Names of the TSV results, in report order; each becomes a table of results.sqlite.
-    public static let resultFiles = ["sessions", "pages", "patterns", "rules", "links", "edges", "shortcuts", "unused_links", "exits", "funnels", "prospects", "dwell"]
+    public static let resultFiles = ["sessions", "pages", "patterns", "rules", "links", "edges", "shortcuts", "unused_links", "exits", "funnels", "audience", "anomalies", "prospects", "dwell"]
     /// The files computed from a window's sessions (the rest come from its aggregates, or the models).
-    static let sessionFiles = ["sessions", "patterns", "rules", "links", "edges", "shortcuts", "unused_links", "exits", "funnels"]
+    static let sessionFiles = ["sessions", "patterns", "rules", "links", "edges", "shortcuts", "unused_links", "exits", "funnels", "audience"]
 
     /// `run`'s default pattern support: 1% of the sessions, and at least 2 (support 1 makes every
     /// subsequence of every session a pattern).
@@ -17,6 +17,8 @@ extension NightlyRun {
         var models: BackgroundJob<TrainedModels>? = nil
         var mainSummary: RunSummary? = nil
         var mainSessions: [Session] = []
+        /// Anomalies on the main window's days (anomalies.tsv).
+        var anomalies: [AnomalyDetector.Anomaly] = []
         /// The funnel proposed from the main window (written first) when a conversion but no funnel is given.
         var proposedFunnels: [FunnelDefinition]? = nil
     }
@@ -65,6 +67,20 @@ extension NightlyRun {
                                           pages: pages, totals: totals, into: dir, folder: folder, written: &written)
             written.notes += figures.notes.filter { !written.notes.contains($0) }
             done.append((range, folder, figures))
+        }
+        // Deviations over the days of the longest bounded window, against the 4 weeks before each.
+        options.onStage?("anomalies")
+        let mainRange = history.range(of: main)
+        var days: [Int32: UsagePartial] = [:]
+        for d in max(history.firstDay, mainRange.lowerBound - 28) ... mainRange.upperBound { days[d] = try history.aggregate(d ... d) }
+        var detectorOptions = AnomalyDetector.Options()
+        detectorOptions.conversions = options.conversion != nil
+        written.anomalies = AnomalyDetector(options: detectorOptions).detect(DayPartials(timezone: history.calendar.name, pages: pages, days: days), report: mainRange)
+        for window in options.windows {
+            let range = history.range(of: window)
+            let out = try OutputStream.open(dir.path(window.name + "/anomalies.tsv"))
+            try AnomalyTable.rows(written.anomalies.filter { range.contains($0.day) }).write(format: .tsv, to: out)
+            try out.commit()
         }
         // results.sqlite while the models train: their two tables are added once they are done.
         options.onStage?("results.sqlite")
@@ -191,6 +207,14 @@ extension NightlyRun {
             let funnelsOut = try open("funnels.tsv")
             try FunnelTable.rows(analyses, pages: pages).write(format: .tsv, to: funnelsOut)
             try funnelsOut.commit()
+
+            stage("audience")
+            let audience = AudienceBreakdown()
+            let converts = try ConversionTest(pattern: options.conversion, pages: pages)
+            for s in sessions { audience.add(s, converts: converts(s)) }
+            let audienceOut = try open("audience.tsv")
+            try audience.table().write(format: .tsv, to: audienceOut)
+            try audienceOut.commit()
             figures.notes = notes
         }
 
