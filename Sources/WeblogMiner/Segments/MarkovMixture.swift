@@ -22,7 +22,7 @@ import Foundation
 ///
 /// Restarts: `restarts` seeded starts (K sequences drawn k-means++ style, `seededStart`), each run
 /// for `warmupIterations`; the best by log posterior is run to convergence (short-run EM starts,
-/// Biernacki, Celeux & Govaert 2003): most of the cost of several starts, little of the time.
+/// Biernacki, Celeux & Govaert 2003): most of the benefit of several starts at a fraction of the cost.
 public struct MarkovMixture: Sendable {
     public let clusters: Int
     public let states: Int
