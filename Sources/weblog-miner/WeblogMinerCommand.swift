@@ -22,7 +22,7 @@ struct WeblogMinerCommand: ParsableCommand {
             \(ExitStatus.helpText)
             """),
         version: ToolVersion.current,
-        subcommands: [RunCommand.self, InitCommand.self, ParseCommand.self, StatsCommand.self, SessionsCommand.self, PagesCommand.self, FunnelsCommand.self, AudienceCommand.self, ErrorsCommand.self, AnomaliesCommand.self, PatternsCommand.self, RulesCommand.self, LinksCommand.self, ProspectsCommand.self, DwellCommand.self, MergeCommand.self, CatCommand.self]
+        subcommands: [RunCommand.self, InitCommand.self, ParseCommand.self, StatsCommand.self, SessionsCommand.self, PagesCommand.self, FunnelsCommand.self, SegmentsCommand.self, AudienceCommand.self, ErrorsCommand.self, AnomaliesCommand.self, PatternsCommand.self, RulesCommand.self, LinksCommand.self, ProspectsCommand.self, DwellCommand.self, MergeCommand.self, CatCommand.self]
     )
 
     static func main() {
