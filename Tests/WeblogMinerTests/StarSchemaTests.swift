@@ -58,6 +58,9 @@ struct StarSchemaTests {
         #expect(try Self.rows(db, "SELECT count(*) FROM fact_page_view WHERE (dwell_s IS NULL) != (censored = 1)") == [["0"]])
         #expect(try Self.rows(db, "SELECT count(DISTINCT session_id), sum(censored) FROM fact_page_view") == [["3362", "3362"]])
         #expect(try Self.rows(db, "SELECT week, weekday_name FROM dim_date ORDER BY date_key") == [["2026-W10", "Monday"], ["2026-W10", "Tuesday"]])
+        // run's segments: every session of the main window has one (session_segments joins on session_id).
+        #expect(try Self.rows(db, "SELECT count(*), count(DISTINCT s.session_id) FROM session_segments s JOIN (SELECT DISTINCT session_id FROM fact_page_view) f USING (session_id)") == [["3362", "3362"]])
+        #expect(try Self.rows(db, "SELECT sum(sessions) FROM segments") == [["3362"]])
     }
 
     @Test func isoWeeks() {

@@ -3,7 +3,7 @@ import Foundation
 /// The result files of a run: one folder per window, the main window's files also at the top.
 extension NightlyRun {
     /// Names of the TSV results, in report order; each becomes a table of results.sqlite.
-    public static let resultFiles = ["sessions", "pages", "patterns", "rules", "links", "edges", "shortcuts", "unused_links", "exits", "funnels", "audience", "anomalies", "errors", "prospects", "dwell"]
+    public static let resultFiles = ["sessions", "pages", "patterns", "rules", "links", "edges", "shortcuts", "unused_links", "exits", "funnels", "audience", "anomalies", "errors", "segments", "session_segments", "prospects", "dwell"]
     /// The files computed from a window's sessions (the rest come from its aggregates, or the models).
     static let sessionFiles = ["sessions", "patterns", "rules", "links", "edges", "shortcuts", "unused_links", "exits", "funnels", "audience"]
 
@@ -90,7 +90,7 @@ extension NightlyRun {
         try errorsOut.commit()
         // results.sqlite while the models train: their two tables are added once they are done.
         options.onStage?("results.sqlite")
-        let modelFiles = ["prospects", "dwell"]
+        let modelFiles = ["segments", "session_segments", "prospects", "dwell"]
         let databaseWindows = options.windows.map { ($0.name, dir.path($0.name)) }
         try ResultsDatabase.write(path: dir.path("results.sqlite"), windows: databaseWindows, tables: Self.resultFiles.filter { !modelFiles.contains($0) })
         options.onStage?("star schema")
@@ -292,6 +292,22 @@ extension NightlyRun {
         let dwellOut = try open("dwell.tsv")
         try dwell.table.write(format: .tsv, to: dwellOut)
         try dwellOut.commit()
+        // Visitor segments: a mixture of Markov chains over the main window's sessions, on a bounded
+        // sample (every session is still assigned) with a short list of candidate sizes.
+        var segmentOptions = SegmentAnalysis.Options()
+        segmentOptions.conversion = options.conversion
+        segmentOptions.maxFitSequences = 20_000
+        segmentOptions.selection.candidates = Array(1 ... 8)
+        let segmentsOut = try open("segments.tsv"), assignmentsOut = try open("session_segments.tsv")
+        if let segments = try? SegmentAnalysis.sessions(sessions, pages: pages, options: segmentOptions) {
+            try segments.table.write(format: .tsv, to: segmentsOut)
+            try segments.assignmentTable.write(format: .tsv, to: assignmentsOut)
+        } else {
+            try RecordTable(columns: SegmentTable.columns).write(format: .tsv, to: segmentsOut)
+            try RecordTable(columns: SegmentTable.assignmentColumns).write(format: .tsv, to: assignmentsOut)
+        }
+        try segmentsOut.commit()
+        try assignmentsOut.commit()
         return TrainedModels(dwell: dwell, figures: RunSummary.Models(join: join.coverage, evaluation: evaluation, dwell: dwell.report), notes: notes)
     }
 }
