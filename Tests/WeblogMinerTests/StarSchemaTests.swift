@@ -63,6 +63,19 @@ struct StarSchemaTests {
         #expect(try Self.rows(db, "SELECT sum(sessions) FROM segments") == [["3362"]])
     }
 
+    @Test func pagesCarryTheSiteExportsLinks() throws {
+        let dir = TemporaryDirectory()
+        let root = FileManager.default.currentDirectoryPath + "/fixtures/shop-sim/logs"
+        let edges = dir.write("edges.tsv", "/\t/cart\n/pricing\t/cart\n/cart\t/checkout\n")
+        var r = try Tool.shell("$WM run --no-state --site-edges '\(edges)' --out '\(dir.path)/out' '\(root)/a/access.log-20260302.gz' -q")
+        #expect(r.status == 0, "\(r.err)")
+        let db = dir.path + "/out/results.sqlite"
+        #expect(try Self.rows(db, "SELECT in_site, site_links_in, site_links_out FROM dim_page WHERE page = '/cart'") == [["1", "2", "1"]])
+        #expect(try Self.rows(db, "SELECT in_site, site_links_in, site_links_out FROM dim_page WHERE page = '/features'") == [["0", "0", "0"]])
+        r = try Tool.shell("$WM run --no-state --out '\(dir.path)/plain' '\(root)/a/access.log-20260302.gz' -q")
+        #expect(try Self.rows(dir.path + "/plain/results.sqlite", "SELECT count(*) FROM dim_page WHERE in_site IS NOT NULL") == [["0"]])
+    }
+
     @Test func isoWeeks() {
         // 2026-01-01 is a Thursday (week 1); 2027-01-01 a Friday (week 53 of 2026); 2024-12-30 a Monday (2025-W01).
         #expect(StarSchema.isoWeek(SiteCalendar.day(year: 2026, month: 1, day: 1)!) == "2026-W01")

@@ -95,7 +95,7 @@ extension NightlyRun {
         try ResultsDatabase.write(path: dir.path("results.sqlite"), windows: databaseWindows, tables: Self.resultFiles.filter { !modelFiles.contains($0) })
         options.onStage?("star schema")
         try StarSchema.write(path: dir.path("results.sqlite"), sessions: written.mainSessions, pages: pages, calendar: history.calendar,
-                             converts: try ConversionTest(pattern: options.conversion, pages: pages), anonymize: options.anonymize)
+                             converts: try ConversionTest(pattern: options.conversion, pages: pages), anonymize: options.anonymize, site: site)
         options.onStage?("customers and dwell")
         let models = try written.models!.value()
         written.notes += models.notes

@@ -7,7 +7,8 @@ import GRDBSQLite
 /// - `fact_page_view`: one row per observed page view: time, day, hour, page, visitor, session,
 ///   position in the session, entry channel and device of its session, dwell (to the next view) and
 ///   whether it is censored (the last view: no next view, so no dwell), whether the session converted;
-/// - `dim_date` (day, year, month, ISO week, weekday), `dim_page` (name, whether a conversion page),
+/// - `dim_date` (day, year, month, ISO week, weekday), `dim_page` (name, whether a conversion page,
+///   and with the site's export whether it is one of its pages and how many of its links lead in and out),
 ///   `dim_visitor` (key, masked with --anonymize, device, browser, OS), `dim_channel`, `dim_device`.
 ///
 /// Days and hours are in the site's time zone. Rows: the window's page views (the same sessions as its
@@ -16,12 +17,12 @@ public enum StarSchema {
     public static let tables = ["fact_page_view", "dim_date", "dim_page", "dim_visitor", "dim_channel", "dim_device"]
 
     public static func write(path: String, sessions: [Session], pages: ByteStringInterner, calendar: SiteCalendar,
-                             converts: ConversionTest, anonymize: Bool) throws {
+                             converts: ConversionTest, anonymize: Bool, site: SiteLinks? = nil) throws {
         let queue = try DatabaseQueue(path: path)
         try queue.write { db in
             try db.execute(sql: """
                 CREATE TABLE dim_date (date_key INTEGER PRIMARY KEY, date TEXT, year INTEGER, month TEXT, week TEXT, weekday INTEGER, weekday_name TEXT);
-                CREATE TABLE dim_page (page_key INTEGER PRIMARY KEY, page TEXT, is_conversion INTEGER);
+                CREATE TABLE dim_page (page_key INTEGER PRIMARY KEY, page TEXT, is_conversion INTEGER, in_site INTEGER, site_links_in INTEGER, site_links_out INTEGER);
                 CREATE TABLE dim_visitor (visitor_key INTEGER PRIMARY KEY, visitor TEXT, device TEXT, browser TEXT, os TEXT);
                 CREATE TABLE dim_channel (channel_key INTEGER PRIMARY KEY, channel TEXT);
                 CREATE TABLE dim_device (device_key INTEGER PRIMARY KEY, device TEXT);
@@ -64,8 +65,17 @@ public enum StarSchema {
                                                  d, dwell[i] == nil ? 1 : 0, converted])
                 }
             }
-            let pageRow = try db.makeStatement(sql: "INSERT INTO dim_page VALUES (?, ?, ?)")
-            for p in usedPages.sorted() { try pageRow.execute(arguments: [Int(p), pages.string(of: p), converts.isConversion(p) ? 1 : 0]) }
+            // The site export's facts of each page (NULL without --site): whether it is a page of the
+            // export, and how many of its pages link to it and from it.
+            var linksIn: [String: Int] = [:], linksOut: [String: Int] = [:]
+            for l in site?.links ?? [] { linksIn[l.to, default: 0] += 1; linksOut[l.from, default: 0] += 1 }
+            let sitePages = Set(site?.pages ?? [])
+            let pageRow = try db.makeStatement(sql: "INSERT INTO dim_page VALUES (?, ?, ?, ?, ?, ?)")
+            for p in usedPages.sorted() {
+                let name = pages.string(of: p)
+                let facts: [DatabaseValueConvertible?] = site == nil ? [nil, nil, nil] : [sitePages.contains(name) ? 1 : 0, linksIn[name] ?? 0, linksOut[name] ?? 0]
+                try pageRow.execute(arguments: StatementArguments([Int(p), name, converts.isConversion(p) ? 1 : 0] + facts))
+            }
             let dateRow = try db.makeStatement(sql: "INSERT INTO dim_date VALUES (?, ?, ?, ?, ?, ?, ?)")
             let names = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
             for day in days.sorted() {
