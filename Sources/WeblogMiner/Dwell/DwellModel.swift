@@ -1,0 +1,127 @@
+/// The dwell predictor: two censoring-aware-or-not boosted models compared on a time-based validation,
+/// the better one kept, and the per-page Weibull as the fallback when neither beats the per-page median.
+///
+/// 1. Training views are ordered by time; the earliest (1 − `validationShare`) fit, the latest
+///    `validationShare` validate (later data, as the test will be).
+/// 2. Candidates, both on y = ln(1 + dwell s) with the `DwellEncoder` features:
+///    - `gbdt-aft`: gradient boosting with the normal AFT loss (`AFTObjective`): observed dwells by
+///      their density, censored last views with a lower bound by their survival ("at least this long");
+///      σ is the robust spread (1.4826 × MAD) of log dwell around the page medians.
+///    - `gbdt-absolute`: gradient boosting with the absolute loss on observed dwells only (a median).
+/// 3. The candidate with the lower validation MAE (seconds, observed views) is refitted on all training
+///    views. If it does not beat the per-page median on the validation views, predictions come from the
+///    per-page Weibull median instead and `fallback` says why.
+/// 4. Predictions: the median dwell of a view, and P(stay > threshold) from the predicted log-normal
+///    (AFT: σ; absolute loss: σ of its validation residuals) or, in the fallback, the page's Weibull.
+public struct DwellModel: Sendable {
+    public enum Kind: String, Sendable { case aft = "gbdt-aft", absolute = "gbdt-absolute", pageWeibull = "page-weibull" }
+
+    public static let validationShare = 0.2
+
+    public var encoder: DwellEncoder
+    /// What `predictMedians` uses.
+    public var kind: Kind
+    /// The better boosted model (kept in a fallback too, for its figures).
+    public var booster: GradientBoostedTrees
+    public var boosterKind: Kind
+    public var sigma: Double
+    /// Validation MAE (s) per candidate, and the per-page median's.
+    public var validationMAE: [(kind: Kind, mae: Double)] = []
+    public var validationPageMedianMAE = Double.nan
+    public var fallback: String?
+    public var trainViews = 0
+    public var trainSeconds = 0.0
+
+    public init(views: [DwellView], trainRows: [Int], seed: UInt64 = 1, maxIterations: Int = 200) {
+        let clock = ContinuousClock(), started = clock.now
+        let rows = trainRows.sorted { views[$0].time < views[$1].time }
+        trainViews = rows.count
+        let cut = Int(Double(rows.count) * (1 - Self.validationShare))
+        let fitRows = Array(rows[..<cut]), validRows = rows[cut...].filter { !views[$0].censored }
+        let fitEncoder = DwellEncoder(fitting: views, rows: fitRows)
+        sigma = Self.spread(views, fitRows, fitEncoder)
+        func booster(_ kind: Kind, _ encoder: DwellEncoder, _ rows: [Int], sigma: Double) -> GradientBoostedTrees {
+            var m = GradientBoostedTrees(loss: kind == .aft ? .normalAFT : .absoluteError)
+            m.seed = seed
+            m.maxIterations = maxIterations
+            m.l2Regularization = 1
+            m.aftSigma = sigma
+            let used = rows.filter { !views[$0].censored || (kind == .aft && views[$0].dwell > 0) }
+            guard !used.isEmpty else { return m }
+            let x = encoder.matrix(views, rows: used)
+            let y = used.map { DwellEncoder.logTime(views[$0].dwell) }
+            if kind == .aft { m.fit(x, logTimes: y, censored: used.map { views[$0].censored }) } else { m.fit(x, y) }
+            return m
+        }
+        var best = (kind: Kind.aft, mae: Double.infinity)
+        var residualSpread = sigma
+        if !validRows.isEmpty && fitRows.count >= 50 {
+            let actual = validRows.map { views[$0].dwell }
+            let xValid = fitEncoder.matrix(views, rows: validRows)
+            for kind in [Kind.aft, .absolute] {
+                let m = booster(kind, fitEncoder, fitRows, sigma: sigma)
+                guard m.treeCount > 0 else { continue }
+                let scores = m.predict(xValid)
+                let mae = Metrics.meanAbsoluteError(scores.map(DwellEncoder.seconds), actual)
+                validationMAE.append((kind, mae))
+                if mae < best.mae {
+                    best = (kind, mae)
+                    let residuals = zip(scores, validRows).map { abs(DwellEncoder.logTime(views[$0.1].dwell) - $0.0) }
+                    residualSpread = 1.4826 * Metrics.median(residuals)
+                }
+            }
+            validationPageMedianMAE = Metrics.meanAbsoluteError(validRows.map { fitEncoder.pageMedianPrediction(views[$0]) }, actual)
+        }
+        encoder = DwellEncoder(fitting: views, rows: rows)
+        boosterKind = best.kind
+        if best.kind == .absolute, residualSpread.isFinite, residualSpread > 0 { sigma = min(5, max(0.05, residualSpread)) }
+        self.booster = booster(best.kind, encoder, rows, sigma: sigma)
+        kind = best.kind
+        if validationMAE.isEmpty {
+            kind = .pageWeibull
+            fallback = "too few views to train and validate a model (\(rows.count) training views)"
+        } else if !(best.mae < validationPageMedianMAE) {
+            kind = .pageWeibull
+            fallback = "on the validation views (the latest \(Int(Self.validationShare * 100))% of training) the model's MAE \(Self.format(best.mae)) s did not beat the per-page median's \(Self.format(validationPageMedianMAE)) s"
+        }
+        let elapsed = clock.now - started
+        trainSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    }
+
+    public static func format(_ x: Double) -> String { x.isFinite ? String(format4: (x * 10).rounded() / 10) : "n/a" }
+
+    /// Robust σ of ln(1 + dwell) around the page medians over observed training views.
+    static func spread(_ views: [DwellView], _ rows: [Int], _ encoder: DwellEncoder) -> Double {
+        let residuals = rows.filter { !views[$0].censored }.map {
+            abs(DwellEncoder.logTime(views[$0].dwell) - (encoder.pageLogMedian[views[$0].page] ?? encoder.globalLogMedian))
+        }
+        guard !residuals.isEmpty else { return 1 }
+        let s = 1.4826 * Metrics.median(residuals)
+        return s.isFinite && s > 0 ? min(5, max(0.05, s)) : 1
+    }
+
+    /// The boosted model's log-median score per row (whatever `kind` is).
+    public func boostedScores(_ views: [DwellView], rows: [Int]) -> [Double] {
+        guard booster.treeCount > 0, !rows.isEmpty else { return rows.map { encoder.pageLogMedian[views[$0].page] ?? encoder.globalLogMedian } }
+        return booster.predict(encoder.matrix(views, rows: rows))
+    }
+
+    /// Predicted median dwell, seconds: the boosted model's, or the page's Weibull median in a fallback.
+    public func predictMedians(_ views: [DwellView], rows: [Int]) -> [Double] {
+        if kind == .pageWeibull { return rows.map { encoder.pageWeibullPrediction(views[$0]) } }
+        return boostedScores(views, rows: rows).map(DwellEncoder.seconds)
+    }
+
+    /// P(dwell > threshold seconds) per row.
+    public func survival(_ views: [DwellView], rows: [Int], threshold: Double) -> [Double] {
+        if kind == .pageWeibull {
+            return rows.map { r in
+                let v = views[r]
+                if let w = encoder.pageWeibull[v.page] { return exp(-pow(threshold / w.scale, w.shape)) }
+                return AFTObjective.survival(logTime: DwellEncoder.logTime(threshold), score: DwellEncoder.logTime(encoder.pageMedianPrediction(v)), sigma: sigma)
+            }
+        }
+        let y = DwellEncoder.logTime(threshold)
+        return boostedScores(views, rows: rows).map { AFTObjective.survival(logTime: y, score: $0, sigma: sigma) }
+    }
+}
