@@ -287,7 +287,7 @@ struct DwellCommand: ParsableCommand {
             let analysis = DwellAnalysis(history: history, pageNames: pages, seed: seed, test: later, threshold: threshold,
                                          maxViews: maxViews, openMillis: sessions.timeoutMillis)
             if !input.quiet { Diagnostics.note(Self.describe(analysis)) }
-            if let fallback = analysis.report.fallback { Diagnostics.warning("dwell model not used: \(fallback); predicting with the per-page Weibull") }
+            if let fallback = analysis.report.fallback { Diagnostics.warning("dwell model not used: \(fallback) (predictions: \(analysis.report.modelKind ?? "none"))") }
             let r = analysis.report
             if r.modelMAE.isFinite, r.pageMedianMAE.isFinite, !(r.modelMAE < r.pageMedianMAE) {
                 Diagnostics.warning("on the test views the model's MAE \(DwellModel.format(r.modelMAE)) s does not beat the per-page median's \(DwellModel.format(r.pageMedianMAE)) s")

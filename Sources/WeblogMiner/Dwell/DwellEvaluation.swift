@@ -19,7 +19,7 @@ public enum DwellEvaluation {
         r.validationModelMAE = model.validationMAE.map(\.mae).min() ?? .nan
         guard !testRows.isEmpty else { return r }
         let boosted = model.boostedScores(views, rows: testRows).map(DwellEncoder.seconds)
-        let used = model.kind == .pageWeibull ? model.predictMedians(views, rows: testRows) : boosted
+        let used = model.fallback != nil ? model.predictMedians(views, rows: testRows) : boosted
         let e = model.encoder
         let global = testRows.map { _ in e.globalMedian }
         let page = testRows.map { e.pageMedianPrediction(views[$0]) }

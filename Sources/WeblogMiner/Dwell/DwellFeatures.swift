@@ -108,20 +108,32 @@ public enum DwellFeatures {
 }
 
 /// Turns views into the model's feature matrix, with the per-page statistics (target encodings) learnt
-/// from training views only: the page's median log dwell, its Weibull fit (log median and shape, where
-/// it has `DwellAnalysis.minimumWeibullViews` observed dwells), its exit rate, the previous page's
-/// median and the (previous page → page) transition's median, shrunk toward the page's median by
-/// `transitionPrior` pseudo-views.
+/// from training views only: the page's median log dwell (shrunk toward the global one by `pagePrior`
+/// pseudo-views, so a page seen twice does not pass for a known one) and its number of observed dwells,
+/// its Weibull fit (log median and shape, where it has `DwellAnalysis.minimumWeibullViews` observed
+/// dwells), its exit rate, the previous page's median and the (previous page → page) transition's
+/// median, shrunk toward the page's by `transitionPrior` pseudo-views.
+///
+/// Training rows are encoded out of fold (`outOfFoldMatrix`): each visitor's views with statistics from
+/// the other visitors only, as they will be for later views. Encoding a row with statistics that include
+/// its own dwell leaks the target (on YooChoose, where most items have a few views, that made the
+/// model worse than the global median).
 public struct DwellEncoder: Sendable {
     public static let featureNames = [
-        "page_log_median", "page_weibull_log_median", "page_weibull_shape", "page_exit_rate",
+        "page_log_median", "page_observed_views_log", "page_weibull_log_median", "page_weibull_shape", "page_exit_rate",
         "previous_page_log_median", "transition_log_median", "position", "views_so_far",
         "since_session_start_log_s", "entry_channel", "device", "hour", "weekday",
         "visitor_sessions_before", "visitor_median_dwell_log_s", "previous_dwell_log_s",
     ]
     static let transitionPrior = 10.0
+    static let pagePrior = 5.0
+    /// Folds for out-of-fold encoding of training rows.
+    static let folds = 5
 
     public var pageLogMedian: [Int32: Double] = [:]
+    /// Shrunk toward the global log median (the model's feature; `pageLogMedian` is the raw baseline's).
+    var pageLogEncoding: [Int32: Double] = [:]
+    var pageObserved: [Int32: Int] = [:]
     public var pageMedian: [Int32: Double] = [:]
     public var pageWeibull: [Int32: WeibullFit] = [:]
     public var pageExitRate: [Int32: Double] = [:]
@@ -159,13 +171,16 @@ public struct DwellEncoder: Sendable {
             let m = Metrics.median(d)
             pageMedian[p] = m
             pageLogMedian[p] = Self.logTime(m)
+            let n = Double(d.count)
+            pageLogEncoding[p] = (n * Self.logTime(m) + Self.pagePrior * globalLogMedian) / (n + Self.pagePrior)
+            pageObserved[p] = d.count
             if let fit = DwellAnalysis.weibull(observed: d, censored: censoredBounds[p] ?? []) { pageWeibull[p] = fit }
         }
         for (p, c) in counts { pageExitRate[p] = Double(c.exits) / Double(c.views) }
         for (key, d) in transitions {
             let page = Int32(truncatingIfNeeded: key & 0xFFFF_FFFF)
             let n = Double(d.count)
-            let prior = pageLogMedian[page] ?? globalLogMedian
+            let prior = pageLogEncoding[page] ?? globalLogMedian
             transitionLogMedian[key] = (n * Self.logTime(Metrics.median(d)) + Self.transitionPrior * prior) / (n + Self.transitionPrior)
         }
     }
@@ -176,17 +191,35 @@ public struct DwellEncoder: Sendable {
     /// The per-page Weibull median baseline (the page's median where it has no fit), seconds.
     public func pageWeibullPrediction(_ v: DwellView) -> Double { pageWeibull[v.page]?.median ?? pageMedianPrediction(v) }
 
+    /// The training rows' matrix with each row encoded by statistics from the other folds (folds by
+    /// visitor), in the order of `rows`.
+    public static func outOfFoldMatrix(_ views: [DwellView], rows: [Int]) -> FeatureMatrix {
+        let c = featureNames.count
+        var values = [Double](repeating: 0, count: rows.count * c)
+        for f in 0 ..< folds {
+            let inFold = rows.indices.filter { Int(views[rows[$0]].visitor) % folds == f }
+            guard !inFold.isEmpty else { continue }
+            let others = rows.filter { Int(views[$0].visitor) % folds != f }
+            let encoder = DwellEncoder(fitting: views, rows: others)
+            let m = encoder.matrix(views, rows: inFold.map { rows[$0] })
+            for (k, i) in inFold.enumerated() {
+                for j in 0 ..< c { values[i * c + j] = m.values[k * c + j] }
+            }
+        }
+        return FeatureMatrix(rows: rows.count, columns: c, values: values, names: featureNames)
+    }
+
     public func matrix(_ views: [DwellView], rows: [Int]) -> FeatureMatrix {
         let c = Self.featureNames.count
         var values = [Double](repeating: 0, count: rows.count * c)
         for (i, r) in rows.enumerated() {
             let v = views[r]
-            let page = pageLogMedian[v.page] ?? .nan
+            let page = pageLogEncoding[v.page] ?? globalLogMedian
             let w = pageWeibull[v.page]
             let key = Int64(v.previous) << 32 | Int64(UInt32(bitPattern: v.page))
             let row: [Double] = [
-                page, w.map { Self.logTime($0.median) } ?? .nan, w?.shape ?? .nan, pageExitRate[v.page] ?? .nan,
-                v.previous < 0 ? -1 : (pageLogMedian[v.previous] ?? .nan), transitionLogMedian[key] ?? page,
+                page, log1p(Double(pageObserved[v.page] ?? 0)), w.map { Self.logTime($0.median) } ?? .nan, w?.shape ?? .nan, pageExitRate[v.page] ?? .nan,
+                v.previous < 0 ? -1 : (pageLogEncoding[v.previous] ?? globalLogMedian), transitionLogMedian[key] ?? page,
                 Double(v.position), Double(v.viewsBefore),
                 log1p(Double(v.time - v.sessionStart) / 1000), Double(v.channel), Double(v.device), Double(v.hour), Double(v.weekday),
                 Double(v.sessionsBefore), v.visitorMedianBefore.isNaN ? .nan : Self.logTime(v.visitorMedianBefore),

@@ -10,11 +10,12 @@
 ///    - `gbdt-absolute`: gradient boosting with the absolute loss on observed dwells only (a median).
 /// 3. The candidate with the lower validation MAE (seconds, observed views) is refitted on all training
 ///    views. If it does not beat the per-page median on the validation views, predictions come from the
-///    per-page Weibull median instead and `fallback` says why.
+///    per-page Weibull median instead (or the per-page median, if the Weibull did worse than it on the
+///    validation views too) and `fallback` says why.
 /// 4. Predictions: the median dwell of a view, and P(stay > threshold) from the predicted log-normal
 ///    (AFT: σ; absolute loss: σ of its validation residuals) or, in the fallback, the page's Weibull.
 public struct DwellModel: Sendable {
-    public enum Kind: String, Sendable { case aft = "gbdt-aft", absolute = "gbdt-absolute", pageWeibull = "page-weibull" }
+    public enum Kind: String, Sendable { case aft = "gbdt-aft", absolute = "gbdt-absolute", pageWeibull = "page-weibull", pageMedian = "page-median" }
 
     public static let validationShare = 0.2
 
@@ -28,6 +29,7 @@ public struct DwellModel: Sendable {
     /// Validation MAE (s) per candidate, and the per-page median's.
     public var validationMAE: [(kind: Kind, mae: Double)] = []
     public var validationPageMedianMAE = Double.nan
+    public var validationPageWeibullMAE = Double.nan
     public var fallback: String?
     public var trainViews = 0
     public var trainSeconds = 0.0
@@ -40,7 +42,7 @@ public struct DwellModel: Sendable {
         let fitRows = Array(rows[..<cut]), validRows = rows[cut...].filter { !views[$0].censored }
         let fitEncoder = DwellEncoder(fitting: views, rows: fitRows)
         sigma = Self.spread(views, fitRows, fitEncoder)
-        func booster(_ kind: Kind, _ encoder: DwellEncoder, _ rows: [Int], sigma: Double) -> GradientBoostedTrees {
+        func booster(_ kind: Kind, _ rows: [Int], sigma: Double) -> GradientBoostedTrees {
             var m = GradientBoostedTrees(loss: kind == .aft ? .normalAFT : .absoluteError)
             m.seed = seed
             m.maxIterations = maxIterations
@@ -48,7 +50,7 @@ public struct DwellModel: Sendable {
             m.aftSigma = sigma
             let used = rows.filter { !views[$0].censored || (kind == .aft && views[$0].dwell > 0) }
             guard !used.isEmpty else { return m }
-            let x = encoder.matrix(views, rows: used)
+            let x = DwellEncoder.outOfFoldMatrix(views, rows: used)
             let y = used.map { DwellEncoder.logTime(views[$0].dwell) }
             if kind == .aft { m.fit(x, logTimes: y, censored: used.map { views[$0].censored }) } else { m.fit(x, y) }
             return m
@@ -59,7 +61,7 @@ public struct DwellModel: Sendable {
             let actual = validRows.map { views[$0].dwell }
             let xValid = fitEncoder.matrix(views, rows: validRows)
             for kind in [Kind.aft, .absolute] {
-                let m = booster(kind, fitEncoder, fitRows, sigma: sigma)
+                let m = booster(kind, fitRows, sigma: sigma)
                 guard m.treeCount > 0 else { continue }
                 let scores = m.predict(xValid)
                 let mae = Metrics.meanAbsoluteError(scores.map(DwellEncoder.seconds), actual)
@@ -71,18 +73,25 @@ public struct DwellModel: Sendable {
                 }
             }
             validationPageMedianMAE = Metrics.meanAbsoluteError(validRows.map { fitEncoder.pageMedianPrediction(views[$0]) }, actual)
+            validationPageWeibullMAE = Metrics.meanAbsoluteError(validRows.map { fitEncoder.pageWeibullPrediction(views[$0]) }, actual)
         }
         encoder = DwellEncoder(fitting: views, rows: rows)
         boosterKind = best.kind
         if best.kind == .absolute, residualSpread.isFinite, residualSpread > 0 { sigma = min(5, max(0.05, residualSpread)) }
-        self.booster = booster(best.kind, encoder, rows, sigma: sigma)
+        self.booster = booster(best.kind, rows, sigma: sigma)
         kind = best.kind
         if validationMAE.isEmpty {
             kind = .pageWeibull
             fallback = "too few views to train and validate a model (\(rows.count) training views)"
         } else if !(best.mae < validationPageMedianMAE) {
-            kind = .pageWeibull
             fallback = "on the validation views (the latest \(Int(Self.validationShare * 100))% of training) the model's MAE \(Self.format(best.mae)) s did not beat the per-page median's \(Self.format(validationPageMedianMAE)) s"
+            // The per-page Weibull predicts, unless it did worse than the page's median there too.
+            if validationPageWeibullMAE <= validationPageMedianMAE {
+                kind = .pageWeibull
+            } else {
+                kind = .pageMedian
+                fallback! += "; the per-page Weibull median did worse there (\(Self.format(validationPageWeibullMAE)) s), so the per-page median predicts"
+            }
         }
         let elapsed = clock.now - started
         trainSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
@@ -109,15 +118,16 @@ public struct DwellModel: Sendable {
     /// Predicted median dwell, seconds: the boosted model's, or the page's Weibull median in a fallback.
     public func predictMedians(_ views: [DwellView], rows: [Int]) -> [Double] {
         if kind == .pageWeibull { return rows.map { encoder.pageWeibullPrediction(views[$0]) } }
+        if kind == .pageMedian { return rows.map { encoder.pageMedianPrediction(views[$0]) } }
         return boostedScores(views, rows: rows).map(DwellEncoder.seconds)
     }
 
     /// P(dwell > threshold seconds) per row.
     public func survival(_ views: [DwellView], rows: [Int], threshold: Double) -> [Double] {
-        if kind == .pageWeibull {
+        if kind == .pageWeibull || kind == .pageMedian {
             return rows.map { r in
                 let v = views[r]
-                if let w = encoder.pageWeibull[v.page] { return exp(-pow(threshold / w.scale, w.shape)) }
+                if kind == .pageWeibull, let w = encoder.pageWeibull[v.page] { return exp(-pow(threshold / w.scale, w.shape)) }
                 return AFTObjective.survival(logTime: DwellEncoder.logTime(threshold), score: DwellEncoder.logTime(encoder.pageMedianPrediction(v)), sigma: sigma)
             }
         }

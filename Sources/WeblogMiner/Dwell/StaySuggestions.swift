@@ -7,7 +7,7 @@
 /// observed median dwell; the shortest group of a factor against its longest gives an effect, kept
 /// only when the model's predicted medians for the two groups point the same way (so an effect is one
 /// the model learnt, not noise in a small group) and the ratio is at least `minimumRatio`. Effects are
-/// ranked by seconds at stake: the short group's views × (long median − short median). Each comes with
+/// ranked by seconds at stake (zero-second dwells, two requests in the same second, are left out): the short group's views × (long median − short median). Each comes with
 /// its group's exit rate (share of its views that end the session).
 public enum StaySuggestions {
     public static let minimumPageViews = 30
@@ -67,6 +67,8 @@ public enum StaySuggestions {
                     let k = f.key(v)
                     groups[k, default: Group()].views += 1
                     if v.censored { groups[k]!.exits += 1; continue }
+                    // A zero-second dwell (two requests in the same second) is an artefact, not a stay.
+                    if v.dwell <= 0 { continue }
                     groups[k]!.dwell.append(v.dwell)
                     if predicted[r].isFinite { groups[k]!.predicted.append(predicted[r]) }
                 }
