@@ -254,7 +254,7 @@ struct DwellCommand: ParsableCommand {
     func validate() throws {
         if !train.isEmpty && test.isEmpty { throw ValidationError("--train needs --test (the later period to evaluate on)") }
         if !train.isEmpty && !input.files.isEmpty { throw ValidationError("give the logs either as --train/--test files or positionally, not both") }
-        if !(threshold > 0) { throw ValidationError("--threshold must be positive") }
+        if !(threshold > 0 && threshold <= 31_536_000) { throw ValidationError("--threshold must be a number of seconds above 0 and at most a year") }
         if maxViews < 100 { throw ValidationError("--max-views must be at least 100") }
     }
 

@@ -17,7 +17,7 @@ public struct DwellAnalysis {
     public static let defaultThreshold = 30.0
 
     public static func columns(threshold: Double = defaultThreshold) -> [RecordTable.Column] {
-        let t = threshold == threshold.rounded() ? String(Int(threshold)) : String(format4: threshold)
+        let t = threshold == threshold.rounded() && abs(threshold) < 1e15 ? String(Int64(threshold)) : String(format4: threshold)
         return [
             .init("page", "page name"),
             .init("views", "page views"),
