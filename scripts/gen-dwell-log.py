@@ -38,7 +38,8 @@ def main():
     rng = random.Random(args.seed)
     t0 = int(time.mktime(time.strptime(args.start, "%Y-%m-%d"))) - time.timezone
     end = t0 + args.days * 86400
-    visitors = max(50, args.views // 12)
+    # About 12 views per visitor over 14 days (sessions of one visitor rarely overlap in time).
+    visitors = max(50, int(args.views / 12 * 14 / args.days))
     hits = []
     views = 0
     while views < args.views:

@@ -50,6 +50,7 @@ public struct DwellAnalysis {
         public var boosterKind: String?
         public var fallback: String?
         public var trainSeconds = Double.nan
+        public var comparisonSeconds = Double.nan
         /// The boosted model's error (whether or not it predicts); `prediction*`: what predicts.
         public var modelMAE = Double.nan
         public var modelMedianAE = Double.nan
@@ -115,12 +116,19 @@ public struct DwellAnalysis {
             let model = DwellModel(views: views, trainRows: trainRows, seed: seed)
             report = DwellEvaluation.evaluate(views, testRows: testRows, model: model)
             let all = Array(views.indices)
-            // The boosted model's medians (also in a fallback: suggestions need its per-view view of the
-            // data to confirm a group's direction; the table's predicted median is what predicts).
-            for (i, p) in zip(all, model.boostedScores(views, rows: all)) { boosted[i] = DwellEncoder.seconds(p) }
-            for (i, p) in zip(all, model.predictMedians(views, rows: all)) { predicted[i] = p }
+            // One pass of the boosted model over every view: its medians (also in a fallback, where
+            // suggestions need its per-view view of the data to confirm a group's direction), what
+            // predicts, and P(stay > threshold) for last views.
+            let scores = model.boostedScores(views, rows: all)
+            for i in all { boosted[i] = DwellEncoder.seconds(scores[i]) }
+            predicted = model.fallback == nil ? boosted : model.predictMedians(views, rows: all)
             let exits = all.filter { views[$0].censored }
-            for (i, p) in zip(exits, model.survival(views, rows: exits, threshold: threshold)) { exitSurvival[i] = p }
+            if model.fallback == nil {
+                let y = DwellEncoder.logTime(threshold)
+                for i in exits { exitSurvival[i] = AFTObjective.survival(logTime: y, score: scores[i], sigma: model.sigma) }
+            } else {
+                for (i, p) in zip(exits, model.survival(views, rows: exits, threshold: threshold)) { exitSurvival[i] = p }
+            }
             self.model = model
         } else {
             report.trainViews = trainRows.count

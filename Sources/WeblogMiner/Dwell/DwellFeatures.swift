@@ -127,6 +127,7 @@ public struct DwellEncoder: Sendable {
     ]
     static let transitionPrior = 10.0
     static let pagePrior = 5.0
+    static let maxWeibullValues = 5000
     /// Folds for out-of-fold encoding of training rows.
     static let folds = 5
 
@@ -174,7 +175,9 @@ public struct DwellEncoder: Sendable {
             let n = Double(d.count)
             pageLogEncoding[p] = (n * Self.logTime(m) + Self.pagePrior * globalLogMedian) / (n + Self.pagePrior)
             pageObserved[p] = d.count
-            if let fit = DwellAnalysis.weibull(observed: d, censored: censoredBounds[p] ?? []) { pageWeibull[p] = fit }
+            // As a feature the fit needs no more than the latest `maxWeibullValues` dwells (the fit is
+            // O(values × iterations); the per-page table fits all of them).
+            if let fit = DwellAnalysis.weibull(observed: Array(d.suffix(Self.maxWeibullValues)), censored: Array((censoredBounds[p] ?? []).suffix(Self.maxWeibullValues))) { pageWeibull[p] = fit }
         }
         for (p, c) in counts { pageExitRate[p] = Double(c.exits) / Double(c.views) }
         for (key, d) in transitions {
@@ -192,14 +195,15 @@ public struct DwellEncoder: Sendable {
     public func pageWeibullPrediction(_ v: DwellView) -> Double { pageWeibull[v.page]?.median ?? pageMedianPrediction(v) }
 
     /// The training rows' matrix with each row encoded by statistics from the other folds (folds by
-    /// visitor), in the order of `rows`.
-    public static func outOfFoldMatrix(_ views: [DwellView], rows: [Int]) -> FeatureMatrix {
+    /// visitor) of `statisticsFrom` (default: `rows`), in the order of `rows`.
+    public static func outOfFoldMatrix(_ views: [DwellView], rows: [Int], statisticsFrom statisticsRows: [Int]? = nil) -> FeatureMatrix {
+        let statisticsRows = statisticsRows ?? rows
         let c = featureNames.count
         var values = [Double](repeating: 0, count: rows.count * c)
         for f in 0 ..< folds {
             let inFold = rows.indices.filter { Int(views[rows[$0]].visitor) % folds == f }
             guard !inFold.isEmpty else { continue }
-            let others = rows.filter { Int(views[$0].visitor) % folds != f }
+            let others = statisticsRows.filter { Int(views[$0].visitor) % folds != f }
             let encoder = DwellEncoder(fitting: views, rows: others)
             let m = encoder.matrix(views, rows: inFold.map { rows[$0] })
             for (k, i) in inFold.enumerated() {

@@ -9,7 +9,8 @@
 /// 2. Features are binned once by quantiles into ≤ maxBins bins plus a missing-value bin
 ///    (`FeatureBinner`).
 /// 3. Each iteration computes per-row gradient g and hessian h of the loss at the current score
-///    (logistic: g = p − y, h = p(1 − p); squared: g = F − y, h = 1; absolute: g = sign(F − y), h = 1)
+///    (logistic: g = p − y, h = p(1 − p); squared: g = F − y, h = 1; absolute: g = sign(F − y), h = 1;
+///    normal AFT on log durations with right-censoring: `AFTObjective`, baseline the observed median)
 ///    and grows one tree on them best-first (`HistogramTreeGrower`): histograms with the subtraction
 ///    trick, gain G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ), missing values sent to the better side,
 ///    Newton leaf values −G/(H+λ) times learningRate. For the absolute error, leaf values are then
