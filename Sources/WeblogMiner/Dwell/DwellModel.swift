@@ -1,4 +1,3 @@
-import Foundation
 /// The dwell predictor: two censoring-aware-or-not boosted models compared on a time-based validation,
 /// the better one kept, and the per-page Weibull as the fallback when neither beats the per-page median.
 ///
@@ -69,12 +68,9 @@ public struct DwellModel: Sendable {
             m.aftSigma = sigma
             let used = rows.suffix(Self.maxFitViews).filter { !views[$0].censored || (kind == .aft && views[$0].dwell > 0) }
             guard !used.isEmpty else { return m }
-            let c0 = ContinuousClock.now
             let x = DwellEncoder.outOfFoldMatrix(views, rows: used, statisticsFrom: rows)
-            let c1 = ContinuousClock.now
             let y = used.map { DwellEncoder.logTime(views[$0].dwell) }
             if kind == .aft { m.fit(x, logTimes: y, censored: used.map { views[$0].censored }) } else { m.fit(x, y) }
-            TIMING("booster \(kind) rows \(used.count): encode \(c1 - c0) fit \(ContinuousClock.now - c1) trees \(m.treeCount)")
             return m
         }
         var best = (kind: Kind.aft, mae: Double.infinity)
@@ -159,5 +155,3 @@ public struct DwellModel: Sendable {
         return boostedScores(views, rows: rows).map { AFTObjective.survival(logTime: y, score: $0, sigma: sigma) }
     }
 }
-
-func TIMING(_ s: String) { if getenv("DWELL_TIMING") != nil { Diagnostics.note(s) } }
