@@ -265,3 +265,39 @@ struct PlantedDwell {
         _ = try JSONSerialization.jsonObject(with: Data(json.utf8))
     }
 }
+
+/// The command on logs from `scripts/gen-dwell-log.py` (planted effects, censored last views): two
+/// periods read separately, the report's keys and figures, the table's new columns.
+@Suite struct DwellCommandTests {
+    @Test func trainTestReportOnPlantedLogs() throws {
+        let dir = TemporaryDirectory()
+        let gen = Paths.repository + "/scripts/gen-dwell-log.py"
+        let setup = try Tool.shell("""
+            python3 '\(gen)' --views 40000 --days 10 > '\(dir.path)/train.log' && \
+            python3 '\(gen)' --views 8000 --days 2 --start 2026-03-12 --seed 2 > '\(dir.path)/test.log'
+            """)
+        #expect(setup.status == 0, "\(setup.err)")
+        let r = try Tool.shell("$WM dwell -q --site-host shop.example.com --train '\(dir.path)/train.log' --test '\(dir.path)/test.log' --report '\(dir.path)/r.json' -o '\(dir.path)/dwell.tsv'")
+        #expect(r.status == 0, "\(r.err)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.path + "/r.json"))) as? [String: Any])
+        for key in ["model_mae", "page_median_mae", "global_median_mae", "page_weibull_mae", "c_index", "test_views", "model_median_ae",
+                    "page_median_median_ae", "page_median_c_index", "page_weibull_c_index", "global_median_c_index", "fallback", "train_seconds"] {
+            #expect(report.keys.contains(key), "\(key)")
+        }
+        #expect(report["fallback"] is NSNull)
+        let model = try #require(report["model_mae"] as? Double), page = try #require(report["page_median_mae"] as? Double)
+        #expect(model < 0.8 * page, "model \(model) page median \(page)")
+        let c = try #require(report["c_index"] as? Double), cPage = try #require(report["page_median_c_index"] as? Double)
+        #expect(c > cPage + 0.05)
+        #expect(try #require(report["train_views"] as? Int) > 35000 && (try #require(report["test_views"] as? Int)) > 7000)
+        let tsv = try String(contentsOfFile: dir.path + "/dwell.tsv", encoding: .utf8)
+        let header = tsv.split(separator: "\n").first.map { $0.split(separator: "\t").map(String.init) } ?? []
+        #expect(header.prefix(10) == ["page", "views", "dwell_views", "censored_views", "median_dwell_s", "mean_dwell_s", "weibull_shape", "weibull_scale_s", "weibull_median_s", "exit_rate"])
+        #expect(header.contains("exit_p_stay_over_30s") && header.contains("suggestions") && header.contains("weibull_shape_low"))
+        #expect(tsv.contains("who came from search"))
+
+        // --train without --test is a usage error.
+        let usage = try Tool.shell("$WM dwell -q --train '\(dir.path)/train.log' -o /dev/null")
+        #expect(usage.status == 64)
+    }
+}
