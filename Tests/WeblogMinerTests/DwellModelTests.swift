@@ -277,7 +277,7 @@ struct PlantedDwell {
             python3 '\(gen)' --views 8000 --days 2 --start 2026-03-12 --seed 2 > '\(dir.path)/test.log'
             """)
         #expect(setup.status == 0, "\(setup.err)")
-        let r = try Tool.shell("$WM dwell -q --site-host shop.example.com --train '\(dir.path)/train.log' --test '\(dir.path)/test.log' --report '\(dir.path)/r.json' -o '\(dir.path)/dwell.tsv'")
+        let r = try Tool.shell("$WM dwell -q --site-host shop.example.com --train '\(dir.path)/train.log' --test '\(dir.path)/test.log' --report '\(dir.path)/r.json' -o '\(dir.path)/dwell.tsv' --predictions '\(dir.path)/p.tsv'")
         #expect(r.status == 0, "\(r.err)")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.path + "/r.json"))) as? [String: Any])
         for key in ["model_mae", "page_median_mae", "global_median_mae", "page_weibull_mae", "c_index", "test_views", "model_median_ae",
@@ -295,6 +295,17 @@ struct PlantedDwell {
         #expect(header.prefix(10) == ["page", "views", "dwell_views", "censored_views", "median_dwell_s", "mean_dwell_s", "weibull_shape", "weibull_scale_s", "weibull_median_s", "exit_rate"])
         #expect(header.contains("exit_p_stay_over_30s") && header.contains("suggestions") && header.contains("weibull_shape_low"))
         #expect(tsv.contains("who came from search"))
+
+        // Per test view: the prediction, and for last views P(stay > 30 s), higher where the planted
+        // median is longer (/page6: 120 s against /page0: 8 s).
+        let rows = try String(contentsOfFile: dir.path + "/p.tsv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows.first == ["time", "page", "position", "channel", "dwell_s", "censored", "at_least_s", "predicted_median_s", "p_stay_over_30s"])
+        #expect(rows.count - 1 == (try #require(report["test_views"] as? Int)))
+        func meanStay(_ page: String) -> Double {
+            let p = rows.dropFirst().filter { $0[1] == page && $0[5] == "1" }.compactMap { Double($0[8]) }
+            return p.reduce(0, +) / Double(p.count)
+        }
+        #expect(meanStay("/page0") < 0.2 && meanStay("/page6") > 0.6, "\(meanStay("/page0")) \(meanStay("/page6"))")
 
         // --train without --test is a usage error.
         let usage = try Tool.shell("$WM dwell -q --train '\(dir.path)/train.log' -o /dev/null")

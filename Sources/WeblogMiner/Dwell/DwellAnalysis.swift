@@ -17,7 +17,7 @@ public struct DwellAnalysis {
     public static let defaultThreshold = 30.0
 
     public static func columns(threshold: Double = defaultThreshold) -> [RecordTable.Column] {
-        let t = threshold == threshold.rounded() && abs(threshold) < 1e15 ? String(Int64(threshold)) : String(format4: threshold)
+        let t = thresholdLabel(threshold)
         return [
             .init("page", "page name"),
             .init("views", "page views"),
@@ -78,6 +78,27 @@ public struct DwellAnalysis {
     public var table: RecordTable
     public var report = ModelReport()
     public var model: DwellModel?
+    /// Per test view (when asked for): what the model predicts and what happened.
+    public var predictions: RecordTable?
+
+    public static func predictionColumns(threshold: Double = defaultThreshold) -> [RecordTable.Column] {
+        let t = thresholdLabel(threshold)
+        return [
+            .init("time", "view time, epoch milliseconds"),
+            .init("page", "page name"),
+            .init("position", "0-based position in the session"),
+            .init("channel", "entry channel of the session"),
+            .init("dwell_s", "observed dwell, seconds (empty for a session's last view)"),
+            .init("censored", "1: the session's last view (dwell not observed)"),
+            .init("at_least_s", "last views: lower bound of the dwell (the log ended while the session could go on), else 0"),
+            .init("predicted_median_s", "predicted median dwell, seconds (what predicts: the model, or the fallback)"),
+            .init("p_stay_over_\(t)s", "predicted probability of staying longer than \(t) s"),
+        ]
+    }
+
+    static func thresholdLabel(_ threshold: Double) -> String {
+        threshold == threshold.rounded() && abs(threshold) < 1e15 ? String(Int64(threshold)) : String(format4: threshold)
+    }
     /// Pages with at least `minViews` observed dwells, longest and shortest median first.
     public var longest: [(page: String, medianSeconds: Double)] = []
     public var shortest: [(page: String, medianSeconds: Double)] = []
@@ -98,7 +119,7 @@ public struct DwellAnalysis {
     /// views by session start are then the test). `openMillis`: the session timeout.
     public init(history: VisitorHistory, pageNames: ByteStringInterner, minViews: Int = 20, seed: UInt64 = 1,
                 test: VisitorHistory? = nil, threshold: Double = defaultThreshold, maxViews: Int = maxModelViews,
-                openMillis: Int64 = 30 * 60 * 1000) {
+                openMillis: Int64 = 30 * 60 * 1000, keepPredictions: Bool = false) {
         func name(_ p: Int32) -> String { String(decoding: pageNames.bytes(of: p), as: UTF8.self) }
         var views = DwellFeatures.views(train: history, test: test, openMillis: openMillis)
         if test == nil { DwellFeatures.timeSplit(&views) }
@@ -130,6 +151,25 @@ public struct DwellAnalysis {
                 for (i, p) in zip(exits, model.survival(views, rows: exits, threshold: threshold)) { exitSurvival[i] = p }
             }
             self.model = model
+            if keepPredictions {
+                let survival: [Double]
+                if model.fallback == nil {
+                    let y = DwellEncoder.logTime(threshold)
+                    survival = testRows.map { AFTObjective.survival(logTime: y, score: scores[$0], sigma: model.sigma) }
+                } else {
+                    survival = model.survival(views, rows: testRows, threshold: threshold)
+                }
+                var table = RecordTable(columns: Self.predictionColumns(threshold: threshold))
+                for (k, i) in testRows.enumerated() {
+                    let v = views[i]
+                    table.append([
+                        .int(Int(v.time)), .text(name(v.page)), .int(Int(v.position)), .text(EntryChannel.allCases[Int(v.channel)].rawValue),
+                        v.censored ? .null : .real(LinkAnalysis.round4(v.dwell)), .int(v.censored ? 1 : 0),
+                        .real(v.censored ? LinkAnalysis.round4(v.dwell) : 0), .real(LinkAnalysis.round4(predicted[i])), .real(LinkAnalysis.round4(survival[k])),
+                    ])
+                }
+                predictions = table
+            }
         } else {
             report.trainViews = trainRows.count
             report.testViews = testRows.count
