@@ -49,7 +49,7 @@ public struct DwellModel: Sendable {
         let rows = trainRows.sorted { views[$0].time < views[$1].time }
         trainViews = rows.count
         // The comparison runs on the latest `maxComparisonViews` training views (it only has to rank
-        // two candidates); the winner is then fitted on all of them.
+        // two candidates); the winner is then fitted as `booster` says.
         let recent = rows.suffix(Self.maxComparisonViews)
         let cut = recent.startIndex + Int(Double(recent.count) * (1 - Self.validationShare))
         let fitRows = Array(recent[..<cut]), validRows = recent[cut...].filter { !views[$0].censored }
@@ -61,8 +61,8 @@ public struct DwellModel: Sendable {
             m.seed = seed
             m.maxIterations = maxIterations
             m.l2Regularization = 1
-            // 63 bins keep a node's histograms in cache (17 features × 64 bins), and a learning rate of
-            // 0.2 halves the trees: 1M views train in seconds, at no loss on the bench's data.
+            // 63 bins and a learning rate of 0.2 (half the trees of 0.1) bound the cost: 1M views train
+            // in seconds, for about 1% of MAE on the planted bench data and none measurable on YooChoose.
             m.maxBins = 63
             m.learningRate = 0.2
             m.aftSigma = sigma
