@@ -289,8 +289,12 @@ struct DwellCommand: ParsableCommand {
                 later = testHistory
                 if testStatus != .ok { status = testStatus }
             }
+            // A last view is censored at the log's end only if its session could still be open then: with
+            // the export's own sessions (--given-sessions, closed after 7 idle days only to bound memory)
+            // nothing says so, and a bound of days would be made up.
             let analysis = DwellAnalysis(history: history, pageNames: pages, seed: seed, test: later, threshold: threshold,
-                                         maxViews: maxViews, openMillis: sessions.timeoutMillis, keepPredictions: predictions != nil)
+                                         maxViews: maxViews, openMillis: sessions.givenSessions ? 0 : sessions.timeoutMillis,
+                                         keepPredictions: predictions != nil)
             if !input.quiet { Diagnostics.note(Self.describe(analysis)) }
             if let fallback = analysis.report.fallback { Diagnostics.warning("dwell model not used: \(fallback) (predictions: \(analysis.report.modelKind ?? "none"))") }
             let r = analysis.report

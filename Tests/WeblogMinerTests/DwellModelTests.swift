@@ -311,4 +311,18 @@ struct PlantedDwell {
         let usage = try Tool.shell("$WM dwell -q --train '\(dir.path)/train.log' -o /dev/null")
         #expect(usage.status == 64)
     }
+
+    /// A click export's own sessions (--given-sessions) are closed by the export, not still open at its
+    /// end: no last view gets a made-up lower bound (the 7-day idle close once gave bounds of days,
+    /// and Weibull shapes of 0.17 on YooChoose).
+    @Test func givenSessionsHaveNoCensoringBounds() throws {
+        let dir = TemporaryDirectory()
+        let sample = Paths.fixture("clicks/yoochoose-sample.tsv")
+        let r = try Tool.shell("$WM dwell -q --given-sessions '\(sample)' --predictions '\(dir.path)/p.tsv' -o /dev/null")
+        #expect(r.status == 0, "\(r.err)")
+        let rows = try String(contentsOfFile: dir.path + "/p.tsv", encoding: .utf8).split(separator: "\n").dropFirst().map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        let censored = rows.filter { $0[5] == "1" }
+        #expect(!censored.isEmpty)
+        #expect(censored.allSatisfy { $0[6] == "0" }, "\(censored.prefix(3))")
+    }
 }
