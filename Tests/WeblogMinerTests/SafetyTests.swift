@@ -285,7 +285,7 @@ import Testing
             ("pages", session),
             ("links", session + ["--damping", "--tolerance", "--max-iterations", "--max-detour", "--min-shortcut-sessions", "--max-follow-rate", "--top"]),
             ("prospects", session + ["--horizon", "--top", "--cv", "--seed"]),
-            ("dwell", session + ["--seed"]),
+            ("dwell", session + ["--seed", "--threshold", "--max-views"]),
             ("run", session + ["--min-support", "--max-gap", "--max-length", "--max-patterns", "--min-confidence", "--top-prospects", "--retain"]),
             ("patterns", pattern),
             ("rules", pattern + ["--min-confidence"]),

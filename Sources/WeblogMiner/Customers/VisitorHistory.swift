@@ -37,6 +37,16 @@ public final class VisitorHistory {
         lastTime = .min
     }
 
+    /// Renumbers every session's pages (`map[old id]` is the new id): a history read in another run,
+    /// whose page table differs, joined to this run's ids (`dwell --train ... --test ...`).
+    public func remapPages(_ map: [Int32]) {
+        for i in visitors.indices {
+            for j in visitors[i].sessions.indices {
+                visitors[i].sessions[j].pages = visitors[i].sessions[j].pages.map { map[Int($0)] }
+            }
+        }
+    }
+
     /// `userAgent`: taken from an `ip ua` visitor key when the key has that shape.
     public func add(_ session: Session) {
         let observed = session.views.filter { !$0.inferred }

@@ -9,7 +9,8 @@
 /// 2. Features are binned once by quantiles into ≤ maxBins bins plus a missing-value bin
 ///    (`FeatureBinner`).
 /// 3. Each iteration computes per-row gradient g and hessian h of the loss at the current score
-///    (logistic: g = p − y, h = p(1 − p); squared: g = F − y, h = 1; absolute: g = sign(F − y), h = 1)
+///    (logistic: g = p − y, h = p(1 − p); squared: g = F − y, h = 1; absolute: g = sign(F − y), h = 1;
+///    normal AFT on log durations with right-censoring: `AFTObjective`, baseline the observed median)
 ///    and grows one tree on them best-first (`HistogramTreeGrower`): histograms with the subtraction
 ///    trick, gain G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ), missing values sent to the better side,
 ///    Newton leaf values −G/(H+λ) times learningRate. For the absolute error, leaf values are then
@@ -41,7 +42,9 @@
 /// let predicted = regressor.predict(test)
 /// ```
 public struct GradientBoostedTrees: BinaryClassifier, Regressor, Sendable {
-    public enum Loss: Sendable { case logistic, squaredError, absoluteError }
+    /// `normalAFT`: censoring-aware regression on log durations (`AFTObjective`), fitted with
+    /// `fit(_:logTimes:censored:)`; the score is the log of the predicted median.
+    public enum Loss: Sendable { case logistic, squaredError, absoluteError, normalAFT }
 
     public var loss = Loss.logistic
     public var learningRate = 0.1
@@ -56,6 +59,8 @@ public struct GradientBoostedTrees: BinaryClassifier, Regressor, Sendable {
     public var validationFraction = 0.1
     public var nIterNoChange = 10
     public var seed: UInt64 = 1
+    /// σ of the normal AFT loss (spread of log durations around the score).
+    public var aftSigma = 1.0
 
     /// Raw score before any tree: prior log-odds, mean or median.
     public private(set) var baseline = 0.0
@@ -91,7 +96,15 @@ public struct GradientBoostedTrees: BinaryClassifier, Regressor, Sendable {
         fitTargets(x, loss == .logistic ? y.map { $0 > 0.5 ? 1 : 0 } : y)
     }
 
-    private mutating func fitTargets(_ x: FeatureMatrix, _ y: [Double]) {
+    /// Fits the normal AFT loss: `logTimes` are log durations, or for censored rows the log of a
+    /// lower bound ("at least this long").
+    public mutating func fit(_ x: FeatureMatrix, logTimes: [Double], censored: [Bool]) {
+        precondition(loss == .normalAFT, "GradientBoostedTrees.fit(logTimes:censored:) needs loss .normalAFT")
+        precondition(logTimes.count == censored.count, "GradientBoostedTrees.fit: \(logTimes.count) times but \(censored.count) censoring flags")
+        fitTargets(x, logTimes, censored: censored)
+    }
+
+    private mutating func fitTargets(_ x: FeatureMatrix, _ y: [Double], censored: [Bool]? = nil) {
         precondition(x.rows == y.count, "GradientBoostedTrees.fit: \(x.rows) rows but \(y.count) targets")
         precondition(x.rows > 0, "GradientBoostedTrees.fit: no rows")
         featureCount = x.columns
@@ -102,6 +115,10 @@ public struct GradientBoostedTrees: BinaryClassifier, Regressor, Sendable {
         let trainBins = binner.transform(x, rows: trainRows)
         let validBins = binner.transform(x, rows: validRows)
         let yTrain = trainRows.map { y[$0] }, yValid = validRows.map { y[$0] }
+        let cTrain = censored.map { c in trainRows.map { c[$0] } } ?? [Bool](repeating: false, count: trainRows.count)
+        let cValid = censored.map { c in validRows.map { c[$0] } } ?? [Bool](repeating: false, count: validRows.count)
+        let sigma = aftSigma
+        let usesHessians = loss == .logistic || loss == .normalAFT
         let n = trainRows.count
 
         switch loss {
@@ -111,14 +128,17 @@ public struct GradientBoostedTrees: BinaryClassifier, Regressor, Sendable {
             baseline = log(rate / (1 - rate))
         case .squaredError: baseline = yTrain.reduce(0, +) / Double(n)
         case .absoluteError: baseline = Metrics.median(yTrain)
+        case .normalAFT:
+            let observed = zip(yTrain, cTrain).filter { !$0.1 }.map(\.0)
+            baseline = Metrics.median(observed.isEmpty ? yTrain : observed)
         }
         var raw = [Double](repeating: baseline, count: n)
         var rawValid = [Double](repeating: baseline, count: validRows.count)
         let stopping = !validRows.isEmpty
-        if stopping { validationLosses.append(meanLoss(yValid, rawValid)) }
+        if stopping { validationLosses.append(meanLoss(yValid, rawValid, cValid)) }
 
         var gradients = [Double](repeating: 0, count: n)
-        var hessians = [Double](repeating: 1, count: loss == .logistic ? n : 0)
+        var hessians = [Double](repeating: 1, count: usesHessians ? n : 0)
         let parameters = HistogramTreeGrower.Parameters(
             maxLeafNodes: max(1, maxLeafNodes), maxDepth: maxDepth, minSamplesLeaf: max(1, minSamplesLeaf),
             l2: l2Regularization, shrinkage: learningRate)
@@ -134,6 +154,8 @@ public struct GradientBoostedTrees: BinaryClassifier, Regressor, Sendable {
                     gradients[i] = raw[i] - yTrain[i]
                 case .absoluteError:
                     gradients[i] = raw[i] > yTrain[i] ? 1 : (raw[i] < yTrain[i] ? -1 : 0)
+                case .normalAFT:
+                    (gradients[i], hessians[i]) = AFTObjective.gradientHessian(score: raw[i], logTime: yTrain[i], censored: cTrain[i], sigma: sigma)
                 }
             }
             let grower = trainBins.withUnsafeBufferPointer { bp in
@@ -141,7 +163,7 @@ public struct GradientBoostedTrees: BinaryClassifier, Regressor, Sendable {
                     hessians.withUnsafeBufferPointer { hp in
                         let grower = HistogramTreeGrower(
                             bins: bp.baseAddress!, rows: n, binner: binner, gradients: gp.baseAddress!,
-                            hessians: loss == .logistic ? hp.baseAddress! : nil, parameters: parameters)
+                            hessians: usesHessians ? hp.baseAddress! : nil, parameters: parameters)
                         grower.grow()
                         return grower
                     }
@@ -167,7 +189,7 @@ public struct GradientBoostedTrees: BinaryClassifier, Regressor, Sendable {
                         rawValid[i] += nodes[Self.leaf(nodes, bins: vb.baseAddress!, rows: rawValid.count, row: i, missingBin: binner.missingBin)].value
                     }
                 }
-                validationLosses.append(meanLoss(yValid, rawValid))
+                validationLosses.append(meanLoss(yValid, rawValid, cValid))
                 if shouldStop() { break }
             }
             // A tree that cannot split means every later one would be the same single leaf.
@@ -206,13 +228,14 @@ public struct GradientBoostedTrees: BinaryClassifier, Regressor, Sendable {
         return !validationLosses.suffix(nIterNoChange).contains { $0 < referenceLoss }
     }
 
-    private func meanLoss(_ y: [Double], _ raw: [Double]) -> Double {
+    private func meanLoss(_ y: [Double], _ raw: [Double], _ censored: [Bool]) -> Double {
         var total = 0.0
-        for (t, f) in zip(y, raw) {
+        for (i, (t, f)) in zip(y, raw).enumerated() {
             switch loss {
             case .logistic: total += softplus(f) - t * f
             case .squaredError: total += 0.5 * (t - f) * (t - f)
             case .absoluteError: total += abs(t - f)
+            case .normalAFT: total += AFTObjective.loss(score: f, logTime: t, censored: censored[i], sigma: aftSigma)
             }
         }
         return total / Double(max(1, y.count))

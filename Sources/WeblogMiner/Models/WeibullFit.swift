@@ -23,6 +23,11 @@
 /// The fit is nil when fewer than 2 observed values remain or they are all equal (the likelihood
 /// then grows without bound as k → ∞), even if censored values are present.
 ///
+/// Uncertainty of the shape: the profile likelihood's curvature at the MLE, −g'(k̂) = d/k̂² + d·Var_w(ln x)
+/// (weights x^k̂), is the observed information for k with λ profiled out, so se(k̂) = 1/√(−g'(k̂)). The
+/// 95% interval is taken on ln k (k̂·exp(±1.96·se/k̂)), which keeps it positive and matches the skew of
+/// the likelihood for small samples.
+///
 /// ```swift
 /// let dwell = [3.1, 12.0, 45.2, 7.7, 130.0]       // seconds on page
 /// let stillOpen = [60.0]                          // last page of a session: censored
@@ -36,6 +41,14 @@ public struct WeibullFit: Sendable, Equatable {
     public var logLikelihood: Double
     public var observed: Int
     public var censored: Int
+    /// Standard error of the shape from the observed (profile) information; 0 when built by hand.
+    public var shapeStandardError = 0.0
+
+    /// 95% confidence interval of the shape (Wald on ln k).
+    public var shapeInterval: (low: Double, high: Double) {
+        let spread = exp(1.959964 * shapeStandardError / shape)
+        return (shape / spread, shape * spread)
+    }
 
     public init(shape: Double, scale: Double, logLikelihood: Double, observed: Int, censored: Int) {
         self.shape = shape
@@ -100,6 +113,8 @@ public struct WeibullFit: Sendable, Equatable {
         var logL = d * log(k) - d * k * log(scale)
         for x in obs { logL += (k - 1) * log(x) }
         for x in obs + cen { logL -= pow(x / scale, k) }
-        return WeibullFit(shape: k, scale: scale, logLikelihood: logL, observed: obs.count, censored: cen.count)
+        var fit = WeibullFit(shape: k, scale: scale, logLikelihood: logL, observed: obs.count, censored: cen.count)
+        fit.shapeStandardError = 1 / (-score(k).dg).squareRoot()
+        return fit
     }
 }

@@ -167,7 +167,15 @@ public struct HTMLReport {
         var body = "<h3>Time on page (observed views; last views of sessions are censored)</h3>\n" + Self.barChart(Array(zip(labels, bins)))
         let r = dwell.report
         func f(_ x: Double) -> String { x.isNaN ? "n/a" : String(format4: (x * 10).rounded() / 10) }
-        body += "<p>Predicting the dwell of later views: mean absolute error \(f(r.modelMAE)) s with the model, \(f(r.pageMedianMAE)) s with each page's median, \(f(r.globalMedianMAE)) s with the global median.</p>\n"
+        func c(_ x: Double) -> String { x.isNaN ? "n/a" : String(format4: (x * 1000).rounded() / 1000) }
+        body += "<p>Predicting the dwell of later views: mean absolute error \(f(r.modelMAE)) s with the model, \(f(r.pageMedianMAE)) s with each page's median, \(f(r.pageWeibullMAE)) s with each page's Weibull median, \(f(r.globalMedianMAE)) s with the global median; C-index \(c(r.cIndex)) (page median \(c(r.pageMedianCIndex))).</p>\n"
+        if let fallback = r.fallback { body += "<p>The model is not used: \(Self.escape(fallback)).</p>\n" }
+        if r.weibullPages > 0 {
+            body += "<p>Weibull shape below 1 on \(f(r.weibullShareShapeBelowOne * 100))% of the \(r.weibullPages) pages with at least \(DwellAnalysis.minimumWeibullViews) observed dwells (Liu, White &amp; Dumais 2010: 98.5% of 205,873 URLs); \(r.weibullPagesTooFew) pages with fewer have no fit.</p>\n"
+        }
+        if !r.suggestions.isEmpty {
+            body += "<h3>To lengthen stays</h3>\n<ol>" + r.suggestions.prefix(5).map { "<li>\(Self.escape($0))</li>" }.joined() + "</ol>\n"
+        }
         if !dwell.longest.isEmpty {
             body += "<p>Longest stays: " + dwell.longest.map { "\(Self.escape($0.page)) (\(f($0.medianSeconds)) s)" }.joined(separator: ", ")
             body += ". Shortest: " + dwell.shortest.map { "\(Self.escape($0.page)) (\(f($0.medianSeconds)) s)" }.joined(separator: ", ") + ".</p>\n"

@@ -151,7 +151,7 @@ public struct RunSummary {
             o += ",\"prospect_model\":null"
         }
         let dwell = models.dwell
-        o += ",\"dwell_model\":{\"test_views\":\(dwell.testViews),\"mae_s\":\(num(dwell.modelMAE)),\"median_ae_s\":\(num(dwell.modelMedianAE)),\"page_median_mae_s\":\(num(dwell.pageMedianMAE)),\"global_median_mae_s\":\(num(dwell.globalMedianMAE))}"
+        o += ",\"dwell_model\":{\"test_views\":\(dwell.testViews),\"mae_s\":\(num(dwell.modelMAE)),\"median_ae_s\":\(num(dwell.modelMedianAE)),\"page_median_mae_s\":\(num(dwell.pageMedianMAE)),\"global_median_mae_s\":\(num(dwell.globalMedianMAE)),\"page_weibull_mae_s\":\(num(dwell.pageWeibullMAE)),\"c_index\":\(num(dwell.cIndex)),\"page_median_c_index\":\(num(dwell.pageMedianCIndex)),\"model\":\(dwell.modelKind.map(jsonQuote) ?? "null"),\"fallback\":\(dwell.fallback.map(jsonQuote) ?? "null")}"
         return o + "}\n"
     }
 }
