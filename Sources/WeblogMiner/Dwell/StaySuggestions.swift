@@ -96,6 +96,8 @@ public enum StaySuggestions {
         case .social: return "social media"
         case .referral: return "other sites' links"
         case .campaign: return "campaigns"
+        case .email: return "e-mail links"
+        case .internal: return "a resumed visit"
         }
     }
 }
