@@ -50,7 +50,7 @@ struct AudienceCommand: ParsableCommand {
         let dims = try dimensions()
         let box = AudienceBox(AudienceBreakdown(dimensions: dims), conversion: try conversion.map { try PageMapper(specs: [$0 + "=converted"]) })
         try runSessions(input: input, options: sessionOptions, outputFile: output.outputFile) { out in
-            ({ session, pages in box.value.add(session, converts: box.days.converts(session, pages)) },
+            ({ session, pages in box.value.add(session, converts: box.converts(session, pages: pages)) },
              { _ in
                 try box.value.table().write(format: output.outputFormat, to: out)
                 try out.commit()
@@ -62,10 +62,9 @@ struct AudienceCommand: ParsableCommand {
 
 final class AudienceBox {
     var value: AudienceBreakdown
-    /// The conversion test against the growing page table (shared with `pages --by-day`).
-    let days: DayPartialsBox
+    let converts: ConversionTest
     init(_ value: AudienceBreakdown, conversion: PageMapper?) {
         self.value = value
-        days = DayPartialsBox(DayPartials(timezone: "UTC"), conversion: conversion)
+        converts = ConversionTest(mapper: conversion, pages: ByteStringInterner())
     }
 }

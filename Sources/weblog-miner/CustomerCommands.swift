@@ -82,15 +82,7 @@ struct ProspectsCommand: ParsableCommand {
         joinOptions.hashLogKeys = customer.hash != nil
         joinOptions.visitorKeyIsUser = customer.keyIsVisitor
         let table: Registrations?
-        do {
-            table = try customer.registrations.map { try Registrations.read(InputSpec($0), keyColumn: customer.key, timeColumn: customer.registeredAt) }
-        } catch let error as InputError {
-            Diagnostics.error(error.message)
-            throw ExitCode(ExitStatus.noInput.rawValue)
-        } catch {
-            Diagnostics.error("\(error)")
-            throw ExitCode(ExitStatus.dataError.rawValue)
-        }
+        table = try customer.readRegistrations()
         if let t = table, !input.quiet {
             Diagnostics.note("registrations: \(t.users.count) users (key \(t.keyColumn), time \(t.timeColumn ?? "none"))\(t.duplicateKeys > 0 ? ", \(t.duplicateKeys) duplicate keys skipped" : "")\(t.badTimes > 0 ? ", \(t.badTimes) unreadable times" : "")")
         }
@@ -358,5 +350,22 @@ struct CustomerCLIOptions: ParsableArguments {
 
     func validate() throws {
         if let hash, hash.lowercased() != "sha256" { throw ValidationError("--hash supports sha256 only") }
+    }
+}
+
+extension CustomerCLIOptions {
+    /// The registration table of --registrations (nil without it); one line and the fitting exit status
+    /// when it cannot be read (66) or is malformed (65).
+    func readRegistrations() throws -> Registrations? {
+        guard let path = registrations else { return nil }
+        do {
+            return try Registrations.read(InputSpec(path), keyColumn: key, timeColumn: registeredAt)
+        } catch let error as InputError {
+            Diagnostics.error(error.message)
+            throw ExitCode(ExitStatus.noInput.rawValue)
+        } catch {
+            Diagnostics.error("\(error)")
+            throw ExitCode(ExitStatus.dataError.rawValue)
+        }
     }
 }

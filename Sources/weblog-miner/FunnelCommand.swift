@@ -123,14 +123,10 @@ final class SessionList {
     var all: [Session] = []
     var sessions: [Session] = []
     private var test: ConversionTest?
-    private var testedPages = 0
 
     func addIfConverting(_ s: Session, pages: ByteStringInterner, mapper: PageMapper) {
-        if test == nil || s.views.contains(where: { Int($0.page) >= testedPages }) {
-            test = ConversionTest(mapper: mapper, pages: pages)
-            testedPages = pages.count
-        }
+        if test == nil { test = ConversionTest(mapper: mapper, pages: ByteStringInterner()) }
         all.append(s)
-        if test!(s) { sessions.append(s) }
+        if test!(s, pages: pages) { sessions.append(s) }
     }
 }

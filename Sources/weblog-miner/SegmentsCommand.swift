@@ -252,18 +252,7 @@ struct SegmentsCommand: ParsableCommand {
         return o
     }
 
-    func readRegistrations() throws -> Registrations? {
-        guard let path = customer.registrations else { return nil }
-        do {
-            return try Registrations.read(InputSpec(path), keyColumn: customer.key, timeColumn: customer.registeredAt)
-        } catch let error as InputError {
-            Diagnostics.error(error.message)
-            throw ExitCode(ExitStatus.noInput.rawValue)
-        } catch {
-            Diagnostics.error("\(error)")
-            throw ExitCode(ExitStatus.dataError.rawValue)
-        }
-    }
+    func readRegistrations() throws -> Registrations? { try customer.readRegistrations() }
 
     func loadSequences(_ path: String) throws -> SequenceDatabase {
         let spec = InputSpec(path)

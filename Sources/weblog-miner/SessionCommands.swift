@@ -284,21 +284,14 @@ final class PageStatisticsBox {
 
 final class DayPartialsBox {
     var value: DayPartials
-    private let conversion: PageMapper?
-    private var test: ConversionTest?
-    private var testedPages = 0
-    init(_ value: DayPartials, conversion: PageMapper?) { self.value = value; self.conversion = conversion }
-
-    /// `--conversion` against the sessionizer's page table, which grows as sessions come (the test is
-    /// made again, with its cache, when the table has grown).
-    func converts(_ s: Session, _ pages: ByteStringInterner) -> Bool {
-        guard let conversion else { return false }
-        if test == nil || s.views.contains(where: { Int($0.page) >= testedPages }) {
-            test = ConversionTest(mapper: conversion, pages: pages)
-            testedPages = pages.count
-        }
-        return test!(s)
+    private let test: ConversionTest
+    init(_ value: DayPartials, conversion: PageMapper?) {
+        self.value = value
+        test = ConversionTest(mapper: conversion, pages: ByteStringInterner())
     }
+
+    /// `--conversion` against the sessionizer's page table, which grows as sessions come.
+    func converts(_ s: Session, _ pages: ByteStringInterner) -> Bool { test(s, pages: pages) }
 }
 
 /// The shared body of `sessions` and `pages`: options, outputs, the run, the summary, the exit status.

@@ -287,6 +287,11 @@ import Testing
             ("prospects", session + ["--horizon", "--top", "--cv", "--seed"]),
             ("dwell", session + ["--seed", "--threshold", "--max-views"]),
             ("run", session + ["--min-support", "--max-gap", "--max-length", "--max-patterns", "--min-confidence", "--top-prospects", "--retain"]),
+            ("funnels", session),
+            ("audience", session),
+            ("errors", session),
+            ("anomalies", session + ["--threshold", "--page-threshold", "--min-page-volume", "--scored-pages"]),
+            ("segments", session + ["--held-out", "--model-pages", "--fit-sample", "--restarts", "--smoothing", "--max-iterations", "--tolerance", "--seed"]),
             ("patterns", pattern),
             ("rules", pattern + ["--min-confidence"]),
         ]
@@ -310,6 +315,7 @@ import Testing
         switch command {
         case "patterns", "rules": return "$WM \(command) \(assignment) '\(sessions)' > /dev/null"
         case "run": return "$WM run -q --no-state --out '\(dir)/out' \(assignment) '\(small)'"
+        case "funnels": return "$WM funnels -q --funnel '/ > /x' \(assignment) '\(small)' > /dev/null"
         default: return "$WM \(command) -q \(assignment) '\(small)' > /dev/null"
         }
     }

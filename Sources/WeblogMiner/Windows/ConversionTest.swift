@@ -15,13 +15,21 @@ public final class ConversionTest {
 
     public var isEnabled: Bool { mapper != nil }
 
-    public func isConversion(_ page: Int32) -> Bool {
+    public func isConversion(_ page: Int32) -> Bool { isConversion(page, in: pages) }
+
+    /// With the sessionizer's page table as it stands now: it grows while sessions stream in, and ids
+    /// never change their names, so what is known stays known and new ids are named from `current`.
+    public func isConversion(_ page: Int32, in current: ByteStringInterner) -> Bool {
         guard let mapper else { return false }
         if let k = known[page] { return k }
-        var name = Array(pages.bytes(of: page))
+        var name = Array(current.bytes(of: page))
         let hit = mapper.map(&name) == .mapped
         known[page] = hit
         return hit
+    }
+
+    public func callAsFunction(_ s: Session, pages current: ByteStringInterner) -> Bool {
+        mapper != nil && s.views.contains { !$0.inferred && isConversion($0.page, in: current) }
     }
 
     public func callAsFunction(_ s: Session) -> Bool {
