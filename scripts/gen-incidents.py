@@ -4,8 +4,13 @@ noise, and planted incidents, plus the truth: which incidents happened on which 
 (scope, metric) each should show up in. For measuring `weblog-miner anomalies` (recall on the planted
 incidents, false alarms on the other days).
 
+Every day also has a crawler (about a tenth of the requests, with a robots.txt fetch) and a few
+visitors following stale links to pages that answer 404, so that the error rate and robot share have
+a normal level.
+
 Incidents (days counted from 1):
   checkout-failure  the checkout answers 500 from 00:00 to 12:00: half a day of lost orders
+  crawler-storm     the crawler fetches six times its usual number of pages
   campaign-spike    a campaign lands 10x the usual visitors on one product page
   outage            no traffic at all from 06:00 to 18:00
 
@@ -24,6 +29,7 @@ AGENTS = [
     "Mozilla/5.0 (X11; Linux x86_64; rv:125.0) Gecko/20100101 Firefox/125.0",
 ]
 CAMPAIGN_PAGE = "/p/1042"
+CRAWLER = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 
 
 def next_page(page, rng):
@@ -71,9 +77,10 @@ def main():
     start = datetime.date(2026, 1, 5)  # a Monday
     n = args.days
     # Incidents on weekdays of the last two weeks (the first two weeks build the baseline).
-    incidents = {n - 9: "checkout-failure", n - 5: "campaign-spike", n - 2: "outage"}
+    incidents = {n - 12: "crawler-storm", n - 9: "checkout-failure", n - 5: "campaign-spike", n - 2: "outage"}
     truth = {
-        "checkout-failure": [("site", "conversions", "down"), ("site", "conversion_rate", "down"), ("/checkout/thanks", "views", "down"), ("/checkout/thanks", "entries", "down"), ("/checkout/thanks", "exits", "down"), ("/checkout", "exits", "down"), ("/checkout", "views", "down")],
+        "crawler-storm": [("site", "robot_share", "up")],
+        "checkout-failure": [("site", "error_rate", "up"), ("site", "conversions", "down"), ("site", "conversion_rate", "down"), ("/checkout/thanks", "views", "down"), ("/checkout/thanks", "entries", "down"), ("/checkout/thanks", "exits", "down"), ("/checkout", "exits", "down"), ("/checkout", "views", "down")],
         "campaign-spike": [(CAMPAIGN_PAGE, "views", "up"), (CAMPAIGN_PAGE, "entries", "up"), (CAMPAIGN_PAGE, "exits", "up"), ("site", "sessions", "up"), ("site", "visitors", "up"), ("site", "views", "up"), ("site", "bounce_rate", "up"), ("site", "conversion_rate", "down"), ("/cart", "views", "up")],
         "outage": [("site", "views", "down"), ("site", "sessions", "down"), ("site", "visitors", "down"), ("site", "conversions", "down"), ("*", "views", "down"), ("*", "entries", "down"), ("*", "exits", "down")],
     }
@@ -85,6 +92,15 @@ def main():
         level = args.sessions * (0.6 if weekend else 1.0) * math.exp(rng.gauss(0, 0.04))
         count = int(round(level))
         kind = incidents.get(d)
+        # The crawler: about 1,000 pages on a weekday (6x in a storm), spread over the day.
+        crawl = int(round(args.sessions / 3 * (0.6 if weekend else 1.0) * math.exp(rng.gauss(0, 0.05)) * (6 if kind == "crawler-storm" else 1)))
+        for i in range(crawl):
+            t = rng.uniform(0, 86_400 - 1)
+            if kind == "outage" and 6 * 3600 <= t < 18 * 3600:
+                continue
+            target = "/robots.txt" if i == 0 else rng.choice(PRODUCTS + POSTS + ["/", "/cart", "/pricing"])
+            stamp = (datetime.datetime.combine(date, datetime.time()) + datetime.timedelta(seconds=t)).strftime("%d/%b/%Y:%H:%M:%S +0000")
+            lines.append((d, t, f'66.249.66.1 - - [{stamp}] "GET {target} HTTP/1.1" 200 1234 "-" "{CRAWLER}"\n'))
         plan = [entry(rng) + (None,) for _ in range(count)]
         if kind == "campaign-spike":
             plan += [(CAMPAIGN_PAGE, "https://news.example.org/", "utm_campaign=spring")] * int(args.sessions * 0.25)
@@ -97,8 +113,12 @@ def main():
             agent = rng.choice(AGENTS)
             page, ref = first, referrer
             target = page + ("?" + query if query else "")
+            if rng.random() < 0.01:
+                # A stale link from a search engine: the page is gone.
+                target = f"/p/{rng.randrange(500, 1000)}"
+                ref = "https://www.google.com/"
             while page is not None:
-                status = 200
+                status = 404 if target.startswith("/p/") and int(target[3:].split("?")[0]) < 1000 else 200
                 if kind == "checkout-failure" and page == "/checkout" and t < 12 * 3600:
                     status = 500
                 stamp = (datetime.datetime.combine(date, datetime.time()) + datetime.timedelta(seconds=t)).strftime("%d/%b/%Y:%H:%M:%S +0000")

@@ -11,8 +11,10 @@ struct AnomaliesCommand: ParsableCommand {
             days reported, the days before still give the baseline), or with --days files of day partials (`pages --partial --by-day`,
             `merge --kind days`), or with --state the days a `run` state store keeps.
 
-            Daily series: the site's views, sessions, visitors, bounce rate and, with --conversion,
-            conversions and conversion rate; each of the busiest pages' views, entries and exits. A day is
+            Daily series: the site's views, sessions, visitors, bounce rate, with --conversion
+            conversions and conversion rate, and from logs (or a state store) the error rate (share of
+            all requests answered 4xx/5xx, robots' failures left out) and the robot share (requests by
+            robot agents and robots.txt fetchers); each of the busiest pages' views, entries and exits. A day is
             flagged when it leaves a robust seasonal baseline: the median of the same weekday over the last
             4 weeks (days with fewer than 2 such weeks before them are not scored), with a scale of 1.4826
             x MAD but never below the noise of chance (Poisson for counts: sqrt(expected + 1) and 10% of
@@ -96,15 +98,17 @@ struct AnomaliesCommand: ParsableCommand {
         let collected = DayPartialsBox(DayPartials(timezone: calendar.name), conversion: try conversion.map { try PageMapper(specs: [$0 + "=converted"]) })
         let finder = detector()
         let stores = state
-        try runSessions(input: input, options: sessionOptions, outputFile: output.outputFile, dayCalendar: calendar, segmentDays: false) { out in
+        let format = output.outputFormat
+        try runSessions(input: input, options: sessionOptions, outputFile: output.outputFile, dayCalendar: calendar, segmentDays: false, afterRun: { run, out in
+            // The days' requests (error rate, robot share) once the logs are read.
+            var all = collected.value
+            all.add(requests: run.cleaning.requests, errors: run.cleaning.errors)
+            if let more = try loadDays(files: [], stateStores: stores) { try all.merge(more, source: stores.joined(separator: ", ")) }
+            try AnomalyTable.rows(finder.detect(all, report: report)).write(format: format, to: out)
+            try out.commit()
+        }) { _ in
             ({ session, pages in collected.value.add(session, calendar: calendar, converts: collected.converts(session, pages)) },
-             { pages in
-                collected.value.pages = pages
-                var all = collected.value
-                if let more = try loadDays(files: [], stateStores: stores) { try all.merge(more, source: stores.joined(separator: ", ")) }
-                try AnomalyTable.rows(finder.detect(all, report: report)).write(format: output.outputFormat, to: out)
-                try out.commit()
-             },
+             { pages in collected.value.pages = pages },
              Rewind(possible: { true }, perform: { collected.value = DayPartials(timezone: calendar.name) }))
         }
     }

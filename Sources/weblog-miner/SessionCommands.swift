@@ -302,7 +302,9 @@ func runSessions(input: InputOptions, options: SessionCLIOptions, outputFile: St
                                                          rewind: Rewind)) throws {
     ignoreBrokenPipeSignal()
     let ingest = try input.ingestOptions()
-    let (cleaning, sessions) = try options.build()
+    var (cleaning, sessions) = try options.build()
+    // Failed requests and request counts by day in the command's calendar.
+    cleaning.calendar = dayCalendar
     let out = try CommandSupport.openOutput(outputFile)
     let rejectsFile = try input.rejects.map { try CommandSupport.openOutput($0) }
     try CommandSupport.guardingOutput {

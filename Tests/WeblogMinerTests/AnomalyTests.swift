@@ -98,4 +98,68 @@ struct AnomalyTests {
         r = try Tool.shell("$WM run --no-state --out '\(quiet)' '\(before)' '\(spike)'")
         #expect(r.status == 0 && r.err.contains("new anomalies"), "\(r.err)")
     }
+
+    /// `log(days:)` with, on every day, `failed(d)` requests answered 500 and `robot(d)` requests by a crawler.
+    static func log(days: Range<Int>, failed: (Int) -> Int, robot: (Int) -> Int) -> String {
+        var text = log(days: days) { _ in 99 }
+        let base = 1_767_571_200
+        for d in days {
+            for i in 0 ..< failed(d) {
+                text += "10.\(d).9.\(i % 250) - - [\(stamp(base + d * 86_400 + 600 + i))] \"GET /checkout HTTP/1.1\" 500 10 \"-\" \"Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0\"\n"
+            }
+            for i in 0 ..< robot(d) {
+                text += "66.249.66.1 - - [\(stamp(base + d * 86_400 + 900 + i))] \"GET /p HTTP/1.1\" 200 10 \"-\" \"Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)\"\n"
+            }
+        }
+        return text
+    }
+
+    static func stamp(_ seconds: Int) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = TimeZone(identifier: "UTC")
+        f.dateFormat = "dd/MMM/yyyy:HH:mm:ss"
+        return f.string(from: Date(timeIntervalSince1970: TimeInterval(seconds))) + " +0000"
+    }
+
+    /// The error rate and robot share: counted per day from every request read (kept or dropped), so
+    /// a checkout answering 500 or a crawler storm, which sessions do not show, is flagged; `run`
+    /// keeps the counts with its days and flags the same, and a robot's failures are not errors.
+    @Test func failedRequestsAndRobotsMakeTheirOwnSeries() throws {
+        let dir = TemporaryDirectory()
+        // Day 21 (2026-01-26): 40 failed checkouts; day 22: a crawler storm of 300 pages (10 on other days).
+        let file = dir.write("a.log", Self.log(days: 0 ..< 23, failed: { $0 == 21 ? 40 : 1 }, robot: { $0 == 22 ? 300 : 10 }))
+        let r = try Tool.shell("$WM anomalies '\(file)' -q")
+        #expect(r.status == 0, "\(r.err)")
+        let rows = r.out.split(separator: "\n").dropFirst().map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        // 99 page views + 1 failed + 10 robot requests on an ordinary day: 1/110 and 10/110; on the
+        // planted days 40/(99 + 40 + 10) and 300/(99 + 1 + 300).
+        #expect(rows.contains { $0[0] == "2026-01-26" && $0[1] == "site" && $0[2] == "error_rate" && $0[3] == "0.2685" && $0[4] == "0.0091" && $0[6] == "up" }, "\(r.out)")
+        #expect(rows.contains { $0[0] == "2026-01-27" && $0[1] == "site" && $0[2] == "robot_share" && $0[3] == "0.75" && $0[4] == "0.0909" && $0[6] == "up" }, "\(r.out)")
+        // Nothing else on the site: sessions are the same every day.
+        #expect(rows.filter { $0[1] == "site" }.count == 2, "\(r.out)")
+        // Day partials made from sessions alone have no request counts: those series are not scored.
+        _ = try Tool.shell("$WM pages --partial --by-day '\(file)' -q -o '\(dir.path)/a.days'")
+        let fromDays = try Tool.shell("$WM anomalies --days '\(dir.path)/a.days' -q")
+        #expect(fromDays.status == 0 && !fromDays.out.contains("error_rate") && !fromDays.out.contains("robot_share"), "\(fromDays.out)")
+        // run keeps them with its days: the same rows, in two nights.
+        let first = dir.write("first.log", Self.log(days: 0 ..< 21, failed: { _ in 1 }, robot: { _ in 10 }))
+        let second = dir.write("second.log", Self.log(days: 21 ..< 23, failed: { $0 == 21 ? 40 : 1 }, robot: { $0 == 22 ? 300 : 10 }))
+        let out = "\(dir.path)/out"
+        var run = try Tool.shell("$WM run --out '\(out)' '\(first)' -q")
+        #expect(run.status == 0, "\(run.err)")
+        run = try Tool.shell("$WM run --out '\(out)' '\(first)' '\(second)' -q")
+        #expect(run.status == 0, "\(run.err)")
+        let table = try String(contentsOfFile: out + "/anomalies.tsv", encoding: .utf8)
+        for metric in ["error_rate", "robot_share"] {
+            let mine = r.out.split(separator: "\n").filter { $0.contains("\tsite\t\(metric)\t") }
+            #expect(!mine.isEmpty && mine.allSatisfy { table.contains(String($0)) }, "\(table)")
+        }
+        // Errors are kept by day: each window lists its own (1d: the newest day's one failure).
+        let oneDay = try String(contentsOfFile: out + "/1d/errors.tsv", encoding: .utf8)
+        #expect(oneDay.contains("500\t/checkout\t1\t"), "\(oneDay)")
+        let week = try String(contentsOfFile: out + "/7d/errors.tsv", encoding: .utf8)
+        #expect(week.contains("500\t/checkout\t46\t"), "\(week)")   // days 16-20 one each, 40, then 1
+    }
 }
+

@@ -99,7 +99,7 @@ import Testing
 
     /// `pages --partial --by-day` gives each day exactly the partial `run` stores for it, as `merge
     /// --kind days --state` reads it out of the store (the newest day is left out: it holds the sessions
-    /// still open and the night's cleaning counts).
+    /// still open and the night's cleaning counts), but for the request counts that only run keeps.
     @Test func daysEqualTheDaysRunStores() throws {
         let dir = TemporaryDirectory()
         let log = Paths.fixture("access/apache-combined-2000.log.gz")
@@ -112,8 +112,14 @@ import Testing
         let mine = try DayPartials.read(Self.bytes(dir.path + "/by-day.days"), source: "by-day.days")
         let stored = try DayPartials.read(Self.bytes(dir.path + "/store.days"), source: "store.days")
         #expect(stored.days.count == 2 && mine.days.keys.sorted() == stored.days.keys.sorted() && stored.timezone == "+09:00")
+        // Besides, run keeps each day's requests and failed requests from the logs it reads (sessions alone do not give them).
+        #expect(stored.days.values.allSatisfy { $0.requests.requests > 0 } && mine.days.values.allSatisfy { $0.requests.requests == 0 && $0.errors.isEmpty })
+        #expect(stored.days.values.contains { !$0.errors.isEmpty })
         func canonical(_ d: DayPartials, _ day: Int32) throws -> [UInt8] {
-            let one = DayPartials(timezone: d.timezone, pages: d.pages, days: [day: try #require(d.days[day])])
+            var partial = try #require(d.days[day])
+            partial.requests = DailyRequests.Counts()
+            partial.errors = ErrorCounts()
+            let one = DayPartials(timezone: d.timezone, pages: d.pages, days: [day: partial])
             let path = dir.path + "/one.days"
             try one.write(to: OutputStream.open(path))
             return Self.bytes(path)

@@ -142,6 +142,28 @@ import Testing
         #expect(r.report.cleaning.droppedMethod == 1)
     }
 
+    /// Every request read is counted on its day in the site's calendar: kept or dropped, a robot's (by
+    /// agent or robots.txt) as a robot's, and 4xx/5xx as failed unless a robot made it.
+    @Test func requestsAreCountedByDayInTheSiteCalendar() throws {
+        let bot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+        // At +02:00, 21:59:59 UTC is 2 March and 22:00:00 UTC is 3 March.
+        let log = Self.hit("1.2.3.4", "21:00:00", "/page") + Self.hit("1.2.3.4", "21:00:01", "/style.css") + Self.hit("1.2.3.4", "21:00:02", "/missing", status: 404)
+            + Self.hit("9.9.9.9", "21:59:59", "/gone", status: 404, ua: bot) + Self.hit("1.2.3.4", "22:00:00", "/head", method: "HEAD")
+            + Self.hit("1.2.3.4", "22:00:01", "/boom", status: 503) + Self.hit("9.9.9.9", "22:00:02", "/p", ua: bot)
+            + Self.hit("5.5.5.5", "22:00:03", "/robots.txt", status: 404) + Self.hit("1.2.3.4", "22:00:04", "/moved", status: 301)
+        let r = try Self.run([log]) { _, c in c.calendar = try! SiteCalendar("+02:00") }
+        let march2 = SiteCalendar.day(year: 2026, month: 3, day: 2)!
+        #expect(r.report.cleaning.requests.days == [
+            march2: .init(requests: 4, failed: 1, robot: 1),
+            march2 + 1: .init(requests: 5, failed: 1, robot: 2),
+        ])
+        // The failed requests carry their day; the robot's 404 is not among them.
+        #expect(Set(r.report.cleaning.errors.counts.keys.map { "\($0.day - march2) \($0.status) \(String(decoding: $0.page, as: UTF8.self))" }) == ["0 404 /missing", "1 503 /boom"])
+        // In UTC all nine are on 2 March.
+        let utc = try Self.run([log])
+        #expect(utc.report.cleaning.requests.days == [march2: .init(requests: 9, failed: 2, robot: 3)])
+    }
+
     @Test func mappingRulesAndNormalisation() throws {
         let log = Self.hit("1.2.3.4", "10:00:00", "/product/123?color=red&utm_source=x") + Self.hit("1.2.3.4", "10:00:10", "//blog//2025/./my%20post/../index.html")
             + Self.hit("1.2.3.4", "10:00:20", "/Product/9") + Self.hit("1.2.3.4", "10:00:30", "/a%2Fb")

@@ -1,5 +1,7 @@
-/// Deviation detection over daily series: the site's views, sessions, visitors, bounce rate and (with a
-/// conversion page) conversions and conversion rate, and each busy page's views, entries and exits. A
+/// Deviation detection over daily series: the site's views, sessions, visitors, bounce rate, (with a
+/// conversion page) conversions and conversion rate, and (with request counts: read from logs, or
+/// kept by `run`) the error rate (4xx/5xx share of requests, robots' failures left out) and robot
+/// share of requests; and each busy page's views, entries and exits. A
 /// day is flagged when its value leaves the seasonal baseline (`SeasonalBaseline`) by more than the
 /// threshold, in robust z-scores.
 ///
@@ -52,6 +54,13 @@ public struct AnomalyDetector {
             ("visitors", .count, { Double($0.visitors) }, { _ in 0 }),
             ("bounce_rate", .rate, { $0.sessions == 0 ? nil : Double($0.pages.pages.values.reduce(0) { $0 + $1.bounces }) / Double($0.sessions) }, { Double($0.sessions) }),
         ]
+        // Of all requests read (partials made from sessions alone have none, and are not scored on them).
+        if days.days.values.contains(where: { $0.requests.requests > 0 }) {
+            metrics += [
+                ("error_rate", .rate, { $0.requests.requests == 0 ? nil : Double($0.requests.failed) / Double($0.requests.requests) }, { Double($0.requests.requests) }),
+                ("robot_share", .rate, { $0.requests.requests == 0 ? nil : Double($0.requests.robot) / Double($0.requests.requests) }, { Double($0.requests.requests) }),
+            ]
+        }
         if options.conversions {
             metrics += [
                 ("conversions", .count, { Double($0.convertedSessions) }, { _ in 0 }),

@@ -24,6 +24,8 @@ public struct CleaningOptions: Sendable {
     public var pageMap: PageMapper? = nil
     /// Host names of the site itself: referrers from them are internal pages.
     public var siteHosts: Set<String> = []
+    /// The days that failed requests and request counts are kept by (`run`'s and `anomalies`' --timezone).
+    public var calendar = SiteCalendar.utc
 
     public init() {}
 
@@ -62,6 +64,8 @@ public struct CleaningCounts: Sendable {
     public var mapLimitRule = Int.max
     /// Failed requests (4xx, 5xx) by page and linking page.
     public var errors = ErrorCounts()
+    /// Requests, failed requests and robots' requests per day.
+    public var requests = DailyRequests()
 
     public init() {}
 
@@ -83,6 +87,7 @@ public struct CleaningCounts: Sendable {
         otherPageNames += other.otherPageNames
         mapLimitRule = min(mapLimitRule, other.mapLimitRule)
         if !other.errors.isEmpty { errors.add(other.errors) }
+        requests.add(other.requests)
     }
 
     /// One line for stderr.

@@ -5,9 +5,15 @@
 struct HitEncoder: RecordFormatter, @unchecked Sendable {
     enum Tag: UInt8 {
         case pageView = 0, robotAgent = 1, robotsTxt = 2
-        case droppedMethod = 10, droppedStatus = 11, droppedStatic = 12, droppedNoPage = 13, mapLimit = 14
-        /// A 4xx/5xx request: status u16, page and internal referrer page lengths u16, then their bytes.
+        /// A dropped record: the tag and its time (i64), for the requests per day.
+        case droppedMethod = 10, droppedStatus = 11, droppedStatic = 12, droppedNoPage = 13
+        /// A mapping rule hit PCRE2's match limit: the rule's number (u8); not a record of its own.
+        case mapLimit = 14
+        /// A 4xx/5xx request: time i64, status u16, page and internal referrer page lengths u16, then
+        /// their bytes. Followed by the record's `droppedStatus`.
         case failedRequest = 15
+        /// A failed request by a robot agent: counted as a dropped status and a robot's request.
+        case droppedStatusByRobot = 16
     }
 
     private let cleaning: CleaningOptions
@@ -57,22 +63,22 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
         if !isRobotsTxt {
             if r.method.count > 0 && !droppedMethods.isEmpty {
                 let method = line.bytes(r.method)
-                if droppedMethods.contains(where: { $0.count == method.count && $0.elementsEqual(method) }) { return tag(.droppedMethod, out) }
+                if droppedMethods.contains(where: { $0.count == method.count && $0.elementsEqual(method) }) { return tag(.droppedMethod, r.epochMillis, out) }
             }
             if cleaning.dropFailed && r.status >= 0 && !((r.status >= 200 && r.status < 300) || r.status == 304) {
-                if r.status >= 400 && r.status <= 599 && r.path.count > 0 { failed(r, line: line, out) }
-                return tag(.droppedStatus, out)
+                if r.status >= 400 && r.status <= 599 && r.path.count > 0 && !failed(r, line: line, out) { return tag(.droppedStatusByRobot, r.epochMillis, out) }
+                return tag(.droppedStatus, r.epochMillis, out)
             }
         }
-        guard r.path.count > 0 else { return tag(.droppedNoPage, out) }
+        guard r.path.count > 0 else { return tag(.droppedNoPage, r.epochMillis, out) }
         let path = line.bytes(r.path)
         // Most hits are resources: drop them before any per-visitor work.
-        if !isRobotsTxt && cleaning.dropStatic && isStatic(path) { return tag(.droppedStatic, out) }
-        guard let parts = visitorKeyParts(r) else { return tag(.droppedNoPage, out) }
+        if !isRobotsTxt && cleaning.dropStatic && isStatic(path) { return tag(.droppedStatic, r.epochMillis, out) }
+        guard let parts = visitorKeyParts(r) else { return tag(.droppedNoPage, r.epochMillis, out) }
         key = parts
         order = r.order
         if givenSessions {
-            guard r.session.count > 0 else { return tag(.droppedNoPage, out) }
+            guard r.session.count > 0 else { return tag(.droppedNoPage, r.epochMillis, out) }
             let session = line.bytes(r.session)
             groupHash = hashBytes(session.baseAddress!, session.count)
         }
@@ -126,9 +132,10 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
     }
 
     /// Records a 4xx/5xx request (not a robot's) for the errors table: its page name and, when the
-    /// referrer is a page of the site, that page's name (both named as page views are).
-    private mutating func failed(_ r: LogRecord, line: LineBuffer, _ out: ByteBuffer) {
-        if r.userAgent.count > 0 && robots.isRobot(line.bytes(r.userAgent)) { return }
+    /// referrer is a page of the site, that page's name (both named as page views are). False for a
+    /// robot's request, which is not recorded.
+    private mutating func failed(_ r: LogRecord, line: LineBuffer, _ out: ByteBuffer) -> Bool {
+        if r.userAgent.count > 0 && robots.isRobot(line.bytes(r.userAgent)) { return false }
         var page: [UInt8] = []
         swap(&page, &self.page)
         defer { swap(&page, &self.page) }
@@ -146,15 +153,17 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
             }
         }
         let pageCount = min(page.count, Self.maxNameBytes), referrerCount = min(referrerPage.count, Self.maxNameBytes)
-        out.reserve(7 + pageCount + referrerCount) { p in
+        out.reserve(15 + pageCount + referrerCount) { p in
             p[0] = Tag.failedRequest.rawValue
-            UnsafeMutableRawPointer(p).storeBytes(of: UInt16(r.status), toByteOffset: 1, as: UInt16.self)
-            UnsafeMutableRawPointer(p).storeBytes(of: UInt16(pageCount), toByteOffset: 3, as: UInt16.self)
-            UnsafeMutableRawPointer(p).storeBytes(of: UInt16(referrerCount), toByteOffset: 5, as: UInt16.self)
-            page.withUnsafeBufferPointer { (p + 7).update(from: $0.baseAddress ?? emptyBytePointer, count: pageCount) }
-            referrerPage.withUnsafeBufferPointer { (p + 7 + pageCount).update(from: $0.baseAddress ?? emptyBytePointer, count: referrerCount) }
-            return 7 + pageCount + referrerCount
+            UnsafeMutableRawPointer(p).storeBytes(of: r.epochMillis, toByteOffset: 1, as: Int64.self)
+            UnsafeMutableRawPointer(p).storeBytes(of: UInt16(r.status), toByteOffset: 9, as: UInt16.self)
+            UnsafeMutableRawPointer(p).storeBytes(of: UInt16(pageCount), toByteOffset: 11, as: UInt16.self)
+            UnsafeMutableRawPointer(p).storeBytes(of: UInt16(referrerCount), toByteOffset: 13, as: UInt16.self)
+            page.withUnsafeBufferPointer { (p + 15).update(from: $0.baseAddress ?? emptyBytePointer, count: pageCount) }
+            referrerPage.withUnsafeBufferPointer { (p + 15 + pageCount).update(from: $0.baseAddress ?? emptyBytePointer, count: referrerCount) }
+            return 15 + pageCount + referrerCount
         }
+        return true
     }
 
     /// A mapping rule hit PCRE2's match limit: the tag and the rule's number.
@@ -166,10 +175,11 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
         }
     }
 
-    private func tag(_ t: Tag, _ out: ByteBuffer) {
-        out.reserve(1) { p in
+    private func tag(_ t: Tag, _ time: Int64, _ out: ByteBuffer) {
+        out.reserve(9) { p in
             p[0] = t.rawValue
-            return 1
+            UnsafeMutableRawPointer(p).storeBytes(of: time, toByteOffset: 1, as: Int64.self)
+            return 9
         }
     }
 
@@ -325,7 +335,7 @@ struct VisitorKeyParts {
 
 extension HitChunk {
     /// Reads hits written by `HitEncoder` (copying the bytes, since the batch buffer is reused).
-    static func decode(_ buffer: ByteBuffer, recordCount: Int, expectedHits: Int = 0) -> HitChunk {
+    static func decode(_ buffer: ByteBuffer, recordCount: Int, expectedHits: Int = 0, calendar: SiteCalendar = .utc) -> HitChunk {
         let chunk = HitChunk(copying: buffer.bytes)
         chunk.counts.hits = recordCount
         chunk.hits.reserveCapacity(expectedHits)
@@ -333,30 +343,55 @@ extension HitChunk {
             let b = UnsafeBufferPointer(chunk.arena)
             let raw = UnsafeRawPointer(b.baseAddress ?? emptyBytePointer)
             var at = 0
+            // Requests per day: counted into the current day's counts, moved to the table when the day changes.
+            var dayOf = DayOfTime(calendar: calendar)
+            var day = Int32.min
+            var today = DailyRequests.Counts()
+            @inline(__always) func count(_ time: Int64, failed: Int = 0, robot: Int = 0, request: Int = 1) {
+                let d = dayOf(time)
+                if d != day {
+                    chunk.counts.requests.add(day: day, today)
+                    day = d
+                    today = DailyRequests.Counts()
+                }
+                today.requests += request
+                today.failed += failed
+                today.robot += robot
+            }
             while at < b.count {
                 let tag = HitEncoder.Tag(rawValue: b[at])!
                 switch tag {
-                case .droppedMethod: chunk.counts.droppedMethod += 1; at += 1; continue
-                case .droppedStatus: chunk.counts.droppedStatus += 1; at += 1; continue
-                case .droppedStatic: chunk.counts.droppedStatic += 1; at += 1; continue
-                case .droppedNoPage: chunk.counts.droppedNoPage += 1; at += 1; continue
+                case .droppedMethod, .droppedStatus, .droppedStatic, .droppedNoPage, .droppedStatusByRobot:
+                    switch tag {
+                    case .droppedMethod: chunk.counts.droppedMethod += 1
+                    case .droppedStatic: chunk.counts.droppedStatic += 1
+                    case .droppedNoPage: chunk.counts.droppedNoPage += 1
+                    default: chunk.counts.droppedStatus += 1
+                    }
+                    count(raw.loadUnaligned(fromByteOffset: at + 1, as: Int64.self), robot: tag == .droppedStatusByRobot ? 1 : 0)
+                    at += 9
+                    continue
                 case .mapLimit:
                     chunk.counts.mapLimitHits += 1
                     chunk.counts.mapLimitRule = min(chunk.counts.mapLimitRule, Int(b[at + 1]))
                     at += 2
                     continue
                 case .failedRequest:
-                    let status = Int(raw.loadUnaligned(fromByteOffset: at + 1, as: UInt16.self))
-                    let pageCount = Int(raw.loadUnaligned(fromByteOffset: at + 3, as: UInt16.self))
-                    let referrerCount = Int(raw.loadUnaligned(fromByteOffset: at + 5, as: UInt16.self))
-                    let page = Array(b[(at + 7) ..< (at + 7 + pageCount)])
-                    let referrer = Array(b[(at + 7 + pageCount) ..< (at + 7 + pageCount + referrerCount)])
-                    chunk.counts.errors.add(ErrorCounts.Key(status: status, page: page, referrer: referrer))
-                    at += 7 + pageCount + referrerCount
+                    let time = raw.loadUnaligned(fromByteOffset: at + 1, as: Int64.self)
+                    let status = Int(raw.loadUnaligned(fromByteOffset: at + 9, as: UInt16.self))
+                    let pageCount = Int(raw.loadUnaligned(fromByteOffset: at + 11, as: UInt16.self))
+                    let referrerCount = Int(raw.loadUnaligned(fromByteOffset: at + 13, as: UInt16.self))
+                    let page = Array(b[(at + 15) ..< (at + 15 + pageCount)])
+                    let referrer = Array(b[(at + 15 + pageCount) ..< (at + 15 + pageCount + referrerCount)])
+                    // The request itself is counted with the droppedStatus that follows.
+                    count(time, failed: 1, request: 0)
+                    chunk.counts.errors.add(ErrorCounts.Key(day: day, status: status, page: page, referrer: referrer))
+                    at += 15 + pageCount + referrerCount
                     continue
                 case .pageView, .robotAgent, .robotsTxt: break
                 }
                 let time = raw.loadUnaligned(fromByteOffset: at + 1, as: Int64.self)
+                count(time, robot: tag == .pageView ? 0 : 1)
                 let referrerKind = Hit.ReferrerKind(rawValue: b[at + 9] & 0x7F)!
                 let campaign = b[at + 9] & 0x80 != 0
                 let hash = raw.loadUnaligned(fromByteOffset: at + 10, as: UInt64.self)
@@ -375,6 +410,7 @@ extension HitChunk {
                                       sequence: Int(truncatingIfNeeded: order)))
                 at = Int(u) + userLength
             }
+            chunk.counts.requests.add(day: day, today)
         }
         return chunk
     }

@@ -136,7 +136,9 @@ public struct NightlyRun {
         var ingest = options.ingest
         // A line the server is still writing is read whole by the next run (the state records whole lines).
         ingest.holdBackPartialLastLine = useState
-        let sessionRun = SessionRun(ingest: ingest, cleaning: options.cleaning, sessions: options.sessions)
+        var cleaning = options.cleaning
+        cleaning.calendar = options.calendar
+        let sessionRun = SessionRun(ingest: ingest, cleaning: cleaning, sessions: options.sessions)
         let segment = options.segment
         let report = try sessionRun.run(inputs: toRead, resume: loaded.snapshot, suspend: true, rewind: Rewind(possible: { true }, perform: { closed.removeAll() })) { session, pages in
             if segment?.accepts(session, pages: pages) ?? true { closed.append(session) }
@@ -174,9 +176,17 @@ public struct NightlyRun {
         let dated = (loaded.undated + closed).map { (session: $0, day: calendar.day(ofMillis: $0.start)) }
         var changed = try store?.partials(Set(dated.map(\.day))) ?? [:]
         for (s, day) in dated { changed[day, default: UsagePartial()].add(s, calendar: calendar, converts: converts(s)) }
-        // The newest day seen ends every window; the night's cleaning counts are kept under it. With
-        // no session at all yet (a log of robots or static files only), the days known, else today.
-        let newest = (dated.map(\.session.end) + open.map(\.end)).max().map { calendar.day(ofMillis: $0) }
+        // The night's requests and failed requests go to the days they were made on (of all requests,
+        // whatever the segment); a day may have requests and no session at all (an outage).
+        let errorsByDay = c.errors.byDay()
+        let requestDays = Set(c.requests.days.keys).union(errorsByDay.keys).subtracting(changed.keys)
+        if !requestDays.isEmpty, let stored = try store?.partials(requestDays) { changed.merge(stored) { current, _ in current } }
+        for (d, counts) in c.requests.days { changed[d, default: UsagePartial()].requests += counts }
+        for (d, e) in errorsByDay { changed[d, default: UsagePartial()].errors.add(e) }
+        // The newest day seen (of a session, else of any request) ends every window; the night's
+        // cleaning counts are kept under it. With nothing dated at all, the days known, else today.
+        let newestSession = (dated.map(\.session.end) + open.map(\.end)).max().map { calendar.day(ofMillis: $0) }
+        let newest = newestSession ?? c.requests.days.keys.max()
         let storedLast = loaded.totals["last_day"].map { Int32(clamping: $0) }
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
@@ -200,7 +210,7 @@ public struct NightlyRun {
         // Results into a fresh directory.
         let staging = try AtomicDirectory(target: options.outDir, inputs: inputPaths)
         do {
-            let results = try writeResults(history: &history, pages: snapshot.pages, totals: totals, errors: report.cleaning.errors, into: staging, note: note)
+            let results = try writeResults(history: &history, pages: snapshot.pages, totals: totals, into: staging, note: note)
             outcome.notes = results.notes
             outcome.totalSessions = results.mainSessions.count
             // New: not in the results published before (a day's anomaly is told once, even when the

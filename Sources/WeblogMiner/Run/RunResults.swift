@@ -30,11 +30,11 @@ extension NightlyRun {
         var notes: [String]
     }
 
-    func writeResults(history: inout WindowHistory, pages: ByteStringInterner, totals: [String: Int], errors: ErrorCounts = ErrorCounts(),
+    func writeResults(history: inout WindowHistory, pages: ByteStringInterner, totals: [String: Int],
                       into dir: AtomicDirectory, note: (String) -> Void) throws -> Written {
         var written = Written()
         do {
-            try writeWindows(history: &history, pages: pages, totals: totals, errors: errors, into: dir, note: note, written: &written)
+            try writeWindows(history: &history, pages: pages, totals: totals, into: dir, note: note, written: &written)
             return written
         } catch {
             // The models' thread may still be writing into the staging directory: done before it is discarded.
@@ -43,7 +43,7 @@ extension NightlyRun {
         }
     }
 
-    private func writeWindows(history: inout WindowHistory, pages: ByteStringInterner, totals: [String: Int], errors: ErrorCounts,
+    private func writeWindows(history: inout WindowHistory, pages: ByteStringInterner, totals: [String: Int],
                               into dir: AtomicDirectory, note: (String) -> Void,
                               written: inout Written) throws {
         let main = ResultWindow.main(of: options.windows)
@@ -84,10 +84,6 @@ extension NightlyRun {
             try AnomalyTable.rows(written.anomalies.filter { range.contains($0.day) }).write(format: .tsv, to: out)
             try out.commit()
         }
-        // Failed requests of the logs read this run (counted per night, not per day: the main window only).
-        let errorsOut = try OutputStream.open(dir.path(main.name + "/errors.tsv"))
-        try ErrorTable.rows(errors, site: site).write(format: .tsv, to: errorsOut)
-        try errorsOut.commit()
         // results.sqlite while the models train: their two tables are added once they are done.
         options.onStage?("results.sqlite")
         let modelFiles = ["segments", "session_segments", "prospects", "dwell"]
@@ -159,6 +155,10 @@ extension NightlyRun {
         let previous = try previousRange.map { try history.aggregate($0) }
         try PageWriter.write(current.pages, pages: pages, format: .tsv, to: try open("pages.tsv"),
                              comparison: PageComparison(conversions: current.conversions, previous: previous?.pages, previousConversions: previous?.conversions ?? [:]))
+        // Failed requests made in the window (kept with each day's partial).
+        let errorsOut = try open("errors.tsv")
+        try ErrorTable.rows(current.errors, site: site).write(format: .tsv, to: errorsOut)
+        try errorsOut.commit()
 
         if let sameAs {
             for file in Self.sessionFiles {

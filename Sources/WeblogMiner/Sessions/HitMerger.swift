@@ -201,7 +201,7 @@ final class HitMerger {
             let report = (try? pipeline.run(formatting: encoder, rejects: &rejects) { (buffer: ByteBuffer) throws(OutputError) in
                 if cancelled.isSet { throw .closed }
                 // Room for about as many hits as the last chunk had: the array is filled without regrowing.
-                let chunk = HitChunk.decode(buffer, recordCount: 0, expectedHits: expectedHits)
+                let chunk = HitChunk.decode(buffer, recordCount: 0, expectedHits: expectedHits, calendar: cleaning.calendar)
                 expectedHits = chunk.hits.count + chunk.hits.count / 8
                 queue.push(chunk)
             }) ?? IngestReport(files: [])

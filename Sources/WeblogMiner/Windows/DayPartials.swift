@@ -39,6 +39,13 @@ public struct DayPartials {
         days[calendar.day(ofMillis: s.start), default: UsagePartial()].add(s, calendar: calendar, converts: converts)
     }
 
+    /// Adds the requests counted while reading the logs (`CleaningCounts`, by day in this calendar):
+    /// the error rate and robot share of each day. A day with requests but no session gets a partial.
+    public mutating func add(requests: DailyRequests, errors: ErrorCounts) {
+        for (d, c) in requests.days { days[d, default: UsagePartial()].requests += c }
+        for (d, e) in errors.byDay() { days[d, default: UsagePartial()].errors.add(e) }
+    }
+
     /// Adds another file's days (its pages renumbered into these): the same days merge exactly, since
     /// visitors are unions of hashes.
     public mutating func merge(_ other: DayPartials, source: String) throws(FormatError) {

@@ -31,6 +31,11 @@ public struct UsagePartial {
     public var cleaning: [String: Int] = [:]
     /// Sessions by entry channel (direct, search, social, referral, campaign).
     public var channels: [String: Int] = [:]
+    /// The day's requests, failed requests and robots' requests (of every request read, whatever
+    /// the segment: `run` adds them from the nights' logs; partials made from sessions alone have none).
+    public var requests = DailyRequests.Counts()
+    /// The day's failed requests (4xx/5xx, robots' left out), by status, page and linking page.
+    public var errors = ErrorCounts()
 
     public init() { pages.keepsVisitorPairs = true }
 
@@ -88,6 +93,8 @@ public struct UsagePartial {
         last = max(last, other.last)
         for (k, n) in other.cleaning { cleaning[k, default: 0] += n }
         for (k, n) in other.channels { channels[k, default: 0] += n }
+        requests += other.requests
+        if !other.errors.isEmpty { errors.add(other.errors) }
     }
 
     /// Past the retention window a day keeps its counts but not the visitor hashes behind them.
@@ -101,7 +108,8 @@ public struct UsagePartial {
 
     // MARK: - Stored form
 
-    static let formatVersion: UInt64 = 2
+    /// 3 added the requests and errors (a version 2 partial reads with none).
+    static let formatVersion: UInt64 = 3
 
     public func encoded() -> [UInt8] {
         var w = BinaryWriter(reserving: 4096 + pages.visitorPairs.count * 10 + visitorHashes.count * 8)
@@ -116,6 +124,8 @@ public struct UsagePartial {
         for (k, n) in cleaning.sorted(by: { $0.key < $1.key }) { w.data(Array(k.utf8)); w.int(n) }
         w.unsigned(UInt64(channels.count))
         for (k, n) in channels.sorted(by: { $0.key < $1.key }) { w.data(Array(k.utf8)); w.int(n) }
+        w.int(requests.requests); w.int(requests.failed); w.int(requests.robot)
+        errors.encode(into: &w)
         w.unsigned(UInt64(pages.pages.count))
         for (id, p) in pages.pages.sorted(by: { $0.key < $1.key }) {
             w.signed(Int64(id))
@@ -143,7 +153,8 @@ public struct UsagePartial {
             return Int32(v)
         }
         do {
-            guard try r.unsigned() == formatVersion else { return nil }
+            let version = try r.unsigned()
+            guard version == formatVersion || version == 2 else { return nil }
             p.sessions = try r.int(); p.convertedSessions = try r.int(); p.pageViews = try r.int(); p.durationMillis = try r.signed()
             let visitors = try r.int()
             let detailed = try r.unsigned() == 1
@@ -161,6 +172,10 @@ public struct UsagePartial {
             for _ in 0 ..< (try r.count(minBytes: 2)) {
                 let key = String(decoding: try r.data(), as: UTF8.self)
                 p.channels[key] = try r.int()
+            }
+            if version >= 3 {
+                p.requests = DailyRequests.Counts(requests: try r.int(), failed: try r.int(), robot: try r.int())
+                p.errors = try ErrorCounts.decode(from: &r)
             }
             for _ in 0 ..< (try r.count(minBytes: 12)) {
                 let id = try page(try r.signed())
