@@ -289,9 +289,10 @@ import Testing
     ]
 
     /// Stores written by earlier versions (68daa16: no schema version; c158ee7: schema 2, sessions
-    /// without days) are read and upgraded in place: day 1 is known, day 2 is added, the results
-    /// equal one run over both days, and every session now has a day and every day its aggregates.
-    @Test(arguments: ["68daa16", "c158ee7"]) func aStoreOfAnEarlierVersionIsUpgraded(_ commit: String) throws {
+    /// without days; 428ee26: day aggregates of format 2, without request counts) are read and
+    /// upgraded in place: day 1 is known, day 2 is added, the results equal one run over both days,
+    /// and every session now has a day and every day its aggregates.
+    @Test(arguments: ["68daa16", "c158ee7", "428ee26"]) func aStoreOfAnEarlierVersionIsUpgraded(_ commit: String) throws {
         let dir = TemporaryDirectory()
         let out = dir.path + "/out", clean = dir.path + "/clean"
         let shop = Paths.fixture("shop-sim")

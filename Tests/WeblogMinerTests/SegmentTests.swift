@@ -335,6 +335,21 @@ let shopSegmentOptions = "--site-host shop.example.com --map '^/p/[0-9]+$=/p/:id
 /// The two-day shop sample (in the repository): too small for held-out likelihood to prefer more
 /// than one chain (it chooses K = 1: the gain per view is under 0.01 nats), so K is fixed here.
 struct SegmentShopFixtureTests {
+    /// run's results.sqlite: the sessions table has each session's segment, the one session_segments
+    /// gives it (in every window: the shorter windows' sessions are the main window's).
+    @Test func runPutsTheSegmentColumnInTheSessionsTable() throws {
+        let dir = TemporaryDirectory()
+        let logs = ["a", "b"].flatMap { s in ["02", "03"].map { "'\(Paths.fixture("shop-sim"))/logs/\(s)/access.log-202603\($0).gz'" } }.joined(separator: " ")
+        let r = try Tool.shell("$WM run -q --no-state --out '\(dir.path)/out' \(shopSegmentOptions) \(logs)")
+        #expect(r.status == 0, "\(r.err)")
+        let db = dir.path + "/out/results.sqlite"
+        let sessions = try NightlyWindowTests.sql(db, "SELECT count(*) FROM sessions")
+        #expect(try NightlyWindowTests.sql(db, "SELECT count(*) FROM sessions WHERE segment IS NOT NULL") == sessions && sessions != "0")
+        let mismatched = try NightlyWindowTests.sql(db, "SELECT count(*) FROM sessions s JOIN session_segments g USING (session_id) WHERE s.segment IS NOT g.segment")
+        #expect(mismatched == "0")
+        #expect(try NightlyWindowTests.sql(db, "SELECT count(DISTINCT window) FROM sessions WHERE segment IS NOT NULL") == "3")   // 1d, 7d, 28d
+    }
+
     @Test func aSegmentOfPricingVisitorsConverts() throws {
         let logs = ["a", "b"].flatMap { s in ["02", "03"].map { "'\(Paths.fixture("shop-sim"))/logs/\(s)/access.log-202603\($0).gz'" } }.joined(separator: " ")
         let r = try Tool.shell("$WM segments \(shopSegmentOptions) --clusters 6 \(logs) -q")

@@ -101,6 +101,7 @@ extension NightlyRun {
         try summaryOut.write(summary.json)
         try summaryOut.commit()
         try ResultsDatabase.write(path: dir.path("results.sqlite"), windows: databaseWindows, tables: modelFiles)
+        try SessionSegmentColumn.add(path: dir.path("results.sqlite"))
         options.onStage?("report.html")
         let report = HTMLReport(directory: dir.path(main.name), summary: summary, pageNames: pages, sessions: written.mainSessions, anonymize: options.anonymize, dwell: models.dwell)
         let reportOut = try OutputStream.open(dir.path(main.name + "/report.html"))
