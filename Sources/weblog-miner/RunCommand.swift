@@ -140,13 +140,11 @@ struct RunCommand: ParsableCommand {
         do { return try SiteCalendar(timezone) } catch { throw ValidationError("--timezone: \(error.description)") }
     }
 
-    /// The segment a run keeps: --device, --channel, --entry-page and --since (sessions from that day
-    /// on); --until is the windows' end. New and returning need every earlier night's visitors: not here.
+    /// The segment a run keeps: --device, --channel, --entry-page, --new/--returning (visitors seen
+    /// before: the store remembers every visitor for --retain days of absence) and --since (sessions
+    /// from that day on); --until is the windows' end.
     func runSegment() throws -> SegmentFilter? {
         let segment = sessionOptions.segment
-        if segment.returning || segment.newVisitors {
-            throw ValidationError("--returning and --new are not for run (a visitor's first session may lie in an earlier night); use them with sessions, pages, funnels, audience, links, prospects or dwell")
-        }
         let calendar = try parsedTimezone()
         let filter = try segment.filter(calendar: calendar, withDays: false) ?? SegmentFilter()
         filter.since = try segment.since.flatMap { try SegmentOptions.day($0, option: "--since", calendar: calendar) }

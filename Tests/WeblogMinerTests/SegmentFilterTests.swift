@@ -69,7 +69,30 @@ struct SegmentFilterTests {
         #expect(r.status == 64 && r.err.contains("segment"), "\(r.err)")
         r = try Tool.shell("$WM run --out '\(dir.path)/out' --device mobile \(Self.logs) -q")
         #expect(r.status == 0, "\(r.err)")
-        r = try Tool.shell("$WM run --no-state --out '\(dir.path)/o2' --returning \(Self.logs) -q")
-        #expect(r.status == 64 && r.err.contains("--returning"), "\(r.err)")
+    }
+
+    /// `run --returning` / `--new` night after night: the store remembers every visitor (of sessions in
+    /// the segment or not), so the nights give what one run over all the logs gives, and `sessions
+    /// --returning` too; a session still open at the end of a night is judged when it ends.
+    @Test(arguments: ["--returning", "--new"]) func runKeepsNewOrReturningVisitorsAcrossNights(_ type: String) throws {
+        let dir = TemporaryDirectory()
+        let root = FileManager.default.currentDirectoryPath + "/fixtures/shop-sim/logs"
+        let nights = [["a/access.log-20260302.gz", "b/access.log-20260302.gz"], ["a/access.log-20260303.gz", "b/access.log-20260303.gz"]]
+            .map { $0.map { "'\(root)/\($0)'" }.joined(separator: " ") }
+        var r = try Tool.shell("$WM run --no-state --out '\(dir.path)/once' \(type) \(Self.logs) -q")
+        #expect(r.status == 0, "\(r.err)")
+        let once = try String(contentsOfFile: dir.path + "/once/sessions.tsv", encoding: .utf8)
+        #expect(once.split(separator: "\n").count - 1 == (try count(type)))
+        r = try Tool.shell("$WM run --out '\(dir.path)/out' \(type) \(nights[0]) -q")
+        #expect(r.status == 0, "\(r.err)")
+        r = try Tool.shell("$WM run --out '\(dir.path)/out' \(type) \(nights[0]) \(nights[1]) -q")
+        #expect(r.status == 0, "\(r.err)")
+        // Session ids are given in the order sessions end, which differs when some stay open over a night:
+        // compare the sessions without their ids.
+        func withoutIDs(_ tsv: String) -> [String] { tsv.split(separator: "\n").map { $0.split(separator: "\t", maxSplits: 1).last.map(String.init) ?? "" }.sorted() }
+        #expect(withoutIDs(try String(contentsOfFile: dir.path + "/out/sessions.tsv", encoding: .utf8)) == withoutIDs(once))
+        // Without the visitors of night 1, night 2 alone would count its first sessions as new.
+        let alone = try Tool.shell("$WM sessions \(type) \(nights[1]) -q")
+        #expect(withoutIDs(alone.out) != withoutIDs(try String(contentsOfFile: dir.path + "/out/1d/sessions.tsv", encoding: .utf8)))
     }
 }

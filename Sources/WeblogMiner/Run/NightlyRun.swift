@@ -140,7 +140,19 @@ public struct NightlyRun {
         cleaning.calendar = options.calendar
         let sessionRun = SessionRun(ingest: ingest, cleaning: cleaning, sessions: options.sessions)
         let segment = options.segment
-        let report = try sessionRun.run(inputs: toRead, resume: loaded.snapshot, suspend: true, rewind: Rewind(possible: { true }, perform: { closed.removeAll() })) { session, pages in
+        // New or returning visitors: those the store remembers are returning from their first session
+        // here; the night's visitors (every finished session's) are remembered for the next nights.
+        let visitorTypes = segment?.visitorType != nil
+        let remembered = visitorTypes ? try store?.visitors() ?? [] : []
+        segment?.remember(remembered)
+        var visitorsSeen: [UInt64: Int64] = [:]
+        let rewind = Rewind(possible: { true }, perform: {
+            closed.removeAll()
+            visitorsSeen.removeAll()
+            segment?.reset(remembering: remembered)
+        })
+        let report = try sessionRun.run(inputs: toRead, resume: loaded.snapshot, suspend: true, rewind: rewind) { session, pages in
+            if visitorTypes { visitorsSeen[session.visitorHash] = max(visitorsSeen[session.visitorHash] ?? .min, session.end) }
             if segment?.accepts(session, pages: pages) ?? true { closed.append(session) }
         }
         let snapshot = report.snapshot!
@@ -171,8 +183,9 @@ public struct NightlyRun {
         // session of the old store) go into the partials of the days they started on.
         let calendar = options.calendar
         let converts = try ConversionTest(pattern: options.conversion, pages: snapshot.pages)
+        // Open sessions are judged again when they end: their visitors are not remembered yet.
         let open = snapshot.open.filter { !Sessionizer.isRobotBehaviour($0, cleaning: options.cleaning) }.map(\.session)
-            .filter { segment?.accepts($0, pages: snapshot.pages) ?? true }
+            .filter { segment?.accepts($0, pages: snapshot.pages, remember: false) ?? true }
         let dated = (loaded.undated + closed).map { (session: $0, day: calendar.day(ofMillis: $0.start)) }
         var changed = try store?.partials(Set(dated.map(\.day))) ?? [:]
         for (s, day) in dated { changed[day, default: UsagePartial()].add(s, calendar: calendar, converts: converts(s)) }
@@ -226,6 +239,7 @@ public struct NightlyRun {
                 days.partials = changed
                 days.settings = ["timezone": calendar.name, "segment": segmentName]
                 days.retainFrom = lastDay - Int32(retainDays) + 1
+                days.visitors = visitorsSeen.mapValues { calendar.day(ofMillis: $0) }
                 try store.save(files: records.compactMap { $0 }, closed: dated, snapshot: snapshot,
                                previousPageCount: loaded.snapshot?.pages.count ?? 0, totals: totals, days: days) { try staging.publish() }
             } else {

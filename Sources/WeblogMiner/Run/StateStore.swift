@@ -92,6 +92,7 @@ public final class StateStore {
                     CREATE TABLE IF NOT EXISTS robots_txt(visitor_hash INTEGER PRIMARY KEY);
                     CREATE TABLE IF NOT EXISTS days(day INTEGER PRIMARY KEY, detailed INTEGER NOT NULL, partial BLOB NOT NULL);
                     CREATE TABLE IF NOT EXISTS settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                    CREATE TABLE IF NOT EXISTS visitors(visitor_hash INTEGER PRIMARY KEY, last_day INTEGER NOT NULL);
                     """)
                 // Stores written before a column existed get it added, with its default.
                 let columns = try db.columns(in: "sessions").map(\.name)
@@ -252,6 +253,16 @@ public final class StateStore {
         }
     }
 
+    /// The visitors seen within the retention window (kept by runs whose segment is new or returning
+    /// visitors: a visitor is returning when seen before, within --retain days of absence).
+    public func visitors() throws -> [UInt64] {
+        try guarded {
+            try queue.read { db in
+                try Int64.fetchAll(db, sql: "SELECT visitor_hash FROM visitors").map { UInt64(bitPattern: $0) }
+            }
+        }
+    }
+
     private func guarded<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
@@ -270,6 +281,9 @@ public final class StateStore {
         /// Finished sessions that started before this day are deleted, and the partials of those
         /// days lose their visitor detail (nil: keep everything).
         public var retainFrom: Int32? = nil
+        /// Visitors seen this night (every finished session's, in or out of the segment), with the
+        /// day of their last view; forgotten after the retention window.
+        public var visitors: [UInt64: Int32] = [:]
         public init() {}
     }
 
@@ -299,9 +313,12 @@ public final class StateStore {
                 let savePartial = try db.makeStatement(sql: "INSERT OR REPLACE INTO days(day, detailed, partial) VALUES (?, ?, ?)")
                 for (day, p) in days.partials { try savePartial.execute(arguments: [day, p.hasVisitorDetail ? 1 : 0, Data(p.encoded())]) }
                 for (k, v) in days.settings { try db.execute(sql: "INSERT OR REPLACE INTO settings(key, value) VALUES (?, ?)", arguments: [k, v]) }
+                let saveVisitor = try db.makeStatement(sql: "INSERT INTO visitors(visitor_hash, last_day) VALUES (?, ?) ON CONFLICT(visitor_hash) DO UPDATE SET last_day = max(last_day, excluded.last_day)")
+                for (v, day) in days.visitors { try saveVisitor.execute(arguments: [Int64(bitPattern: v), day]) }
                 if let cut = days.retainFrom {
                     // Past the retention window: raw sessions go, their days live on as aggregates.
                     try db.execute(sql: "DELETE FROM sessions WHERE open = 0 AND day < ?", arguments: [cut])
+                    try db.execute(sql: "DELETE FROM visitors WHERE last_day < ?", arguments: [cut])
                     let old = try Row.fetchAll(db, sql: "SELECT day, partial FROM days WHERE detailed != 0 AND day < ?", arguments: [cut])
                     for row in old {
                         let day: Int32 = row[0]

@@ -5,8 +5,9 @@
 ///   time zone);
 /// - device classes and entry channels (`UserAgentClass`, `EntryChannel`);
 /// - entry page: the session's first page matches a PCRE2 pattern;
-/// - new or returning visitor: returning from the visitor's second session in the input (every session
-///   counts for that, also those other conditions leave out).
+/// - new or returning visitor: returning from the visitor's second session in the input, or from the
+///   first when the visitor is remembered from before (`run`'s store); every session counts for that,
+///   also those other conditions leave out.
 public final class SegmentFilter {
     public enum VisitorType: String, Sendable { case new, returning }
 
@@ -36,9 +37,22 @@ public final class SegmentFilter {
         return parts.isEmpty ? "all sessions" : parts.joined(separator: "; ")
     }
 
+    /// Visitors seen before the input (`run`: the visitors its state store remembers): their first
+    /// session here is a returning visitor's.
+    public func remember(_ visitors: some Sequence<UInt64>) {
+        for v in visitors { _ = seen.insert(v) }
+    }
+
+    /// Forgets the visitors seen (the input is read again from its start), keeping `visitors`.
+    public func reset(remembering visitors: some Sequence<UInt64>) {
+        seen = HashSet64()
+        remember(visitors)
+    }
+
     /// Whether the session belongs to the segment. Call it once per session, in time order per visitor.
-    public func accepts(_ s: Session, pages: ByteStringInterner) -> Bool {
-        let returning = !seen.insert(s.visitorHash)
+    /// `remember` false: a session still open, judged again when it ends (its visitor is not yet seen).
+    public func accepts(_ s: Session, pages: ByteStringInterner, remember: Bool = true) -> Bool {
+        let returning = remember ? !seen.insert(s.visitorHash) : seen.contains(s.visitorHash)
         guard let first = s.views.first(where: { !$0.inferred }) else { return false }
         if since != nil || until != nil {
             let day = calendar.day(ofMillis: first.time)
