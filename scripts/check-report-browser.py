@@ -23,6 +23,14 @@ carry script/attribute/JSON-breakout/SVG/U+2028/template payloads, each of which
      <script type="application/json" id="data"> whose text holds no raw < > & U+2028 U+2029 and parses as
      JSON; no external resource (src/link href other than data: or #fragment, CSS url(http...)/@import);
      <meta name="viewport" content="width=device-width...">.
+  c) layout in the live DOM at 390 and 1400 px (a helper page with the report in an iframe): no
+     <section> wider than its box (scrollWidth <= clientWidth) and no sideways page scroll; every
+     <figure class="chart"> has an .axis-label; no number in the visible text with more than 4
+     decimals; the findings block lists findings whose links each land on a <section>; clicking
+     another window in the switch changes the visible window block.
+  d) the same layout checks on the demo's report (fixtures/shop-sim run as scripts/demo runs it,
+     every section filled; skipped with --no-demo or --report), where switching the window must
+     also change the headline figures themselves.
   b) --screenshot at 1280x2000 (TMPDIR/report-desktop.png, or --screenshot PATH) and at phone width
      390x1600 (next to it, -phone.png): each PNG exists and is not blank (>= 2 colours and >= 0.1% of
      the pixels differ from the most common one; decoded with Pillow if installed, else zlib).
@@ -43,7 +51,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "fixtures" / "access" / "hostile.log"
-SECTIONS = ["overview", "pages", "paths", "links", "customers", "dwell"]
+SECTIONS = ["findings", "overview", "funnels", "audience", "errors", "anomalies", "segments", "pages", "paths", "links", "customers", "dwell"]
+WIDTHS = (390, 1400)
+# The demo's run (scripts/demo): a report with every section filled, for the layout checks.
+DEMO = ["run", "--site-host", "shop.example.com", "--site", "fixtures/shop-sim/site", "--registrations", "fixtures/shop-sim/registrations.csv",
+        "--conversion", "^/signup/thanks$", "--map", "^/p/[0-9]+$=/p/:id", "--map", "^/blog/.+$=/blog/:post", "--title", "shop.example.com (demo)", "-q"]
 DESKTOP = (1280, 2000)
 PHONE = (390, 1600)
 SKIP = 77
@@ -408,7 +420,9 @@ def console_messages(stderr):
     return out
 
 
-PROBE = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0">
+# A helper page holding the report in an iframe of the given width; MEASURE fills `r` from the live DOM
+# of the report (`d`) after its scripts ran, and the result is printed as JSON into <pre id="out">.
+FRAME = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0">
 <iframe id="f" src="{url}" style="width:{w}px;height:{h}px;border:0"></iframe>
 <pre id="out">pending</pre>
 <script>
@@ -416,7 +430,16 @@ const f = document.getElementById('f');
 f.addEventListener('load', () => setTimeout(() => {{
   let r;
   try {{
-    const d = f.contentDocument, root = d.documentElement, vw = root.clientWidth;
+    const d = f.contentDocument;
+MEASURE
+  }} catch (e) {{ r = {{ok: false, error: String(e)}}; }}
+  document.getElementById('out').textContent = JSON.stringify(r);
+}}, 1000));
+</script></body></html>
+"""
+
+# Phone readability: nothing wider than the viewport unless inside a box that scrolls or clips.
+PROBE = """    const root = d.documentElement, vw = root.clientWidth;
     const wide = [];
     for (const el of d.body.querySelectorAll('*')) {{
       const b = el.getBoundingClientRect();
@@ -434,11 +457,68 @@ f.addEventListener('load', () => setTimeout(() => {{
     }}
     r = {{ok: true, clientWidth: vw, scrollWidth: root.scrollWidth, bodyScrollWidth: d.body.scrollWidth,
          pwned: d.querySelectorAll('[data-pwned]').length, fontSize: getComputedStyle(d.body).fontSize, wide}};
-  }} catch (e) {{ r = {{ok: false, error: String(e)}}; }}
-  document.getElementById('out').textContent = JSON.stringify(r);
-}}, 1000));
-</script></body></html>
 """
+
+
+def probe(browser, url, size, measure, path):
+    """Runs `measure` (JS) on the report at size[0] px wide in the FRAME helper page; the JSON result."""
+    path.write_text(FRAME.replace("MEASURE", measure).format(url=url, w=size[0], h=size[1]), encoding="utf-8")
+    r = browser.run(path.as_uri(), "--allow-file-access-from-files", "--dump-dom", size=(size[0] + 40, size[1] + 200))
+    m = re.search(r'<pre id="out">(.*?)</pre>', r.stdout, re.S)
+    try:
+        return json.loads(html.unescape(m.group(1))) if m else {"ok": False, "error": "no probe output"}
+    except ValueError:
+        return {"ok": False, "error": m.group(1)[:200]}
+
+
+# Layout and readability at one width, in the live DOM: no section wider than its box, an axis label
+# on every chart, no number with more than 4 decimals in the visible text, findings whose links land
+# on sections, and a window switch that changes the headline figures.
+LAYOUT = """    const sections = [];
+    for (const s of d.querySelectorAll('section')) {{
+      if (s.scrollWidth > s.clientWidth + 1) sections.push(s.id + ' ' + s.scrollWidth + '>' + s.clientWidth);
+    }}
+    const charts = d.querySelectorAll('figure.chart');
+    const unlabelled = [];
+    charts.forEach((c, i) => {{
+      const labels = Array.from(c.querySelectorAll('.axis-label')).filter(e => e.textContent.trim());
+      if (!labels.length) unlabelled.push((c.closest('section') || {{}}).id + ' chart ' + i);
+    }});
+    const text = d.body.innerText;
+    const long = (text.match(/[0-9]+[.][0-9]{{5,}}/g) || []).slice(0, 5);
+    const links = Array.from(d.querySelectorAll('#findings ul.findings a'));
+    const badLinks = links.filter(a => {{ const id = (a.getAttribute('href') || '').slice(1); const t = d.getElementById(id); return !t || t.tagName !== 'SECTION'; }}).map(a => a.getAttribute('href'));
+    const visibleFindings = Array.from(d.querySelectorAll('.window-block:not([hidden]) ul.findings li')).length;
+    const figures = () => {{ const b = d.querySelector('.window-block:not([hidden])'); return b ? b.getAttribute('data-window') + ': ' + Array.from(b.querySelectorAll('.card b')).map(e => e.textContent).join(' | ') : ''; }};
+    const before = figures();
+    const other = Array.from(d.querySelectorAll('.switch button')).find(b => b.getAttribute('aria-pressed') !== 'true');
+    if (other) other.click();
+    const after = figures();
+    r = {{ok: true, sections, sectionCount: d.querySelectorAll('section').length, charts: charts.length, unlabelled, long,
+         findingLinks: links.length, badLinks, visibleFindings, before, after, switched: !!other,
+         rootScroll: d.documentElement.scrollWidth, rootClient: d.documentElement.clientWidth}};
+"""
+
+
+def check_layout(c, browser, url, tmp, name, figures_must_change):
+    for width in WIDTHS:
+        res = probe(browser, url, (width, 1600), LAYOUT, tmp / f"layout-{name}-{width}.html")
+        if not c.expect(res.get("ok"), f"{name} at {width} px: layout probe ran", res.get("error")):
+            continue
+        c.expect(not res["sections"] and res["rootScroll"] <= res["rootClient"] + 1,
+                 f"{name} at {width} px: none of its {res['sectionCount']} sections scrolls sideways (page {res['rootScroll']} <= {res['rootClient']})",
+                 "wider than their box: " + ", ".join(res["sections"]))
+        c.expect(res["charts"] > 0 and not res["unlabelled"], f"{name} at {width} px: all {res['charts']} charts have axis labels",
+                 "no chart" if not res["charts"] else "without: " + ", ".join(res["unlabelled"]))
+        c.expect(not res["long"], f"{name} at {width} px: no number in the visible text has more than 4 decimals", ", ".join(res["long"]))
+        c.expect(res["findingLinks"] > 0 and res["visibleFindings"] > 0 and not res["badLinks"],
+                 f"{name} at {width} px: findings present ({res['visibleFindings']} shown), all {res['findingLinks']} links land on a section",
+                 "no finding" if not res["findingLinks"] else "links to no section: " + ", ".join(res["badLinks"]))
+        changed = res["before"] != res["after"] and res["before"].split(":")[0] != res["after"].split(":")[0]
+        if figures_must_change:
+            changed = changed and res["before"].split(": ", 1)[-1] != res["after"].split(": ", 1)[-1]
+        c.expect(res["switched"] and changed, f"{name} at {width} px: the window switch changes the headline figures ({res['before'][:60]} -> {res['after'][:60]})",
+                 "no other window to switch to" if not res["switched"] else f"before {res['before']!r}, after {res['after']!r}")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -454,6 +534,7 @@ def main():
     ap.add_argument("--chromium", help="browser binary (default: chromium on PATH, installed if missing)")
     ap.add_argument("--timeout", type=float, default=90, help="seconds per tool/browser run (default 90)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    ap.add_argument("--no-demo", action="store_true", help="skip the layout checks on the demo's report")
     args = ap.parse_args()
 
     chromium = find_chromium(args.chromium)
@@ -536,15 +617,7 @@ def main():
                      "a blank page: did the report render?")
 
         say(f"\n(b2) phone width: report in a {PHONE[0]}-px iframe")
-        probe = tmp / "phone-probe.html"
-        probe.write_text(PROBE.format(url=url, w=PHONE[0], h=PHONE[1]), encoding="utf-8")
-        r = browser.run(probe.as_uri(), "--allow-file-access-from-files", "--dump-dom",
-                        size=(PHONE[0] + 40, PHONE[1] + 200))
-        m = re.search(r'<pre id="out">(.*?)</pre>', r.stdout, re.S)
-        try:
-            res = json.loads(html.unescape(m.group(1))) if m else {"ok": False, "error": "no probe output"}
-        except ValueError:
-            res = {"ok": False, "error": m.group(1)[:200]}
+        res = probe(browser, url, PHONE, PROBE, tmp / "phone-probe.html")
         if c.expect(res.get("ok"), "phone probe measured the layout", res.get("error")):
             c.expect(res["pwned"] == 0, "live DOM at phone width: no [data-pwned] element", f"{res['pwned']} element(s)")
             c.expect(res["scrollWidth"] <= res["clientWidth"] + 2,
@@ -552,6 +625,17 @@ def main():
                      f"body font {res['fontSize']})",
                      "too wide: " + (", ".join(res["wide"]) or "?") + " (put wide tables in an overflow-x:auto box, "
                      "let long URLs wrap: overflow-wrap:anywhere)")
+        say(f"\n(c) layout at {' and '.join(str(w) for w in WIDTHS)} px: the report above")
+        check_layout(c, browser, url, tmp, "report", figures_must_change=False)
+        if not args.report and not args.no_demo:
+            binary = args.bin or os.environ.get("WM") or str(ROOT / ".build" / "debug" / "weblog-miner")
+            demo = tmp / "demo"
+            argv = [binary] + DEMO[:1] + ["--no-state", "--out", str(demo)] + sorted(str(p) for p in (ROOT / "fixtures" / "shop-sim" / "logs").glob("*/*.gz")) + DEMO[1:]
+            say(f"\n(d) the demo's report (fixtures/shop-sim, as scripts/demo runs it) at {' and '.join(str(w) for w in WIDTHS)} px")
+            r = run_limited(argv, args.timeout * 2, cwd=ROOT)
+            if c.expect(r is not None and r.returncode == 0, "weblog-miner run on the demo data exits 0",
+                        "timed out" if r is None else r.stderr.decode("utf-8", "replace")[-400:]):
+                check_layout(c, browser, (demo / "report.html").as_uri(), tmp, "demo", figures_must_change=True)
     except RuntimeError as e:
         c.fail(str(e))
     finally:

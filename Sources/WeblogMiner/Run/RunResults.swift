@@ -16,6 +16,8 @@ extension NightlyRun {
         /// The main window's models, trained while the other windows are written.
         var models: BackgroundJob<TrainedModels>? = nil
         var mainSummary: RunSummary? = nil
+        /// Every window's headline figures, for the report's window switch.
+        var summaries: [HTMLReport.Window] = []
         var mainSessions: [Session] = []
         /// Anomalies on the main window's days (anomalies.tsv).
         var anomalies: [AnomalyDetector.Anomaly] = []
@@ -103,7 +105,13 @@ extension NightlyRun {
         try ResultsDatabase.write(path: dir.path("results.sqlite"), windows: databaseWindows, tables: modelFiles)
         try SessionSegmentColumn.add(path: dir.path("results.sqlite"))
         options.onStage?("report.html")
-        let report = HTMLReport(directory: dir.path(main.name), summary: summary, pageNames: pages, sessions: written.mainSessions, anonymize: options.anonymize, dwell: models.dwell)
+        // The windows in the order given, the main one with its models.
+        let windows = options.windows.compactMap { w in written.summaries.first { $0.name == w.name } }.map { $0.name == main.name ? HTMLReport.Window(name: $0.name, folder: $0.folder, summary: summary) : $0 }
+        let converts = try ConversionTest(pattern: options.conversion, pages: pages)
+        let conversionPages = Set((0 ..< Int32(pages.count)).filter { converts.isConversion($0) }.map { String(decoding: pages.bytes(of: $0), as: UTF8.self) })
+        let report = HTMLReport(directory: dir.path(main.name), summary: summary, windows: windows, pageNames: pages, sessions: written.mainSessions, anonymize: options.anonymize,
+                                dwell: models.dwell, calendar: history.calendar, conversionPages: conversionPages,
+                                publishedAnomalies: AnomalyTable.keys(ofPublished: options.outDir + "/anomalies.tsv"))
         let reportOut = try OutputStream.open(dir.path(main.name + "/report.html"))
         try reportOut.write(report.render())
         try reportOut.commit()
@@ -230,6 +238,7 @@ extension NightlyRun {
 
         var summary = RunSummary(window: window, range: range, current: current, previousRange: previousRange, previous: previous,
                                  allTime: totals, links: figures.links, patterns: figures.patterns, rules: figures.rules, title: options.title)
+        written.summaries.append(HTMLReport.Window(name: window.name, folder: dir.path(folder), summary: summary))
         if isMain {
             // Written when its models are done (they train while the other windows are written).
             written.mainSummary = summary

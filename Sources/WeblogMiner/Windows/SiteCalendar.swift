@@ -74,6 +74,13 @@ public struct SiteCalendar: Sendable {
         return (Int32(clamping: day), hour)
     }
 
+    /// The day and the minute of that day (0 ..< 1440), in this zone.
+    public func dayAndMinute(ofMillis t: Int64) -> (day: Int32, minute: Int) {
+        let local = t + offsetMillis(at: t)
+        let day = Self.floorDiv(local, 86_400_000)
+        return (Int32(clamping: day), Int((local - day * 86_400_000) / 60_000))
+    }
+
     /// The day number of a calendar date (nil for a date that does not exist, e.g. 2026-02-30).
     public static func day(year: Int, month: Int, day: Int) -> Int32? {
         let number = Timestamps.daysFromCivil(year: year, month: month, day: day)
