@@ -229,10 +229,17 @@ public struct HTMLReport {
             out += "</tr>\n"
         }
         out += "</tbody></table></div>\n"
+        let shown = min(limit, rows.count)
+        if shown > Self.phoneRows {
+            out += "<button type=\"button\" class=\"more\" data-table=\"\(id)\">Show all \(shown) rows</button>\n"
+        }
         let total = select == nil ? t.totalRows : rows.count
         if total > limit { out += "<p class=\"muted\">First \(limit) of \(ReportFormat.grouped(total)) rows; all of them are in \(h(file)).tsv and results.sqlite.</p>\n" }
         return out
     }
+
+    /// Rows of a table shown on a phone before "Show all" (each row is a card there).
+    static let phoneRows = 5
 
     func changeCell(_ raw: String) -> (String, Bool) {
         guard let x = Double(raw) else { return (raw, false) }
@@ -465,7 +472,9 @@ public struct HTMLReport {
           table.cards-on-phone thead{display:none}table.cards-on-phone tr{display:block;border-bottom:1px solid #c5ccd6;padding:4px 0}
           table.cards-on-phone td{display:flex;gap:8px;border:0;padding:1px 4px;text-align:left;white-space:normal}
           table.cards-on-phone td::before{content:attr(data-label);flex:0 0 38%;color:#5b6675;font-size:.9em}
-          table.cards-on-phone td.n{text-align:left}.minor{display:none}}
+          table.cards-on-phone td.n{text-align:left}.minor{display:none}
+          table.cards-on-phone:not(.expanded) tbody tr:nth-child(n+6){display:none}button.more{display:inline-block}}
+        button.more{display:none;font:inherit;margin:4px 0 8px;padding:4px 10px;border:1px solid #3b73b9;background:#fff;color:#1f3a5f;border-radius:4px}
         """
 
     /// Sorting, filtering and the window switch: they reorder rows and set attributes, never write markup.
@@ -486,6 +495,9 @@ public struct HTMLReport {
               var table=document.getElementById(input.getAttribute('data-table'));var q=input.value.toLowerCase();
               Array.prototype.forEach.call(table.tBodies[0].rows,function(r){r.style.display=r.textContent.toLowerCase().indexOf(q)<0?'none':'';});
             });
+          });
+          document.querySelectorAll('button.more').forEach(function(button){
+            button.addEventListener('click',function(){document.getElementById(button.getAttribute('data-table')).classList.add('expanded');button.style.display='none';});
           });
           document.querySelectorAll('.switch button').forEach(function(button){
             button.addEventListener('click',function(){
