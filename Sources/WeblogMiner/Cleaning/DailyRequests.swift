@@ -48,6 +48,8 @@ struct DayOfTime {
     init(calendar: SiteCalendar) { self.calendar = calendar }
 
     @inline(__always) mutating func callAsFunction(_ millis: Int64) -> Int32 {
+        // Records without a time are rejected before cleaning; the guard keeps the division from trapping.
+        guard millis != LogRecord.noTime else { return Int32.min }
         let q = SiteCalendar.floorDiv(millis, 900_000)
         if q != quarter {
             quarter = q
