@@ -1,6 +1,7 @@
 import ArgumentParser
 import WeblogMiner
 import Yams
+import Foundation
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -209,7 +210,12 @@ struct RunCommand: ParsableCommand {
         options.windowEnd = try windowEnd()
         if log == "json" {
             // With the memory in use as the stage starts (for cron logs and the memory benchmarks).
-            options.onStage = { stage in Diagnostics.event("stage", fields: [("stage", jsonQuote(stage)), ("rss_mb", String(residentMegabytes()))]) }
+            // And the seconds since the run started, so that each stage's cost is the difference to the next.
+            let started = Date()
+            options.onStage = { stage in
+                Diagnostics.event("stage", fields: [("stage", jsonQuote(stage)), ("rss_mb", String(residentMegabytes())),
+                                                    ("elapsed_s", String(format: "%.3f", Date().timeIntervalSince(started)))])
+            }
         } else if !input.quiet && Diagnostics.stderrIsTerminal {
             options.onStage = { stage in Diagnostics.note("stage: " + stage) }
         }

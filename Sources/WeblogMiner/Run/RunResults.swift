@@ -115,6 +115,7 @@ extension NightlyRun {
         let reportOut = try OutputStream.open(dir.path(main.name + "/report.html"))
         try reportOut.write(report.render())
         try reportOut.commit()
+        options.onStage?("top level")
         // The top level: the main window's files, as before windows existed.
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: dir.path(main.name))) ?? [] {
             guard link(dir.path(main.name + "/" + entry), dir.path(entry)) == 0 else { throw OutputError.cannotCreate(path: dir.path(entry), errno: errno) }
