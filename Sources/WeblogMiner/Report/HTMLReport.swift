@@ -293,7 +293,27 @@ public struct HTMLReport {
                              limit: 12, rows: { $0["dimension"] == dimension }, minor: ["visitors", "engagement_rate", "median_duration_s", "conversions"])
             if part.contains("<table") { body += "<h3>\(h(title))</h3>\n" + part }
         }
+        body += referrersTable()
         return section("audience", "Channels and devices", intro: "Where sessions came from and on what, with bounce, engagement (GA4: over 10 s, 2+ views or a conversion) and conversions.", body)
+    }
+
+    /// The sites whose links brought sessions in (the host of the entry referrer), with the channel of
+    /// the first such session (a campaign landing from a site is a campaign).
+    func referrersTable(limit: Int = 10) -> String {
+        var count: [String: (sessions: Int, channel: EntryChannel)] = [:]
+        for s in sessions {
+            guard let r = s.entryReferrer, !r.isEmpty else { continue }
+            let host = UsageGraph.domain(of: r)
+            count[host, default: (0, EntryChannel(of: s))].sessions += 1
+        }
+        guard !count.isEmpty else { return "" }
+        let top = count.sorted { $0.value.sessions != $1.value.sessions ? $0.value.sessions > $1.value.sessions : $0.key < $1.key }.prefix(limit)
+        var out = "<h3>Referring sites</h3>\n<div class=\"scroll\"><table class=\"cards-on-phone\"><thead><tr><th>site</th><th>channel</th><th>sessions</th><th>share</th></tr></thead><tbody>"
+        for (host, v) in top {
+            out += "<tr><td data-label=\"site\">\(h(host))</td><td data-label=\"channel\">\(v.channel.rawValue)</td><td data-label=\"sessions\" class=\"n\">\(ReportFormat.grouped(v.sessions))</td>"
+            out += "<td data-label=\"share\" class=\"n\">\(ReportFormat.percent(Double(v.sessions) / Double(max(sessions.count, 1))))</td></tr>"
+        }
+        return out + "</tbody></table></div>\n"
     }
 
     func errorsSection() -> String {
