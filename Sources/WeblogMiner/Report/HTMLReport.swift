@@ -381,7 +381,8 @@ public struct HTMLReport {
         body += "<div class=\"card\"><b>\(ReportFormat.grouped(j.visitorsLinked))</b><span>visitors linked</span></div><div class=\"card\"><b>\(ReportFormat.grouped(j.sessionsLinked))</b><span>sessions linked</span></div></div>\n"
         if let e = summary.evaluation {
             let how = e.mode == "lookalike" ? "cross-validated: logged-in users against anonymous visitors" : "trained at \(ReportFormat.localTime(e.trainSnapshot, calendar)), tested on conversions after \(ReportFormat.localTime(e.testSnapshot, calendar))"
-            body += "<p>How good the ranking is (\(h(how))): it puts a future customer above a non-customer <b>\(ReportFormat.percent(e.rocAUC))</b> of the time (ROC-AUC; 50% is chance). "
+            let who = e.mode == "lookalike" ? "a registered user above an anonymous visitor" : "a future customer above a non-customer"
+            body += "<p>How good the ranking is (\(h(how))): it puts \(who) <b>\(ReportFormat.percent(e.rocAUC))</b> of the time (ROC-AUC; 50% is chance). "
             body += "Of its top \(e.k), \(ReportFormat.percent(e.precisionAtK)) did convert; precision over all cut-offs (PR-AUC) \(ReportFormat.score(e.averagePrecision)) where chance gives \(ReportFormat.percent(Double(e.testPositives) / Double(max(e.testRows, 1)))). \(ReportFormat.grouped(e.testRows)) visitors tested, \(ReportFormat.grouped(e.testPositives)) converted.</p>\n"
             let bins = e.calibration.filter { $0.count > 0 }
             if !bins.isEmpty {

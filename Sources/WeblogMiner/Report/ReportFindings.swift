@@ -129,7 +129,9 @@ struct ReportFindings {
         guard !ranked.isEmpty else { return nil }
         var text = "\(ReportFormat.grouped(ranked.count)) visitors ranked as potential customers"
         if let e = summary.evaluation, e.rocAUC.isFinite {
-            text += "; the model ranks a future customer above a non-customer \(ReportFormat.percent(e.rocAUC)) of the time (ROC-AUC \(ReportFormat.score(e.rocAUC)), 50% would be chance)"
+            // Lookalike models are checked on who is registered already, not on who converts later.
+            let who = e.mode == "lookalike" ? "a registered user above an anonymous visitor" : "a future customer above a non-customer"
+            text += "; the model ranks \(who) \(ReportFormat.percent(e.rocAUC)) of the time (ROC-AUC \(ReportFormat.score(e.rocAUC)), 50% would be chance)"
         }
         return Finding(text: text + ".", section: "customers")
     }
