@@ -109,9 +109,8 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         guard log == "text" || log == "json" else { throw ValidationError("--log must be text or json") }
         if log == "json" { Diagnostics.json = true }
-        // Before the files: `--min-support= FILE` takes FILE as the value, and the error should say so.
+        // The options before the files: `--retain= FILE` takes FILE as the value, and the error should say so.
         if let minSupport, PatternOptions.absoluteSupport(minSupport, sequences: 1) == nil { throw ValidationError(PatternOptions.supportError(minSupport)) }
-        if input.files.isEmpty { throw ValidationError("name the log files to read (or - for standard input)") }
         if out.isEmpty { throw ValidationError("--out needs a directory name") }
         try checkRange(maxGap, 1 ... 1_000_000, "--max-gap")
         try checkRange(maxLength, 0 ... 1_000_000, "--max-length")
@@ -127,6 +126,7 @@ struct RunCommand: ParsableCommand {
         if let longest = list.compactMap(\.days).max(), kept < longest {
             throw ValidationError("--retain \(retain) is shorter than the \(longest)d window: its sessions would be gone before it is computed")
         }
+        if input.files.isEmpty { throw ValidationError("name the log files to read (or - for standard input)") }
     }
 
     func parsedFunnels() throws -> [FunnelDefinition] {
