@@ -68,6 +68,7 @@ public struct DwellAnalysis {
         public var pageWeibullCIndex = Double.nan
         public var validationModelMAE = Double.nan
         public var validationPageMedianMAE = Double.nan
+        public var validationGlobalMedianMAE = Double.nan
         public var weibullPages = 0
         public var weibullPagesTooFew = 0
         public var weibullShareShapeBelowOne = Double.nan
