@@ -49,7 +49,10 @@ public struct DwellModel: Sendable {
     /// Of `trainSeconds`, the candidates' comparison (the rest: the final fit).
     public var comparisonSeconds = 0.0
 
-    public init(views: [DwellView], trainRows: [Int], seed: UInt64 = 1, maxIterations: Int = 200) {
+    /// `refit`: grow the chosen candidate's trees again on all training views (the `dwell` command);
+    /// false keeps the candidate as compared, fitted on the earlier 80% of the latest
+    /// `maxComparisonViews` (`run`: one fit fewer a night), with per-page statistics from all views.
+    public init(views: [DwellView], trainRows: [Int], seed: UInt64 = 1, maxIterations: Int = 200, refit: Bool = true) {
         let clock = ContinuousClock(), started = clock.now
         let rows = trainRows.sorted { views[$0].time < views[$1].time }
         trainViews = rows.count
@@ -89,6 +92,7 @@ public struct DwellModel: Sendable {
             return m
         }
         var best = (kind: Kind.aft, mae: Double.infinity)
+        var candidates: [(kind: Kind, model: GradientBoostedTrees)] = []
         var residualSpread = sigma
         if !validRows.isEmpty && fitRows.count >= 50 {
             let actual = validRows.map { views[$0].dwell }
@@ -97,6 +101,7 @@ public struct DwellModel: Sendable {
             for kind in [Kind.aft, .absolute] {
                 let m = booster(kind, fitData, sigma: sigma)
                 guard m.treeCount > 0 else { continue }
+                candidates.append((kind, m))
                 let scores = m.predict(xValid)
                 let mae = Metrics.meanAbsoluteError(scores.map(DwellEncoder.seconds), actual)
                 validationMAE.append((kind, mae))
@@ -114,7 +119,11 @@ public struct DwellModel: Sendable {
         encoder = DwellEncoder(fitting: views, rows: rows)
         boosterKind = best.kind
         if best.kind == .absolute, residualSpread.isFinite, residualSpread > 0 { sigma = min(5, max(0.05, residualSpread)) }
-        self.booster = booster(best.kind, encoded(rows, best.kind), sigma: sigma)
+        if !refit, let kept = candidates.first(where: { $0.kind == best.kind }) {
+            self.booster = kept.model
+        } else {
+            self.booster = booster(best.kind, encoded(rows, best.kind), sigma: sigma)
+        }
         kind = best.kind
         if validationMAE.isEmpty {
             kind = .pageWeibull
