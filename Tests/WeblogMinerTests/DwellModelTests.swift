@@ -263,6 +263,19 @@ struct PlantedDwell {
         #expect(p > 0 && p < 1)
     }
 
+    /// `run` keeps the compared candidate (no refit on all training views): it is still the model
+    /// that predicts on planted data, well below the per-page median, with its own trees.
+    @Test func theComparedCandidateIsKeptWithoutRefit() throws {
+        let planted = PlantedDwell(sessions: 4000, seed: 11)
+        let refitted = DwellAnalysis(history: planted.history, pageNames: planted.pages, seed: 1)
+        let kept = DwellAnalysis(history: planted.history, pageNames: planted.pages, seed: 1, refit: false)
+        let r = kept.report
+        #expect(r.fallback == nil, "\(r.fallback ?? "")")
+        #expect(r.modelMAE < 0.8 * r.pageMedianMAE, "model \(r.modelMAE) page median \(r.pageMedianMAE)")
+        #expect(r.boosterKind == refitted.report.boosterKind && r.validationModelMAE == refitted.report.validationModelMAE)
+        #expect(r.modelMAE != refitted.report.modelMAE)
+    }
+
     /// A later period read separately: the test history's page ids are joined by name, and visitors
     /// of both periods keep their earlier sessions as history.
     @Test func trainOnOnePeriodTestOnAnother() throws {
