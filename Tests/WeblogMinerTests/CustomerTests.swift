@@ -119,6 +119,30 @@ import Testing
         join.status.map { if case .converted(let at) = $0 { return at } else if $0 == .anonymous { return Int64.max } else { return Int64.min } }
     }
 
+    /// Lookalike mode (logged-in users against the rest, no conversion times): without the comparison
+    /// model (as `run` scores) the scores, reasons and figures are the same, only `otherModelAUC` is
+    /// not computed.
+    @Test func lookalikeWithoutTheComparisonModelScoresTheSame() throws {
+        let names = Self.pages(["/", "/pricing", "/blog", "/docs"])
+        let h = VisitorHistory()
+        var rng = SeededGenerator(seed: 3)
+        let t0 = Int64(1_772_409_600_000)
+        for v in 0 ..< 400 {
+            let customer = v % 5 == 0
+            let pages: [Int32] = (0 ..< 2 + rng.nextInt(below: 4)).map { _ in Int32(customer && rng.nextInt(below: 2) == 0 ? 1 : rng.nextInt(below: 4)) }
+            h.add(Self.session(v, visitor: "10.1.\(v / 200).\(v % 200) UA", start: t0 + Int64(v) * 600_000, pages: pages, user: customer ? "u\(v)" : nil))
+        }
+        let join = CustomerJoin(history: h, registrations: nil, conversion: nil, pageNames: names, options: .init())
+        let (e1, p1) = try ProspectScoring(options: .init()).runLookalike(history: h, join: join, pageNames: names)
+        var options = ProspectScoring.Options()
+        options.lookalikeComparison = false
+        let (e2, p2) = try ProspectScoring(options: options).runLookalike(history: h, join: join, pageNames: names)
+        #expect(e1.mode == "lookalike" && e1.otherModelAUC.isFinite && e2.otherModelAUC.isNaN)
+        #expect(e1.rocAUC == e2.rocAUC && e1.averagePrecision == e2.averagePrecision && e1.precisionAtK == e2.precisionAtK)
+        #expect(p1.map(\.visitor) == p2.map(\.visitor) && p1.map(\.score) == p2.map(\.score) && p1.map(\.reasons) == p2.map(\.reasons))
+        #expect(p1.count == 320)
+    }
+
     @Test func prospectModelFindsAPlantedSignal() throws {
         let (history, table, names) = Self.plantedShop(visitors: 1500, postConversionViews: true)
         let join = CustomerJoin(history: history, registrations: table, conversion: nil, pageNames: names, options: .init())

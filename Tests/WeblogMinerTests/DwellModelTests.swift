@@ -240,6 +240,42 @@ struct PlantedDwell {
         #expect(DwellModel(views: steady, trainRows: Array(steady.indices), seed: 1).fallback == nil)
     }
 
+    /// Dwell that nothing the log shows predicts, on many pages with a few views each (as YooChoose's
+    /// items): the per-page medians are noise, so the model gets far below them on the validation views
+    /// but not below the global median, which predicts; the reason names all three baselines.
+    @Test func fallsBackToTheGlobalMedianWhenPagesAreNoise() throws {
+        var rng = SeededGenerator(seed: 5)
+        var views: [DwellView] = []
+        for i in 0 ..< 6000 {
+            let t = Int64(1_772_409_600_000) + Int64(i) * 60_000
+            views.append(DwellView(
+                time: t, sessionStart: t, visitor: Int32(i), page: Int32(rng.nextInt(below: 2000)), previous: -1, position: 0, viewsBefore: 0,
+                sessionsBefore: 0, channel: UInt8(rng.nextInt(below: 5)), device: 0, hour: UInt8(rng.nextInt(below: 24)), weekday: 0,
+                visitorMedianBefore: .nan, previousDwell: .nan, dwell: 40 * exp(1.2 * rng.nextGaussian()), censored: false, isTest: false))
+        }
+        let model = DwellModel(views: views, trainRows: Array(views.indices), seed: 1)
+        let fallback = try #require(model.fallback)
+        #expect(model.kind == .globalMedian, "\(fallback)")
+        #expect(model.validationGlobalMedianMAE < model.validationPageMedianMAE)
+        #expect(fallback.contains("the global median did best there"), "\(fallback)")
+        #expect(model.predictMedians(views, rows: [0, 1, 2]) == [model.encoder.globalMedian, model.encoder.globalMedian, model.encoder.globalMedian])
+        let p = model.survival(views, rows: [0], threshold: 30)[0]
+        #expect(p > 0 && p < 1)
+    }
+
+    /// `run` keeps the compared candidate (no refit on all training views): it is still the model
+    /// that predicts on planted data, well below the per-page median, with its own trees.
+    @Test func theComparedCandidateIsKeptWithoutRefit() throws {
+        let planted = PlantedDwell(sessions: 4000, seed: 11)
+        let refitted = DwellAnalysis(history: planted.history, pageNames: planted.pages, seed: 1)
+        let kept = DwellAnalysis(history: planted.history, pageNames: planted.pages, seed: 1, refit: false)
+        let r = kept.report
+        #expect(r.fallback == nil, "\(r.fallback ?? "")")
+        #expect(r.modelMAE < 0.8 * r.pageMedianMAE, "model \(r.modelMAE) page median \(r.pageMedianMAE)")
+        #expect(r.boosterKind == refitted.report.boosterKind && r.validationModelMAE == refitted.report.validationModelMAE)
+        #expect(r.modelMAE != refitted.report.modelMAE)
+    }
+
     /// A later period read separately: the test history's page ids are joined by name, and visitors
     /// of both periods keep their earlier sessions as history.
     @Test func trainOnOnePeriodTestOnAnother() throws {

@@ -20,6 +20,10 @@ public struct ProspectScoring {
         /// Most rows one model is fitted on: beyond it a uniform sample (seeded), so a fit costs
         /// the same however many visitors a window holds (scores and evaluation still cover all).
         public var maxTrainRows = 20_000
+        /// In lookalike mode, also fit the other model in every fold, for `otherModelAUC` only (there
+        /// it chooses nothing). `run`, which does not show that figure, turns it off: it was the
+        /// costliest fit of the night (logistic regression, 5 folds).
+        public var lookalikeComparison = true
         public init() {}
     }
 
@@ -194,9 +198,12 @@ public struct ProspectScoring {
             var model = makeModel(options.model)
             model.fit(fitX, fitY)
             let p = model.predictProbability(testX)
-            var other = makeModel(options.model == .logistic ? .gbdt : .logistic)
-            other.fit(fitX, fitY)
-            let q = other.predictProbability(testX)
+            var q = [Double](repeating: .nan, count: test.count)
+            if options.lookalikeComparison {
+                var other = makeModel(options.model == .logistic ? .gbdt : .logistic)
+                other.fit(fitX, fitY)
+                q = other.predictProbability(testX)
+            }
             for (j, i) in test.enumerated() {
                 scores[i] = p[j]
                 otherScores[i] = q[j]
@@ -211,7 +218,7 @@ public struct ProspectScoring {
         evaluation.k = max(1, evaluation.trainPositives)
         evaluation.precisionAtK = Metrics.precisionAtK(scores: scores, labels: y, k: evaluation.k)
         evaluation.calibration = Metrics.calibration(scores: scores, labels: y)
-        evaluation.otherModelAUC = Metrics.rocAUC(scores: otherScores, labels: y)
+        if options.lookalikeComparison { evaluation.otherModelAUC = Metrics.rocAUC(scores: otherScores, labels: y) }
         var prospects = y.indices.filter { !y[$0] }.map { Prospect(visitor: who[$0], score: scores[$0], reasons: reasons[$0]) }
         prospects.sort { $0.score != $1.score ? $0.score > $1.score : history.visitors[$0.visitor].key < history.visitors[$1.visitor].key }
         return (evaluation, prospects)

@@ -68,6 +68,7 @@ public struct DwellAnalysis {
         public var pageWeibullCIndex = Double.nan
         public var validationModelMAE = Double.nan
         public var validationPageMedianMAE = Double.nan
+        public var validationGlobalMedianMAE = Double.nan
         public var weibullPages = 0
         public var weibullPagesTooFew = 0
         public var weibullShareShapeBelowOne = Double.nan
@@ -116,10 +117,11 @@ public struct DwellAnalysis {
     }
 
     /// `history`: the training period (and the test period too when `test` is nil: the later 30% of
-    /// views by session start are then the test). `openMillis`: the session timeout.
+    /// views by session start are then the test). `openMillis`: the session timeout. `refit`: see
+    /// `DwellModel.init` (`run` passes false).
     public init(history: VisitorHistory, pageNames: ByteStringInterner, minViews: Int = 20, seed: UInt64 = 1,
                 test: VisitorHistory? = nil, threshold: Double = defaultThreshold, maxViews: Int = maxModelViews,
-                openMillis: Int64 = 30 * 60 * 1000, keepPredictions: Bool = false) {
+                openMillis: Int64 = 30 * 60 * 1000, keepPredictions: Bool = false, refit: Bool = true) {
         func name(_ p: Int32) -> String { String(decoding: pageNames.bytes(of: p), as: UTF8.self) }
         var views = DwellFeatures.views(train: history, test: test, openMillis: openMillis)
         if test == nil { DwellFeatures.timeSplit(&views) }
@@ -134,7 +136,7 @@ public struct DwellAnalysis {
         var boosted = [Double](repeating: .nan, count: views.count)
         var exitSurvival = [Double](repeating: .nan, count: views.count)
         if trainRows.count >= 50 {
-            let model = DwellModel(views: views, trainRows: trainRows, seed: seed)
+            let model = DwellModel(views: views, trainRows: trainRows, seed: seed, refit: refit)
             report = DwellEvaluation.evaluate(views, testRows: testRows, model: model)
             let all = Array(views.indices)
             // One pass of the boosted model over every view: its medians (also in a fallback, where

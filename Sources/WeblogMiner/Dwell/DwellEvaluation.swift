@@ -17,6 +17,7 @@ public enum DwellEvaluation {
         r.trainSeconds = model.trainSeconds
         r.comparisonSeconds = model.comparisonSeconds
         r.validationPageMedianMAE = model.validationPageMedianMAE
+        r.validationGlobalMedianMAE = model.validationGlobalMedianMAE
         r.validationModelMAE = model.validationMAE.map(\.mae).min() ?? .nan
         guard !testRows.isEmpty else { return r }
         let boosted = model.boostedScores(views, rows: testRows).map(DwellEncoder.seconds)
@@ -63,7 +64,7 @@ extension DwellAnalysis.ModelReport {
             ("page_weibull_c_index", num(pageWeibullCIndex)), ("global_median_c_index", num(globalMedianCIndex)),
             ("beats_page_median", pageMedianMAE.isFinite && modelMAE.isFinite ? String(modelMAE < pageMedianMAE) : "null"),
             ("mae_reduction_vs_page_median", pageMedianMAE > 0 && modelMAE.isFinite ? num(1 - modelMAE / pageMedianMAE) : "null"),
-            ("validation_model_mae", num(validationModelMAE)), ("validation_page_median_mae", num(validationPageMedianMAE)),
+            ("validation_model_mae", num(validationModelMAE)), ("validation_page_median_mae", num(validationPageMedianMAE)), ("validation_global_median_mae", num(validationGlobalMedianMAE)),
             ("train_seconds", num(trainSeconds)), ("train_comparison_seconds", num(comparisonSeconds)),
             ("weibull_min_observed", String(DwellAnalysis.minimumWeibullViews)), ("weibull_pages", String(weibullPages)),
             ("weibull_pages_too_few_views", String(weibullPagesTooFew)), ("weibull_share_shape_below_1", num(weibullShareShapeBelowOne)),

@@ -28,6 +28,9 @@ public struct DwellView: Sendable {
     public var visitorMedianBefore: Double
     /// Dwell of the previous view of the session, seconds (NaN at the entry).
     public var previousDwell: Double
+    /// Mean ln(1 + dwell s) of the session's earlier views with an observed dwell (NaN at the entry):
+    /// the session's pace so far.
+    public var sessionMeanLogDwell: Double = .nan
     /// Observed dwell in seconds, or the lower bound of a censored one.
     public var dwell: Double
     public var censored: Bool
@@ -70,6 +73,7 @@ public enum DwellFeatures {
                 let visitorMedian = earlier.isEmpty ? Double.nan : Metrics.median(earlier)
                 let channel = UInt8(EntryChannel.allCases.firstIndex(of: s.channel)!)
                 let logEnd = ref.isTest ? testEnd : trainEnd
+                var paceSum = 0.0, paceCount = 0
                 for k in s.pages.indices {
                     let t = s.times[k]
                     let last = k == s.pages.count - 1
@@ -86,8 +90,10 @@ public enum DwellFeatures {
                         sessionsBefore: Int32(n), channel: channel, device: devices[visitor],
                         hour: UInt8(((t / 3_600_000) % 24 + 24) % 24), weekday: UInt8(((day + 3) % 7 + 7) % 7),
                         visitorMedianBefore: visitorMedian, previousDwell: k > 0 && s.dwell[k - 1] >= 0 ? s.dwell[k - 1] : .nan,
+                        sessionMeanLogDwell: paceCount > 0 ? paceSum / Double(paceCount) : .nan,
                         dwell: dwell, censored: censored, isTest: ref.isTest))
                     viewsBefore += 1
+                    if !censored { paceSum += DwellEncoder.logTime(dwell); paceCount += 1 }
                 }
                 for d in s.dwell where d >= 0 { earlier.append(d) }
                 // A bounded memory of the visitor's past: the latest 256 dwells.
@@ -123,7 +129,7 @@ public struct DwellEncoder: Sendable {
         "page_log_median", "page_observed_views_log", "page_weibull_log_median", "page_weibull_shape", "page_exit_rate",
         "previous_page_log_median", "transition_log_median", "position", "views_so_far",
         "since_session_start_log_s", "entry_channel", "device", "hour", "weekday",
-        "visitor_sessions_before", "visitor_median_dwell_log_s", "previous_dwell_log_s",
+        "visitor_sessions_before", "visitor_median_dwell_log_s", "previous_dwell_log_s", "session_mean_dwell_log_s",
     ]
     static let transitionPrior = 10.0
     static let pagePrior = 5.0
@@ -216,20 +222,33 @@ public struct DwellEncoder: Sendable {
     public func matrix(_ views: [DwellView], rows: [Int]) -> FeatureMatrix {
         let c = Self.featureNames.count
         var values = [Double](repeating: 0, count: rows.count * c)
-        for (i, r) in rows.enumerated() {
-            let v = views[r]
-            let page = pageLogEncoding[v.page] ?? globalLogMedian
-            let w = pageWeibull[v.page]
-            let key = Int64(v.previous) << 32 | Int64(UInt32(bitPattern: v.page))
-            let row: [Double] = [
-                page, log1p(Double(pageObserved[v.page] ?? 0)), w.map { Self.logTime($0.median) } ?? .nan, w?.shape ?? .nan, pageExitRate[v.page] ?? .nan,
-                v.previous < 0 ? -1 : (pageLogEncoding[v.previous] ?? globalLogMedian), transitionLogMedian[key] ?? page,
-                Double(v.position), Double(v.viewsBefore),
-                log1p(Double(v.time - v.sessionStart) / 1000), Double(v.channel), Double(v.device), Double(v.hour), Double(v.weekday),
-                Double(v.sessionsBefore), v.visitorMedianBefore.isNaN ? .nan : Self.logTime(v.visitorMedianBefore),
-                v.previousDwell.isNaN ? .nan : Self.logTime(v.previousDwell),
-            ]
-            for j in 0 ..< c { values[i * c + j] = row[j] }
+        // Written in place (no array per row: `run` encodes every view of its main window).
+        values.withUnsafeMutableBufferPointer { out in
+            for (i, r) in rows.enumerated() {
+                let v = views[r]
+                let page = pageLogEncoding[v.page] ?? globalLogMedian
+                let w = pageWeibull[v.page]
+                let key = Int64(v.previous) << 32 | Int64(UInt32(bitPattern: v.page))
+                let o = i * c
+                out[o] = page
+                out[o + 1] = log1p(Double(pageObserved[v.page] ?? 0))
+                out[o + 2] = w.map { Self.logTime($0.median) } ?? .nan
+                out[o + 3] = w?.shape ?? .nan
+                out[o + 4] = pageExitRate[v.page] ?? .nan
+                out[o + 5] = v.previous < 0 ? -1 : (pageLogEncoding[v.previous] ?? globalLogMedian)
+                out[o + 6] = transitionLogMedian[key] ?? page
+                out[o + 7] = Double(v.position)
+                out[o + 8] = Double(v.viewsBefore)
+                out[o + 9] = log1p(Double(v.time - v.sessionStart) / 1000)
+                out[o + 10] = Double(v.channel)
+                out[o + 11] = Double(v.device)
+                out[o + 12] = Double(v.hour)
+                out[o + 13] = Double(v.weekday)
+                out[o + 14] = Double(v.sessionsBefore)
+                out[o + 15] = v.visitorMedianBefore.isNaN ? .nan : Self.logTime(v.visitorMedianBefore)
+                out[o + 16] = v.previousDwell.isNaN ? .nan : Self.logTime(v.previousDwell)
+                out[o + 17] = v.sessionMeanLogDwell
+            }
         }
         return FeatureMatrix(rows: rows.count, columns: c, values: values, names: Self.featureNames)
     }

@@ -60,20 +60,24 @@ public enum StaySuggestions {
             guard rows.lazy.filter({ !views[$0].censored }).count >= minimumPageViews else { continue }
             var effects: [Effect] = []
             for f in factors {
-                struct Group { var dwell: [Double] = []; var predicted: [Double] = []; var views = 0; var exits = 0 }
-                var groups: [Int64: Group] = [:]
+                struct Group { var key: Int64; var dwell: [Double] = []; var predicted: [Double] = []; var views = 0; var exits = 0 }
+                // One dictionary look-up per view (the group's slot); `run` passes every view of its window.
+                var slot: [Int64: Int] = [:]
+                var groups: [Group] = []
                 for r in rows {
-                    let v = views[r]
-                    let k = f.key(v)
-                    groups[k, default: Group()].views += 1
-                    if v.censored { groups[k]!.exits += 1; continue }
+                    let k = f.key(views[r])
+                    let g: Int
+                    if let known = slot[k] { g = known } else { g = groups.count; slot[k] = g; groups.append(Group(key: k)) }
+                    groups[g].views += 1
+                    if views[r].censored { groups[g].exits += 1; continue }
                     // A zero-second dwell (two requests in the same second) is an artefact, not a stay.
-                    if v.dwell <= 0 { continue }
-                    groups[k]!.dwell.append(v.dwell)
-                    if predicted[r].isFinite { groups[k]!.predicted.append(predicted[r]) }
+                    let dwell = views[r].dwell
+                    if dwell <= 0 { continue }
+                    groups[g].dwell.append(dwell)
+                    if predicted[r].isFinite { groups[g].predicted.append(predicted[r]) }
                 }
-                let usable = groups.filter { $0.value.dwell.count >= minimumGroupViews && !$0.value.predicted.isEmpty }
-                    .map { (key: $0.key, group: $0.value, median: Metrics.median($0.value.dwell), model: Metrics.median($0.value.predicted)) }
+                let usable = groups.filter { $0.dwell.count >= minimumGroupViews && !$0.predicted.isEmpty }
+                    .map { (key: $0.key, group: $0, median: Metrics.median($0.dwell), model: Metrics.median($0.predicted)) }
                     .sorted { $0.median != $1.median ? $0.median < $1.median : $0.key < $1.key }
                 guard let s = usable.first, let l = usable.last, s.key != l.key else { continue }
                 guard l.median >= minimumRatio * max(s.median, 0.5), s.model < l.model else { continue }

@@ -272,7 +272,9 @@ extension NightlyRun {
         var prospectRows = RecordTable(columns: ProspectTable.columns)
         var evaluation: ProspectScoring.Evaluation? = nil
         do {
-            let scoring = ProspectScoring(options: options.prospects)
+            var scoringOptions = options.prospects
+            scoringOptions.lookalikeComparison = false   // its figure is not in run's results
+            let scoring = ProspectScoring(options: scoringOptions)
             let hasTimes = join.status.contains { if case .converted = $0 { return true } else { return false } }
             let hasCustomers = join.status.contains(.customer)
             if hasTimes || table != nil || matcher != nil {
@@ -299,7 +301,8 @@ extension NightlyRun {
         try prospectRows.write(format: .tsv, to: prospectsOut)
         try prospectsOut.commit()
 
-        let dwell = DwellAnalysis(history: history, pageNames: pages, seed: options.prospects.seed)
+        // The compared candidate is kept (no refit on all views): one fit fewer a night.
+        let dwell = DwellAnalysis(history: history, pageNames: pages, seed: options.prospects.seed, refit: false)
         let dwellOut = try open("dwell.tsv")
         try dwell.table.write(format: .tsv, to: dwellOut)
         try dwellOut.commit()

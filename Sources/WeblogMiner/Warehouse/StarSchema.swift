@@ -12,7 +12,8 @@ import GRDBSQLite
 ///   `dim_visitor` (key, masked with --anonymize, device, browser, OS), `dim_channel`, `dim_device`.
 ///
 /// Days and hours are in the site's time zone. Rows: the window's page views (the same sessions as its
-/// sessions.tsv), written in one transaction with prepared statements.
+/// sessions.tsv), written in one transaction with prepared statements (the fact rows bound with
+/// sqlite3_bind_* straight from the sessions).
 public enum StarSchema {
     public static let tables = ["fact_page_view", "dim_date", "dim_page", "dim_visitor", "dim_channel", "dim_device"]
 
@@ -32,37 +33,64 @@ public enum StarSchema {
                 """)
             for (k, c) in EntryChannel.allCases.enumerated() { try db.execute(sql: "INSERT INTO dim_channel VALUES (?, ?)", arguments: [k, c.rawValue]) }
             for (k, d) in Device.allCases.enumerated() { try db.execute(sql: "INSERT INTO dim_device VALUES (?, ?)", arguments: [k, d.rawValue]) }
-            let fact = try db.makeStatement(sql: "INSERT INTO fact_page_view VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            // The fact rows (one per view: hundreds of thousands a night) are bound straight into one
+            // prepared statement, as ResultsDatabase does: no argument arrays or boxed values per row.
+            let factStatement = try db.makeStatement(sql: "INSERT INTO fact_page_view VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            let fact = factStatement.sqliteStatement
+            func step() throws {
+                let rc = sqlite3_step(fact)
+                guard rc == SQLITE_DONE else {
+                    throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                }
+                sqlite3_reset(fact)
+            }
             let visitorRow = try db.makeStatement(sql: "INSERT INTO dim_visitor VALUES (?, ?, ?, ?, ?)")
-            var visitors: [UInt64: Int] = [:]
+            var visitors: [UInt64: (key: Int, device: Int)] = [:]
             var days: Set<Int32> = []
             var usedPages: Set<Int32> = []
-            var viewID = 0
+            var viewID: Int64 = 0
+            var time: [UInt8] = []
+            time.reserveCapacity(32)
             for s in sessions {
-                let visitorKey: Int
+                let visitorKey: Int, device: Int
                 if let known = visitors[s.visitorHash] {
-                    visitorKey = known
+                    (visitorKey, device) = known
                 } else {
                     visitorKey = visitors.count
-                    visitors[s.visitorHash] = visitorKey
                     let agent = UserAgentClass(visitorKey: s.visitor)
+                    device = Device.allCases.firstIndex(of: agent.device)!
+                    visitors[s.visitorHash] = (visitorKey, device)
                     let name = String(decoding: s.visitor, as: UTF8.self)
                     try visitorRow.execute(arguments: [visitorKey, anonymize ? Anonymizer.visitor(name) : name, agent.device.rawValue, agent.browser.rawValue, agent.os.rawValue])
                 }
-                let channel = EntryChannel.allCases.firstIndex(of: EntryChannel(of: s))!
-                let device = Device.allCases.firstIndex(of: UserAgentClass(visitorKey: s.visitor).device)!
-                let converted = converts(s) ? 1 : 0
+                let channel = Int64(EntryChannel.allCases.firstIndex(of: EntryChannel(of: s))!)
+                let converted: Int64 = converts(s) ? 1 : 0
                 let dwell = s.dwellMillis
-                var position = 0
+                var position: Int64 = 0
                 for (i, v) in s.views.enumerated() where !v.inferred {
                     position += 1
                     viewID += 1
                     let (day, hour) = calendar.dayAndHour(ofMillis: v.time)
                     days.insert(day)
                     usedPages.insert(v.page)
-                    let d: DatabaseValueConvertible? = dwell[i].map { Double($0) / 1000 }
-                    try fact.execute(arguments: [viewID, isoTime(v.time), Int(day), hour, Int(v.page), visitorKey, s.id, position, channel, device,
-                                                 d, dwell[i] == nil ? 1 : 0, converted])
+                    time.removeAll(keepingCapacity: true)
+                    ByteText.iso(v.time, &time)
+                    sqlite3_bind_int64(fact, 1, viewID)
+                    time.withUnsafeBufferPointer { b in
+                        b.withMemoryRebound(to: CChar.self) { _ = sqlite3_bind_text(fact, 2, $0.baseAddress, Int32($0.count), ResultsDatabase.SQLITE_TRANSIENT) }
+                    }
+                    sqlite3_bind_int64(fact, 3, Int64(day))
+                    sqlite3_bind_int64(fact, 4, Int64(hour))
+                    sqlite3_bind_int64(fact, 5, Int64(v.page))
+                    sqlite3_bind_int64(fact, 6, Int64(visitorKey))
+                    sqlite3_bind_int64(fact, 7, Int64(s.id))
+                    sqlite3_bind_int64(fact, 8, position)
+                    sqlite3_bind_int64(fact, 9, channel)
+                    sqlite3_bind_int64(fact, 10, Int64(device))
+                    if let d = dwell[i] { sqlite3_bind_double(fact, 11, Double(d) / 1000) } else { sqlite3_bind_null(fact, 11) }
+                    sqlite3_bind_int64(fact, 12, dwell[i] == nil ? 1 : 0)
+                    sqlite3_bind_int64(fact, 13, converted)
+                    try step()
                 }
             }
             // The site export's facts of each page (NULL without --site): whether it is a page of the
