@@ -50,6 +50,8 @@ public struct PatternOptions: Sendable {
     /// value at which no more than this many patterns remain (no ties kept beyond the cap). This
     /// bounds time and memory as well as output: the search prunes below the rising threshold.
     public var maxPatterns: Int? = nil
+    /// All patterns, or only the closed or maximal ones.
+    public var condensation = PatternCondensation.all
     public var threads = IngestOptions.defaultParseThreads
 
     public init() {}
@@ -100,11 +102,19 @@ public struct PrefixSpan {
         return all
     }
 
+    /// Closed and maximal patterns are found by pruning the search (`ClosureCheck`) when there is
+    /// no gap limit, length limit, top-k or cap; otherwise the complete set is filtered afterwards
+    /// (`ClosedMaximal`): with those limits a pattern's one-longer super-patterns may not be mined.
+    public var prunesCondensation: Bool {
+        options.maxGap == nil && options.maxLength == nil && options.topK == nil && options.maxPatterns == nil
+    }
+
     /// Streams the patterns to `sink`, one batch at a time (never two calls at once); a sink that
     /// returns false stops the search.
     @discardableResult
     public func mine(into sink: ([FoundPattern]) -> Bool) -> MiningOutcome {
-        withoutActuallyEscaping(sink) { sink in
+        if options.condensation != .all && !prunesCondensation { return mineThenFilter(into: sink) }
+        return withoutActuallyEscaping(sink) { sink in
             let db = database
             let options = self.options
             let roots = rootProjections()
@@ -130,6 +140,29 @@ public struct PrefixSpan {
             for _ in 0 ..< threads { _ = done.pop() }
             return shared.finish()
         }
+    }
+
+    /// Closed or maximal patterns by filtering the complete set (in memory).
+    private func mineThenFilter(into sink: ([FoundPattern]) -> Bool) -> MiningOutcome {
+        var all = options
+        all.condensation = .all
+        var everything = PrefixSpan(database: database, options: all)
+        everything.batchSize = batchSize
+        var found: [SequentialPattern] = []
+        var outcome = everything.mine { batch in
+            found.append(contentsOf: batch.lazy.map(\.pattern))
+            return true
+        }
+        found = options.condensation == .closed ? ClosedMaximal.closed(found) : ClosedMaximal.maximal(found)
+        outcome.delivered = 0
+        var start = 0
+        while start < found.count && !outcome.stopped {
+            let end = min(found.count, start + max(1, batchSize))
+            outcome.delivered += end - start
+            outcome.stopped = !sink(found[start ..< end].map { FoundPattern(pattern: $0, prefixSupport: 0) })
+            start = end
+        }
+        return outcome
     }
 
     /// Number of sequences containing each item (the support of each one-item pattern).
@@ -179,6 +212,8 @@ private struct Worker {
     var batch: [FoundPattern] = []
     var threshold: Int
     var stopped = false
+    /// Closed or maximal: the checks that prune the search and select what is delivered.
+    var closure: ClosureCheck?
 
     init(db: SequenceDatabase, options: PatternOptions, shared: SharedResults, batchSize: Int) {
         self.db = db
@@ -188,6 +223,7 @@ private struct Worker {
         threshold = options.minSupport
         counts = [Int](repeating: 0, count: db.itemCount)
         lastSeen = [Int32](repeating: -1, count: db.itemCount)
+        if options.condensation != .all { closure = ClosureCheck(db: db) }
     }
 
     mutating func flush() {
@@ -196,11 +232,21 @@ private struct Worker {
         batch.removeAll(keepingCapacity: true)
     }
 
-    mutating func grow(prefix: [Int32], support: Int, prefixSupport: Int, projection: [Projection]) {
+    /// Hands a pattern over (in batches).
+    private mutating func emit(_ prefix: [Int32], support: Int, prefixSupport: Int) {
         batch.append(FoundPattern(pattern: SequentialPattern(items: prefix, support: support), prefixSupport: prefixSupport))
         if batch.count >= batchSize { flush() }
-        if stopped { return }
-        if let maxLength = options.maxLength, prefix.count >= maxLength { return }
+    }
+
+    mutating func grow(prefix: [Int32], support: Int, prefixSupport: Int, projection: [Projection]) {
+        let condensation = options.condensation
+        if condensation == .all {
+            emit(prefix, support: support, prefixSupport: prefixSupport)
+            if stopped { return }
+            if let maxLength = options.maxLength, prefix.count >= maxLength { return }
+        } else if closure!.prunes(prefix, projection) {
+            return
+        }
         let minSupport = threshold
         // Count, once per sequence, the items that can extend the prefix.
         var touched: [Int32] = []
@@ -230,6 +276,18 @@ private struct Worker {
             counts[Int(item)] = 0
             lastSeen[Int(item)] = -1
         }
+        switch condensation {
+        case .all: break
+        case .closed:
+            if !extensions.contains(where: { $0.support == support }) && !closure!.hasEqualSupportInsertion(prefix, projection) {
+                emit(prefix, support: support, prefixSupport: prefixSupport)
+            }
+        case .maximal:
+            if extensions.isEmpty && !closure!.hasFrequentInsertion(prefix, projection, minSupport: minSupport) {
+                emit(prefix, support: support, prefixSupport: prefixSupport)
+            }
+        }
+        if stopped { return }
         if options.topK == nil && options.maxPatterns == nil {
             extensions.sort { $0.item < $1.item }
         } else {
