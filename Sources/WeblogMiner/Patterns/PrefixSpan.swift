@@ -76,7 +76,8 @@ public struct PatternOptions: Sendable {
 /// PrefixSpan (Pei et al. 2001) with pseudo-projection: a projected database is a list of
 /// (sequence, position) pairs into the one contiguous item array, never a copy of suffixes.
 /// With a maximum gap every end position of the prefix is kept (the first is no longer enough).
-/// The search is split by first item across threads; the output is the same set in any case.
+/// Threads take subtrees from a shared queue (first items, then subtrees handed over on demand:
+/// `SearchQueue`); the output is the same set in any case.
 ///
 /// Patterns stream to a sink as they are found (in batches, in no particular order), so memory does
 /// not grow with their number; only --top-k and `maxPatterns` keep patterns back, and only those at
@@ -117,22 +118,27 @@ public struct PrefixSpan {
         return withoutActuallyEscaping(sink) { sink in
             let db = database
             let options = self.options
-            let roots = rootProjections()
-            var ordered = (0 ..< db.itemCount).filter { roots.support[$0] >= options.minSupport }
-            if options.topK != nil || options.maxPatterns != nil { ordered.sort { roots.support[$0] > roots.support[$1] } }
-            let frequentRoots = ordered
+            var roots = rootProjections()
+            // Best supported first: the largest subtrees start at once, and with top-k or a cap the
+            // threshold rises sooner.
+            let frequentRoots = (0 ..< db.itemCount).filter { roots.support[$0] >= options.minSupport }
+                .sorted { roots.support[$0] != roots.support[$1] ? roots.support[$0] > roots.support[$1] : $0 < $1 }
+            let queue = SearchQueue(frequentRoots.map { item in
+                SearchTask(prefix: [Int32(item)], support: roots.support[item], prefixSupport: 0, projection: roots.projections[item])
+            })
+            roots.projections = []
             let shared = SharedResults(options: options, sink: UncheckedSink(call: sink))
-            let next = Counter()
-            let threads = max(1, min(options.threads, frequentRoots.count))
+            let threads = max(1, options.threads)
             let done = BlockingQueue<Int>(capacity: threads)
             let batchSize = max(1, self.batchSize)
             for _ in 0 ..< threads {
                 startThread {
-                    var worker = Worker(db: db, options: options, shared: shared, batchSize: batchSize)
-                    while !worker.stopped, let k = next.take(below: frequentRoots.count) {
-                        let item = frequentRoots[k]
-                        worker.grow(prefix: [Int32(item)], support: roots.support[item], prefixSupport: 0, projection: roots.projections[item])
+                    var worker = Worker(db: db, options: options, shared: shared, queue: queue, batchSize: batchSize)
+                    while !worker.stopped, let task = queue.take() {
+                        worker.grow(prefix: task.prefix, support: task.support, prefixSupport: task.prefixSupport, projection: task.projection)
+                        queue.finished()
                     }
+                    if worker.stopped { queue.cancel() }
                     worker.flush()
                     done.push(1)
                 }
@@ -205,6 +211,7 @@ private struct Worker {
     let db: SequenceDatabase
     let options: PatternOptions
     let shared: SharedResults
+    let queue: SearchQueue
     let batchSize: Int
     var counts: [Int]
     var lastSeen: [Int32]
@@ -212,17 +219,24 @@ private struct Worker {
     var batch: [FoundPattern] = []
     var threshold: Int
     var stopped = false
+    /// Items counted at the current node (scratch, one slot per item).
+    var touched: [Int32]
     /// Closed or maximal: the checks that prune the search and select what is delivered.
     var closure: ClosureCheck?
 
-    init(db: SequenceDatabase, options: PatternOptions, shared: SharedResults, batchSize: Int) {
+    /// Subtrees at least this large (sequences) are handed to a waiting thread rather than searched here.
+    static let handOverSize = 16
+
+    init(db: SequenceDatabase, options: PatternOptions, shared: SharedResults, queue: SearchQueue, batchSize: Int) {
         self.db = db
         self.options = options
         self.shared = shared
+        self.queue = queue
         self.batchSize = batchSize
         threshold = options.minSupport
         counts = [Int](repeating: 0, count: db.itemCount)
         lastSeen = [Int32](repeating: -1, count: db.itemCount)
+        touched = [Int32](repeating: 0, count: db.itemCount)
         if options.condensation != .all { closure = ClosureCheck(db: db) }
     }
 
@@ -244,38 +258,46 @@ private struct Worker {
             emit(prefix, support: support, prefixSupport: prefixSupport)
             if stopped { return }
             if let maxLength = options.maxLength, prefix.count >= maxLength { return }
-        } else if closure!.prunes(prefix, projection) {
-            return
         }
         let minSupport = threshold
-        // Count, once per sequence, the items that can extend the prefix.
-        var touched: [Int32] = []
+        // Count, once per sequence, the items that can extend the prefix (the touched ones are
+        // listed in a buffer of the worker's: no allocation per node).
+        var touchedCount = 0
         let options = self.options, offsets = db.offsets
         db.items.withUnsafeBufferPointer { items in
             counts.withUnsafeMutableBufferPointer { counts in
                 lastSeen.withUnsafeMutableBufferPointer { lastSeen in
-                    for p in projection {
-                        let (from, to) = Self.window(p, offsets: offsets, maxGap: options.maxGap)
-                        var k = from
-                        while k < to {
-                            let item = Int(items[k])
-                            if lastSeen[item] != p.sequence {
-                                lastSeen[item] = p.sequence
-                                if counts[item] == 0 { touched.append(Int32(item)) }
-                                counts[item] += 1
+                    touched.withUnsafeMutableBufferPointer { touched in
+                        for p in projection {
+                            let (from, to) = Self.window(p, offsets: offsets, maxGap: options.maxGap)
+                            var k = from
+                            while k < to {
+                                let item = Int(items[k])
+                                if lastSeen[item] != p.sequence {
+                                    lastSeen[item] = p.sequence
+                                    if counts[item] == 0 {
+                                        touched[touchedCount] = Int32(item)
+                                        touchedCount += 1
+                                    }
+                                    counts[item] += 1
+                                }
+                                k += 1
                             }
-                            k += 1
                         }
                     }
                 }
             }
         }
         var extensions: [(item: Int32, support: Int)] = []
-        for item in touched {
-            if counts[Int(item)] >= minSupport { extensions.append((item, counts[Int(item)])) }
-            counts[Int(item)] = 0
-            lastSeen[Int(item)] = -1
+        for t in 0 ..< touchedCount {
+            let item = Int(touched[t])
+            if counts[item] >= minSupport { extensions.append((Int32(item), counts[item])) }
+            counts[item] = 0
+            lastSeen[item] = -1
         }
+        // BackScan where there is a subtree to save; at a leaf the closure check below decides alone
+        // (a semi-maximum period lies inside the maximum one, so it catches what BackScan would).
+        if condensation != .all && !extensions.isEmpty && closure!.prunes(prefix, projection) { return }
         switch condensation {
         case .all: break
         case .closed:
@@ -283,7 +305,9 @@ private struct Worker {
                 emit(prefix, support: support, prefixSupport: prefixSupport)
             }
         case .maximal:
-            if extensions.isEmpty && !closure!.hasFrequentInsertion(prefix, projection, minSupport: minSupport) {
+            // Maximal implies closed: the equal-support check usually ends after a few sequences.
+            if extensions.isEmpty && !closure!.hasEqualSupportInsertion(prefix, projection)
+                && !closure!.hasFrequentInsertion(prefix, projection, minSupport: minSupport) {
                 emit(prefix, support: support, prefixSupport: prefixSupport)
             }
         }
@@ -294,8 +318,14 @@ private struct Worker {
             // Best supported first: the threshold rises sooner, so less of the search is wasted.
             extensions.sort { $0.support != $1.support ? $0.support > $1.support : $0.item < $1.item }
         }
+        let mayHandOver = projection.count >= Self.handOverSize
         for (item, childSupport) in extensions where childSupport >= threshold && !stopped {
-            grow(prefix: prefix + [item], support: childSupport, prefixSupport: support, projection: project(projection, on: item))
+            let child = project(projection, on: item, support: childSupport)
+            if mayHandOver && childSupport >= Self.handOverSize && queue.hungry {
+                queue.give(SearchTask(prefix: prefix + [item], support: childSupport, prefixSupport: support, projection: child))
+            } else {
+                grow(prefix: prefix + [item], support: childSupport, prefixSupport: support, projection: child)
+            }
         }
     }
 
@@ -309,39 +339,46 @@ private struct Worker {
         return (from, end)
     }
 
-    private func project(_ projection: [Projection], on item: Int32) -> [Projection] {
-        var result: [Projection] = []
-        db.items.withUnsafeBufferPointer { items in
-            if options.maxGap == nil {
-                // Leftmost occurrence after the prefix: enough when gaps are free.
-                var last: Int32 = -1
-                for p in projection where p.sequence != last {
-                    let (from, to) = window(p)
-                    var k = from
-                    while k < to {
-                        if items[k] == item {
-                            result.append(Projection(sequence: p.sequence, position: Int32(k)))
-                            last = p.sequence
-                            break
+    /// Where prefix + item ends: `support` entries when gaps are free (one per sequence).
+    private func project(_ projection: [Projection], on item: Int32, support: Int) -> [Projection] {
+        if options.maxGap == nil {
+            // Leftmost occurrence after the prefix: enough when gaps are free. Written in place.
+            let offsets = db.offsets
+            return db.items.withUnsafeBufferPointer { items in
+                [Projection](unsafeUninitializedCapacity: support) { result, count in
+                    var last: Int32 = -1
+                    for p in projection where p.sequence != last {
+                        var k = Int(p.position) + 1
+                        let to = offsets[Int(p.sequence) + 1]
+                        while k < to {
+                            if items[k] == item {
+                                result[count] = Projection(sequence: p.sequence, position: Int32(k))
+                                count += 1
+                                last = p.sequence
+                                break
+                            }
+                            k += 1
                         }
-                        k += 1
                     }
                 }
-            } else {
-                // Every end position within the gap of every previous end, without duplicates.
-                var lastSequence: Int32 = -1
-                var lastPosition: Int32 = -1
-                for p in projection {
-                    let (from, to) = window(p)
-                    var k = from
-                    while k < to {
-                        if items[k] == item && (p.sequence != lastSequence || Int32(k) > lastPosition) {
-                            result.append(Projection(sequence: p.sequence, position: Int32(k)))
-                            lastSequence = p.sequence
-                            lastPosition = Int32(k)
-                        }
-                        k += 1
+            }
+        }
+        // Every end position within the gap of every previous end, without duplicates.
+        var result: [Projection] = []
+        result.reserveCapacity(support)
+        db.items.withUnsafeBufferPointer { items in
+            var lastSequence: Int32 = -1
+            var lastPosition: Int32 = -1
+            for p in projection {
+                let (from, to) = window(p)
+                var k = from
+                while k < to {
+                    if items[k] == item && (p.sequence != lastSequence || Int32(k) > lastPosition) {
+                        result.append(Projection(sequence: p.sequence, position: Int32(k)))
+                        lastSequence = p.sequence
+                        lastPosition = Int32(k)
                     }
+                    k += 1
                 }
             }
         }
@@ -432,20 +469,6 @@ private final class SharedResults: @unchecked Sendable {
             }
             sink = nil
             return MiningOutcome(requestedSupport: requested, usedSupport: minimum, delivered: delivered, capped: capped, stopped: stopped)
-        }
-    }
-}
-
-/// Hands out 0, 1, 2, ... to threads.
-final class Counter: @unchecked Sendable {
-    private let monitor = Monitor()
-    private var value = 0
-
-    func take(below limit: Int) -> Int? {
-        monitor.locked {
-            guard value < limit else { return nil }
-            value += 1
-            return value - 1
         }
     }
 }
