@@ -29,10 +29,16 @@ struct ClosureCheck {
     private var seen: [Int32]
     private var touched: [Int32] = []
     /// Per sequence of the projection (ordinal j, prefix length n): the i-th period is
-    /// [starts[j*n+i], ends[j*n+i]) in the item array. Computed only as far as the checks get.
+    /// [starts[j*n+i], semiEnds[j*n+i]) (semi-maximum) or [starts[j*n+i], maxEnds[j*n+i]) (maximum)
+    /// in the item array. Computed when first asked for, shared by the checks of a node: valid
+    /// where the sequence's stamp is the node's.
     private var starts: [Int32] = []
-    private var ends: [Int32] = []
-    private var ready = 0
+    private var semiEnds: [Int32] = []
+    private var maxEnds: [Int32] = []
+    private var startsStamp: [UInt32] = []
+    private var semiStamp: [UInt32] = []
+    private var maxStamp: [UInt32] = []
+    private var node: UInt32 = 0
 
     init(db: SequenceDatabase) {
         items = db.items
@@ -45,21 +51,56 @@ struct ClosureCheck {
     /// (maximum) instance of the next prefix item.
     enum Period { case semiMaximum, maximum }
 
+    /// Starts the checks of another prefix (forgets the instances of the previous one).
+    mutating func begin(_ prefix: [Int32], _ projection: [Projection]) {
+        node &+= 1
+        if node == 0 {
+            // Wrapped: no stamp may look current.
+            for k in startsStamp.indices { startsStamp[k] = 0; semiStamp[k] = 0; maxStamp[k] = 0 }
+            node = 1
+        }
+        let total = projection.count, size = total * prefix.count
+        if startsStamp.count < total {
+            let more = max(total, 2 * startsStamp.count) - startsStamp.count
+            startsStamp += repeatElement(0, count: more)
+            semiStamp += repeatElement(0, count: more)
+            maxStamp += repeatElement(0, count: more)
+        }
+        if starts.count < size {
+            let more = max(size, 2 * starts.count) - starts.count
+            starts += repeatElement(0, count: more)
+            semiEnds += repeatElement(0, count: more)
+            maxEnds += repeatElement(0, count: more)
+        }
+    }
+
     /// BackScan: some item lies in the i-th semi-maximum period of every sequence, for some i;
     /// then neither the prefix nor any extension of it is closed.
     mutating func prunes(_ prefix: [Int32], _ projection: [Projection]) -> Bool {
-        itemInEveryPeriod(prefix, projection, .semiMaximum)
+        // Candidates start from the sequence where the prefix spans least (often the prefix alone:
+        // no candidate at all, and the check ends there).
+        var shortest = 0, span = Int.max
+        for (j, p) in projection.enumerated() where Int(p.position) - offsets[Int(p.sequence)] < span {
+            span = Int(p.position) - offsets[Int(p.sequence)]
+            shortest = j
+        }
+        return itemInEveryPeriod(prefix, projection, .semiMaximum, startingWith: shortest)
     }
 
     /// Backward extension: an item inserted before some prefix item keeps the support.
     mutating func hasEqualSupportInsertion(_ prefix: [Int32], _ projection: [Projection]) -> Bool {
-        itemInEveryPeriod(prefix, projection, .maximum)
+        // Candidates start from the shortest sequence (its maximum periods are the fewest items).
+        var shortest = 0, length = Int.max
+        for (j, p) in projection.enumerated() where offsets[Int(p.sequence) + 1] - offsets[Int(p.sequence)] < length {
+            length = offsets[Int(p.sequence) + 1] - offsets[Int(p.sequence)]
+            shortest = j
+        }
+        return itemInEveryPeriod(prefix, projection, .maximum, startingWith: shortest)
     }
 
     /// An item inserted before some prefix item gives a pattern with at least `minSupport`.
     mutating func hasFrequentInsertion(_ prefix: [Int32], _ projection: [Projection], minSupport: Int) -> Bool {
         let n = prefix.count, total = projection.count
-        ready = 0
         defer { clearCounts() }
         for i in 0 ..< n {
             var best: Int32 = 0
@@ -89,22 +130,22 @@ struct ClosureCheck {
     }
 
     /// Some item occurs in the i-th period of every sequence of the projection, for some i.
-    /// Candidates are the first sequence's items, narrowed sequence by sequence: most checks end
-    /// after a few sequences.
-    private mutating func itemInEveryPeriod(_ prefix: [Int32], _ projection: [Projection], _ kind: Period) -> Bool {
+    /// Candidates are the first sequence's items (`first`, then the others in order), narrowed
+    /// sequence by sequence: most checks end after a few sequences.
+    private mutating func itemInEveryPeriod(_ prefix: [Int32], _ projection: [Projection], _ kind: Period, startingWith first: Int) -> Bool {
         let n = prefix.count, total = projection.count
-        ready = 0
         for i in 0 ..< n {
             var alive = 0
-            for j in 0 ..< total {
+            for r in 0 ..< total {
+                let j = r == 0 ? first : (r <= first ? r - 1 : r)
                 let (from, to) = period(j, i, prefix, projection, kind)
-                let stamp = Int32(j), next = Int32(j + 1)
+                let stamp = Int32(r), next = Int32(r + 1)
                 alive = 0
                 var k = from
                 while k < to {
                     let item = Int(items[k])
                     if counts[item] == stamp {
-                        if j == 0 { touched.append(Int32(item)) }
+                        if r == 0 { touched.append(Int32(item)) }
                         counts[item] = next
                         alive += 1
                     }
@@ -127,46 +168,64 @@ struct ClosureCheck {
     }
 
     /// The i-th period of the j-th sequence of the projection, computing its sequence's instances
-    /// the first time it is asked for (checks go through sequences in order).
+    /// the first time they are asked for at this node.
     @inline(__always)
     private mutating func period(_ j: Int, _ i: Int, _ prefix: [Int32], _ projection: [Projection], _ kind: Period) -> (Int, Int) {
         let n = prefix.count
-        if j == ready {
-            computeInstances(j, prefix, projection[j], kind)
-            ready += 1
+        if startsStamp[j] != node {
+            firstInstance(j, prefix, projection[j])
+            startsStamp[j] = node
         }
-        return (Int(starts[j * n + i]), Int(ends[j * n + i]))
-    }
-
-    private mutating func computeInstances(_ j: Int, _ prefix: [Int32], _ p: Projection, _ kind: Period) {
-        let n = prefix.count
-        if starts.count < (j + 1) * n {
-            starts.append(contentsOf: repeatElement(0, count: (j + 1) * n - starts.count))
-            ends.append(contentsOf: repeatElement(0, count: (j + 1) * n - ends.count))
-        }
-        let s = Int(p.sequence)
-        let base = j * n
-        // First instance: period i starts after f(i-1) (the sequence's start for i = 0).
-        var k = offsets[s]
-        for i in 0 ..< n {
-            starts[base + i] = Int32(k)
-            while items[k] != prefix[i] { k += 1 }
-            k += 1
-        }
-        // Last-in-first (from fn) or last-in-last (from the sequence's last en) instance, backwards.
-        var position: Int
         switch kind {
         case .semiMaximum:
-            position = Int(p.position)
+            if semiStamp[j] != node {
+                Self.backwards(from: Int(projection[j].position), j, prefix, items, into: &semiEnds)
+                semiStamp[j] = node
+            }
+            return (Int(starts[j * n + i]), Int(semiEnds[j * n + i]))
         case .maximum:
-            position = offsets[s + 1] - 1
-            while items[position] != prefix[n - 1] { position -= 1 }
+            if maxStamp[j] != node {
+                // The last en of the sequence.
+                var last = offsets[Int(projection[j].sequence) + 1] - 1
+                while items[last] != prefix[n - 1] { last -= 1 }
+                Self.backwards(from: last, j, prefix, items, into: &maxEnds)
+                maxStamp[j] = node
+            }
+            return (Int(starts[j * n + i]), Int(maxEnds[j * n + i]))
         }
-        ends[base + n - 1] = Int32(position)
-        for i in stride(from: n - 2, through: 0, by: -1) {
-            position -= 1
-            while items[position] != prefix[i] { position -= 1 }
-            ends[base + i] = Int32(position)
+    }
+
+    /// First instance: period i starts after f(i-1) (the sequence's start for i = 0).
+    private mutating func firstInstance(_ j: Int, _ prefix: [Int32], _ p: Projection) {
+        let n = prefix.count, base = j * n
+        var k = offsets[Int(p.sequence)]
+        items.withUnsafeBufferPointer { items in
+            starts.withUnsafeMutableBufferPointer { starts in
+                for i in 0 ..< n {
+                    starts[base + i] = Int32(k)
+                    let e = prefix[i]
+                    while items[k] != e { k += 1 }
+                    k += 1
+                }
+            }
+        }
+    }
+
+    /// The instance that puts en at `position` and each earlier ei at the latest ei before e(i+1):
+    /// last-in-first from fn, last-in-last from the sequence's last en.
+    private static func backwards(from position: Int, _ j: Int, _ prefix: [Int32], _ items: [Int32], into ends: inout [Int32]) {
+        let n = prefix.count, base = j * n
+        var position = position
+        items.withUnsafeBufferPointer { items in
+            ends.withUnsafeMutableBufferPointer { ends in
+                ends[base + n - 1] = Int32(position)
+                for i in stride(from: n - 2, through: 0, by: -1) {
+                    let e = prefix[i]
+                    position -= 1
+                    while items[position] != e { position -= 1 }
+                    ends[base + i] = Int32(position)
+                }
+            }
         }
     }
 }

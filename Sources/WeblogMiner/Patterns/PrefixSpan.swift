@@ -297,7 +297,10 @@ private struct Worker {
         }
         // BackScan where there is a subtree to save; at a leaf the closure check below decides alone
         // (a semi-maximum period lies inside the maximum one, so it catches what BackScan would).
-        if condensation != .all && !extensions.isEmpty && closure!.prunes(prefix, projection) { return }
+        if condensation != .all {
+            closure!.begin(prefix, projection)
+            if !extensions.isEmpty && closure!.prunes(prefix, projection) { return }
+        }
         switch condensation {
         case .all: break
         case .closed:
