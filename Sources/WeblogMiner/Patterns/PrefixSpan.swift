@@ -295,23 +295,22 @@ private struct Worker {
             counts[item] = 0
             lastSeen[item] = -1
         }
-        // BackScan where there is a subtree to save; at a leaf the closure check below decides alone
-        // (a semi-maximum period lies inside the maximum one, so it catches what BackScan would).
         if condensation != .all {
             closure!.begin(prefix, projection)
-            if !extensions.isEmpty && closure!.prunes(prefix, projection) { return }
-        }
-        switch condensation {
-        case .all: break
-        case .closed:
-            if !extensions.contains(where: { $0.support == support }) && !closure!.hasEqualSupportInsertion(prefix, projection) {
-                emit(prefix, support: support, prefixSupport: prefixSupport)
+            let keep: Bool
+            if condensation == .closed {
+                keep = !extensions.contains(where: { $0.support == support }) && !closure!.hasEqualSupportInsertion(prefix, projection)
+            } else {
+                // Maximal implies closed: the equal-support check usually ends after a few sequences.
+                keep = extensions.isEmpty && !closure!.hasEqualSupportInsertion(prefix, projection)
+                    && !closure!.hasFrequentInsertion(prefix, projection, minSupport: minSupport)
             }
-        case .maximal:
-            // Maximal implies closed: the equal-support check usually ends after a few sequences.
-            if extensions.isEmpty && !closure!.hasEqualSupportInsertion(prefix, projection)
-                && !closure!.hasFrequentInsertion(prefix, projection, minSupport: minSupport) {
+            if keep {
                 emit(prefix, support: support, prefixSupport: prefixSupport)
+            } else if !extensions.isEmpty && closure!.prunes(prefix, projection) {
+                // BackScan, only where it can act: a closed prefix has no item in every maximum
+                // period, so none in the semi-maximum periods inside them; a leaf has no subtree.
+                return
             }
         }
         if stopped { return }
