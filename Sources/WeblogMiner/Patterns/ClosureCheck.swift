@@ -40,7 +40,12 @@ struct ClosureCheck {
     private var maxStamp: [UInt32] = []
     private var node: UInt32 = 0
 
-    init(db: SequenceDatabase) {
+    /// Per item: the number of sequences containing it (an item in fewer than a prefix's support
+    /// cannot lie in a period of every sequence containing the prefix).
+    private let itemSupport: [Int]
+
+    init(db: SequenceDatabase, itemSupport: [Int]) {
+        self.itemSupport = itemSupport
         items = db.items
         offsets = db.offsets
         counts = [Int32](repeating: 0, count: db.itemCount)
@@ -112,7 +117,7 @@ struct ClosureCheck {
                 var k = from
                 while k < to {
                     let item = Int(items[k])
-                    if seen[item] != stamp {
+                    if seen[item] != stamp && itemSupport[item] >= minSupport {
                         seen[item] = stamp
                         if counts[item] == 0 { touched.append(Int32(item)) }
                         counts[item] += 1
@@ -144,7 +149,7 @@ struct ClosureCheck {
                 var k = from
                 while k < to {
                     let item = Int(items[k])
-                    if counts[item] == stamp {
+                    if counts[item] == stamp && (r > 0 || itemSupport[item] >= total) {
                         if r == 0 { touched.append(Int32(item)) }
                         counts[item] = next
                         alive += 1

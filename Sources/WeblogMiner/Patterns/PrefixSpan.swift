@@ -127,13 +127,14 @@ public struct PrefixSpan {
                 SearchTask(prefix: [Int32(item)], support: roots.support[item], prefixSupport: 0, projection: roots.projections[item])
             })
             roots.projections = []
+            let itemSupport = roots.support
             let shared = SharedResults(options: options, sink: UncheckedSink(call: sink))
             let threads = max(1, options.threads)
             let done = BlockingQueue<Int>(capacity: threads)
             let batchSize = max(1, self.batchSize)
             for _ in 0 ..< threads {
                 startThread {
-                    var worker = Worker(db: db, options: options, shared: shared, queue: queue, batchSize: batchSize)
+                    var worker = Worker(db: db, options: options, shared: shared, queue: queue, batchSize: batchSize, itemSupport: itemSupport)
                     while !worker.stopped, let task = queue.take() {
                         worker.grow(prefix: task.prefix, support: task.support, prefixSupport: task.prefixSupport, projection: task.projection)
                         queue.finished()
@@ -227,7 +228,7 @@ private struct Worker {
     /// Subtrees at least this large (sequences) are handed to a waiting thread rather than searched here.
     static let handOverSize = 16
 
-    init(db: SequenceDatabase, options: PatternOptions, shared: SharedResults, queue: SearchQueue, batchSize: Int) {
+    init(db: SequenceDatabase, options: PatternOptions, shared: SharedResults, queue: SearchQueue, batchSize: Int, itemSupport: [Int]) {
         self.db = db
         self.options = options
         self.shared = shared
@@ -237,7 +238,7 @@ private struct Worker {
         counts = [Int](repeating: 0, count: db.itemCount)
         lastSeen = [Int32](repeating: -1, count: db.itemCount)
         touched = [Int32](repeating: 0, count: db.itemCount)
-        if options.condensation != .all { closure = ClosureCheck(db: db) }
+        if options.condensation != .all { closure = ClosureCheck(db: db, itemSupport: itemSupport) }
     }
 
     mutating func flush() {
