@@ -25,9 +25,12 @@ struct ClosureCheck {
     private let offsets: [Int]
     /// Per item: in how many of the sequences seen so far it was found (candidates of an insertion).
     private var counts: [Int32]
-    /// Per item: the last sequence (ordinal + 1) that counted it.
-    private var seen: [Int32]
     private var touched: [Int32] = []
+    /// Per (position before which it is inserted, item), at i * itemCount + item: in how many
+    /// sequences it was found, and the last sequence (ordinal + 1) that counted it.
+    private var pairCounts: [Int32] = []
+    private var pairSeen: [Int32] = []
+    private var pairsTouched: [Int] = []
     /// Per sequence of the projection (ordinal j, prefix length n): the i-th period is
     /// [starts[j*n+i], semiEnds[j*n+i]) (semi-maximum) or [starts[j*n+i], maxEnds[j*n+i]) (maximum)
     /// in the item array. Computed when first asked for, shared by the checks of a node: valid
@@ -49,7 +52,6 @@ struct ClosureCheck {
         items = db.items
         offsets = db.offsets
         counts = [Int32](repeating: 0, count: db.itemCount)
-        seen = [Int32](repeating: 0, count: db.itemCount)
     }
 
     /// The periods a check looks at: up to the last-in-first (semi-maximum) or last-in-last
@@ -104,32 +106,45 @@ struct ClosureCheck {
     }
 
     /// An item inserted before some prefix item gives a pattern with at least `minSupport`.
+    /// Counts (position, item) pairs over all positions at once, sequence by sequence: on dense
+    /// data some pair reaches the support after a few hundred sequences, whatever the position.
     mutating func hasFrequentInsertion(_ prefix: [Int32], _ projection: [Projection], minSupport: Int) -> Bool {
-        let n = prefix.count, total = projection.count
-        defer { clearCounts() }
-        for i in 0 ..< n {
-            var best: Int32 = 0
-            for j in 0 ..< total {
-                // No item can still reach minSupport in the sequences left.
-                if Int(best) + (total - j) < minSupport { break }
+        let n = prefix.count, total = projection.count, width = itemSupport.count
+        if pairCounts.count < n * width {
+            pairCounts += repeatElement(0, count: n * width - pairCounts.count)
+            pairSeen += repeatElement(0, count: n * width - pairSeen.count)
+        }
+        defer {
+            for key in pairsTouched {
+                pairCounts[key] = 0
+                pairSeen[key] = 0
+            }
+            pairsTouched.removeAll(keepingCapacity: true)
+        }
+        var best: Int32 = 0
+        for j in 0 ..< total {
+            // No pair can still reach minSupport in the sequences left.
+            if Int(best) + (total - j) < minSupport { return false }
+            let stamp = Int32(j + 1)
+            for i in 0 ..< n {
                 let (from, to) = period(j, i, prefix, projection, .maximum)
-                let stamp = Int32(j + 1)
+                let base = i * width
                 var k = from
                 while k < to {
                     let item = Int(items[k])
-                    if seen[item] != stamp && itemSupport[item] >= minSupport {
-                        seen[item] = stamp
-                        if counts[item] == 0 { touched.append(Int32(item)) }
-                        counts[item] += 1
-                        if counts[item] > best {
-                            best = counts[item]
+                    let key = base + item
+                    if pairSeen[key] != stamp && itemSupport[item] >= minSupport {
+                        pairSeen[key] = stamp
+                        if pairCounts[key] == 0 { pairsTouched.append(key) }
+                        pairCounts[key] += 1
+                        if pairCounts[key] > best {
+                            best = pairCounts[key]
                             if Int(best) >= minSupport { return true }
                         }
                     }
                     k += 1
                 }
             }
-            clearCounts()
         }
         return false
     }
@@ -165,10 +180,7 @@ struct ClosureCheck {
     }
 
     private mutating func clearCounts() {
-        for item in touched {
-            counts[Int(item)] = 0
-            seen[Int(item)] = 0
-        }
+        for item in touched { counts[Int(item)] = 0 }
         touched.removeAll(keepingCapacity: true)
     }
 
