@@ -105,11 +105,14 @@ struct PatternCLIOptions: ParsableArguments {
     static let closedLimit = 10_000_000
 
     /// Mines into the output (sorted; memory independent of the number of patterns, except for
-    /// --closed and --maximal, which compare the complete set in memory, up to `closedLimit`).
+    /// --closed and --maximal with --max-gap, --max-length, --top-k or --max-patterns, which compare
+    /// the complete set in memory, up to `closedLimit`; without them the search finds them itself).
     func export(_ db: SequenceDatabase, patterns: OutputStream? = nil, rules: OutputStream? = nil, minConfidence: Double = 0.5) throws {
-        let options = try patternOptions(db)
+        var options = try patternOptions(db)
         let keep = filter(db)
-        if closed || maximal {
+        if closed || maximal { options.condensation = closed ? .closed : .maximal }
+        if (closed || maximal) && !PrefixSpan(database: db, options: options).prunesCondensation {
+            options.condensation = .all
             var all: [SequentialPattern] = []
             let outcome = PrefixSpan(database: db, options: options).mine { batch in
                 all.append(contentsOf: batch.lazy.map(\.pattern))
@@ -161,9 +164,11 @@ struct PatternsCommand: ParsableCommand {
 
             Memory does not grow with the number of patterns: they are sorted (by support, then length)
             through temporary files in $TMPDIR that are deleted as they are made; --unsorted writes them as
-            found instead. --top-k keeps the k best (and ties) in memory, --max-patterns at most n;
-            --closed and --maximal compare the whole frequent set in memory (up to 10,000,000 patterns,
-            about 100 bytes each; past that a usage error asks for a higher --min-support).
+            found instead. --top-k keeps the k best (and ties) in memory, --max-patterns at most n.
+            --closed and --maximal prune the search (BIDE's checks) and stream like the others; with
+            --max-gap, --max-length, --top-k or --max-patterns they compare the whole frequent set in
+            memory instead (up to 10,000,000 patterns, about 100 bytes each; past that a usage error
+            asks for a higher --min-support).
 
             --count FILE counts the exact support of the candidate patterns in FILE (one per line, pages
             space-separated, or SPMF `1 -1 2 -1`) in the input: the counting phase of two-phase (SON) mining.

@@ -104,6 +104,26 @@ import Testing
         #expect(throws: SequenceDatabase.ReadError.self) { try SequenceDatabase.read("1 2 -1 -2\n", format: .spmf) }
     }
 
+    /// The byte reader of plain SPMF gives what the line reader gives, and leaves the rest to it.
+    @Test func spmfByteReaderAgreesWithTheLineReader() throws {
+        let texts = [
+            "@CONVERTED_FROM_TEXT\n@ITEM=7=/home page\n@ITEM=9=\n@ITEM==x\n# c\n% c\n7 -1 9 -1 -2\n9 -1 -2\n",
+            "1 -1 2 -1 -2\r\n\r\n3  -1 1 -1 -2\r\n   \n12 -1 -2",
+            "5 -1 -2\n5 -1 5 -1 6 -1 -2\n",
+        ]
+        for text in texts {
+            for detect in [true, false] {
+                let fast = try #require(SequenceDatabase.plainSPMF(text, detect: detect))
+                let lines = try SequenceDatabase.readByLines(text, format: detect ? .auto : .spmf, source: "t")
+                #expect(fast.items == lines.items && fast.offsets == lines.offsets && fast.names == lines.names && fast.spmfNumbers == lines.spmfNumbers)
+            }
+        }
+        // Not plain SPMF (several items in an itemset, a word, a sessions table, a first line without -2): the line reader decides.
+        for text in ["1 2 -1 -2\n", "1 -1 x -1 -2\n", "session_id\tpages\n1\t1 -1 -2\n", "/a /b\n1 -1 -2\n", "1 -1 +2 -1 -2\n"] {
+            #expect(SequenceDatabase.plainSPMF(text, detect: true) == nil)
+        }
+    }
+
     @Test func sessionsToPatternsThroughPipes() throws {
         let sample = Paths.fixture("access/apache-combined-2000.log.gz")
         let piped = try Tool.shell("$WM parse -q '\(sample)' | $WM sessions -q - | $WM patterns - --min-support 2 --max-gap 1")

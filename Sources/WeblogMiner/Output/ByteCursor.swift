@@ -43,23 +43,39 @@ struct ByteCursor {
         position += digits
     }
 
+    /// A share with at most four decimals, trailing zeros dropped (`0.25`, `1`): the text of
+    /// `String(format4:)` for finite values from 0 up. Needs 25 bytes.
+    @inline(__always) mutating func putFixed4(_ value: Double) {
+        guard value.isFinite && value >= 0 else {
+            for b in String(format4: value).utf8 { put(b) }
+            return
+        }
+        let scaled = Int64((value * 10000).rounded())
+        putInt(scaled / 10000)
+        putFraction(Int(scaled % 10000), digits: 4)
+    }
+
     /// Seconds from milliseconds: whole seconds, or up to three decimals without trailing zeros
     /// (`12`, `0.5`, `-1.5`). Needs 25 bytes.
     @inline(__always) mutating func putSeconds(_ millis: Int64) {
         if millis < 0 && millis > -1000 { put(UInt8(ascii: "-")) }
         putInt(millis / 1000)
-        var frac = Int(abs(millis % 1000))
-        guard frac != 0 else { return }
+        putFraction(Int(abs(millis % 1000)), digits: 3)
+    }
+
+    /// `.` and `value` as a fraction of `digits` decimals, its trailing zeros dropped; nothing for 0.
+    @inline(__always) mutating func putFraction(_ value: Int, digits: Int) {
+        guard value != 0 else { return }
         put(UInt8(ascii: "."))
-        var digits = 3
-        while frac % 10 == 0 {
-            frac /= 10
+        var fraction = value, digits = digits
+        while fraction % 10 == 0 {
+            fraction /= 10
             digits -= 1
         }
         var k = position + digits - 1
         for _ in 0 ..< digits {
-            base[k] = UInt8(48 + frac % 10)
-            frac /= 10
+            base[k] = UInt8(48 + fraction % 10)
+            fraction /= 10
             k -= 1
         }
         position += digits

@@ -42,6 +42,7 @@ public struct PatternExport {
             try PatternWriter.writeRule(items.dropLast(), consequent, support: support, antecedentSupport: antecedentSupport, confidence: confidence, lift: lift,
                                         db: db, format: format, to: out)
         }
+        let patternLines = PatternLines(db: db, format: format)
         if let out = patterns { try PatternWriter.writePatternHeader(db: db, format: format, to: out) }
         if let out = rules { try PatternWriter.writeRuleHeader(db: db, format: format, to: out) }
         var failure: OutputError? = nil
@@ -57,7 +58,7 @@ public struct PatternExport {
                                 w.append(contentsOf: p.items)
                             }
                         } else {
-                            try PatternWriter.writePattern(p.items, support: p.support, db: db, format: format, to: out)
+                            try patternLines.write(p.items, support: p.support, to: out)
                             written.patterns += 1
                         }
                     }
@@ -79,7 +80,7 @@ public struct PatternExport {
         }
         if let failure { throw failure }
         if let out = patterns {
-            try patternSort.finish { r throws(OutputError) in try PatternWriter.writePattern(r[1...], support: Int(r[0]), db: db, format: format, to: out) }
+            try patternSort.finish { r throws(OutputError) in try patternLines.write(r[1...], support: Int(r[0]), to: out) }
             try out.commit()
         }
         if let out = rules {

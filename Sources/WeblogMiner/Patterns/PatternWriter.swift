@@ -46,7 +46,8 @@ public enum PatternWriter {
 
     public static func write(_ patterns: [SequentialPattern], db: SequenceDatabase, format: PatternOutputFormat, to out: OutputStream) throws(OutputError) {
         try writePatternHeader(db: db, format: format, to: out)
-        for p in sorted(patterns) { try writePattern(p.items, support: p.support, db: db, format: format, to: out) }
+        let lines = PatternLines(db: db, format: format)
+        for p in sorted(patterns) { try lines.write(p.items, support: p.support, to: out) }
         try out.commit()
     }
 
@@ -64,19 +65,6 @@ public enum PatternWriter {
         }
     }
 
-    static func writePattern<C: Collection<Int32>>(_ items: C, support: Int, db: SequenceDatabase, format: PatternOutputFormat, to out: OutputStream) throws(OutputError) {
-        let n = Double(max(1, db.count))
-        switch format {
-        case .tsv:
-            let pattern = tsvEscape(items.map { token(db, $0) }.joined(separator: " "))
-            try out.write("\(pattern)\t\(support)\t\(String(format4: Double(support) / n))\t\(items.count)\n")
-        case .jsonl:
-            let names = items.map { jsonQuote(db.names[Int($0)]) }.joined(separator: ",")
-            try out.write("{\"pattern\":[\(names)],\"support\":\(support),\"relative_support\":\(String(format4: Double(support) / n)),\"length\":\(items.count)}\n")
-        case .spmf:
-            try out.write(items.map { "\(spmfNumber(db, $0)) -1" }.joined(separator: " ") + " #SUP: \(support)\n")
-        }
-    }
 
     static func writeRuleHeader(db: SequenceDatabase, format: PatternOutputFormat, to out: OutputStream) throws(OutputError) {
         switch format {
@@ -106,5 +94,79 @@ public enum PatternWriter {
         guard db.spmfNumbers == nil || db.names.indices.contains(where: { db.names[$0] != String(spmfNumber(db, Int32($0))) }) else { return }
         try out.write("@CONVERTED_FROM_TEXT\n")
         for i in db.names.indices { try out.write("@ITEM=\(spmfNumber(db, Int32(i)))=\(db.names[i])\n") }
+    }
+}
+
+/// Pattern lines written with a cursor into one reused buffer: each item's text (TSV token, JSON
+/// string or SPMF number) is made once, so a line costs no String (patterns can number millions).
+final class PatternLines {
+    private let format: PatternOutputFormat
+    private let sequences: Double
+    private let line = ByteBuffer(capacity: 4096)
+    /// Item i's text is texts[starts[i] ..< starts[i + 1]].
+    private var texts: [UInt8] = []
+    private var starts: [Int] = [0]
+
+    init(db: SequenceDatabase, format: PatternOutputFormat) {
+        self.format = format
+        sequences = Double(max(1, db.count))
+        for i in 0 ..< db.itemCount {
+            let item = Int32(i)
+            // The same texts as the String writers (rules) make: tsvEscape per token equals escaping the joined line.
+            switch format {
+            case .tsv: texts += Array(tsvEscape(PatternWriter.token(db, item)).utf8)
+            case .jsonl: texts += Array(jsonQuote(db.names[i]).utf8)
+            case .spmf: texts += Array("\(PatternWriter.spmfNumber(db, item)) -1".utf8)
+            }
+            starts.append(texts.count)
+        }
+    }
+
+    func write<C: Collection<Int32>>(_ items: C, support: Int, to out: OutputStream) throws(OutputError) {
+        var bound = 96
+        for item in items { bound += starts[Int(item) + 1] - starts[Int(item)] + 1 }
+        let relative = Double(support) / sequences
+        line.removeAll()
+        texts.withUnsafeBufferPointer { texts in
+            line.reserve(bound) { p in
+                var c = ByteCursor(p)
+                func putItems(separator: UInt8) {
+                    var first = true
+                    for item in items {
+                        if !first { c.put(separator) }
+                        first = false
+                        c.put(UnsafeBufferPointer(rebasing: texts[starts[Int(item)] ..< starts[Int(item) + 1]]))
+                    }
+                }
+                switch format {
+                case .tsv:
+                    putItems(separator: 32)
+                    c.put(9)
+                    c.putInt(Int64(support))
+                    c.put(9)
+                    c.putFixed4(relative)
+                    c.put(9)
+                    c.putInt(Int64(items.count))
+                    c.put(10)
+                case .jsonl:
+                    c.put("{\"pattern\":[")
+                    putItems(separator: 44)
+                    c.put("],\"support\":")
+                    c.putInt(Int64(support))
+                    c.put(",\"relative_support\":")
+                    c.putFixed4(relative)
+                    c.put(",\"length\":")
+                    c.putInt(Int64(items.count))
+                    c.put("}\n")
+                case .spmf:
+                    putItems(separator: 32)
+                    c.put(" #SUP: ")
+                    c.putInt(Int64(support))
+                    c.put(10)
+                }
+                return c.position
+            }
+        }
+        try out.write(line.bytes)
     }
 }

@@ -50,6 +50,8 @@ public struct PatternOptions: Sendable {
     /// value at which no more than this many patterns remain (no ties kept beyond the cap). This
     /// bounds time and memory as well as output: the search prunes below the rising threshold.
     public var maxPatterns: Int? = nil
+    /// All patterns, or only the closed or maximal ones.
+    public var condensation = PatternCondensation.all
     public var threads = IngestOptions.defaultParseThreads
 
     public init() {}
@@ -74,7 +76,8 @@ public struct PatternOptions: Sendable {
 /// PrefixSpan (Pei et al. 2001) with pseudo-projection: a projected database is a list of
 /// (sequence, position) pairs into the one contiguous item array, never a copy of suffixes.
 /// With a maximum gap every end position of the prefix is kept (the first is no longer enough).
-/// The search is split by first item across threads; the output is the same set in any case.
+/// Threads take subtrees from a shared queue (first items, then subtrees handed over on demand:
+/// `SearchQueue`); the output is the same set in any case.
 ///
 /// Patterns stream to a sink as they are found (in batches, in no particular order), so memory does
 /// not grow with their number; only --top-k and `maxPatterns` keep patterns back, and only those at
@@ -100,29 +103,43 @@ public struct PrefixSpan {
         return all
     }
 
+    /// Closed and maximal patterns are found by pruning the search (`ClosureCheck`) when there is
+    /// no gap limit, length limit, top-k or cap; otherwise the complete set is filtered afterwards
+    /// (`ClosedMaximal`): with those limits a pattern's one-longer super-patterns may not be mined.
+    public var prunesCondensation: Bool {
+        options.maxGap == nil && options.maxLength == nil && options.topK == nil && options.maxPatterns == nil
+    }
+
     /// Streams the patterns to `sink`, one batch at a time (never two calls at once); a sink that
     /// returns false stops the search.
     @discardableResult
     public func mine(into sink: ([FoundPattern]) -> Bool) -> MiningOutcome {
-        withoutActuallyEscaping(sink) { sink in
+        if options.condensation != .all && !prunesCondensation { return mineThenFilter(into: sink) }
+        return withoutActuallyEscaping(sink) { sink in
             let db = database
             let options = self.options
-            let roots = rootProjections()
-            var ordered = (0 ..< db.itemCount).filter { roots.support[$0] >= options.minSupport }
-            if options.topK != nil || options.maxPatterns != nil { ordered.sort { roots.support[$0] > roots.support[$1] } }
-            let frequentRoots = ordered
+            var roots = rootProjections()
+            // Best supported first: the largest subtrees start at once, and with top-k or a cap the
+            // threshold rises sooner.
+            let frequentRoots = (0 ..< db.itemCount).filter { roots.support[$0] >= options.minSupport }
+                .sorted { roots.support[$0] != roots.support[$1] ? roots.support[$0] > roots.support[$1] : $0 < $1 }
+            let queue = SearchQueue(frequentRoots.map { item in
+                SearchTask(prefix: [Int32(item)], support: roots.support[item], prefixSupport: 0, projection: roots.projections[item])
+            })
+            roots.projections = []
+            let itemSupport = roots.support
             let shared = SharedResults(options: options, sink: UncheckedSink(call: sink))
-            let next = Counter()
-            let threads = max(1, min(options.threads, frequentRoots.count))
+            let threads = max(1, options.threads)
             let done = BlockingQueue<Int>(capacity: threads)
             let batchSize = max(1, self.batchSize)
             for _ in 0 ..< threads {
                 startThread {
-                    var worker = Worker(db: db, options: options, shared: shared, batchSize: batchSize)
-                    while !worker.stopped, let k = next.take(below: frequentRoots.count) {
-                        let item = frequentRoots[k]
-                        worker.grow(prefix: [Int32(item)], support: roots.support[item], prefixSupport: 0, projection: roots.projections[item])
+                    var worker = Worker(db: db, options: options, shared: shared, queue: queue, batchSize: batchSize, itemSupport: itemSupport)
+                    while !worker.stopped, let task = queue.take() {
+                        worker.grow(prefix: task.prefix, support: task.support, prefixSupport: task.prefixSupport, projection: task.projection)
+                        queue.finished()
                     }
+                    if worker.stopped { queue.cancel() }
                     worker.flush()
                     done.push(1)
                 }
@@ -130,6 +147,29 @@ public struct PrefixSpan {
             for _ in 0 ..< threads { _ = done.pop() }
             return shared.finish()
         }
+    }
+
+    /// Closed or maximal patterns by filtering the complete set (in memory).
+    private func mineThenFilter(into sink: ([FoundPattern]) -> Bool) -> MiningOutcome {
+        var all = options
+        all.condensation = .all
+        var everything = PrefixSpan(database: database, options: all)
+        everything.batchSize = batchSize
+        var found: [SequentialPattern] = []
+        var outcome = everything.mine { batch in
+            found.append(contentsOf: batch.lazy.map(\.pattern))
+            return true
+        }
+        found = options.condensation == .closed ? ClosedMaximal.closed(found) : ClosedMaximal.maximal(found)
+        outcome.delivered = 0
+        var start = 0
+        while start < found.count && !outcome.stopped {
+            let end = min(found.count, start + max(1, batchSize))
+            outcome.delivered += end - start
+            outcome.stopped = !sink(found[start ..< end].map { FoundPattern(pattern: $0, prefixSupport: 0) })
+            start = end
+        }
+        return outcome
     }
 
     /// Number of sequences containing each item (the support of each one-item pattern).
@@ -172,6 +212,7 @@ private struct Worker {
     let db: SequenceDatabase
     let options: PatternOptions
     let shared: SharedResults
+    let queue: SearchQueue
     let batchSize: Int
     var counts: [Int]
     var lastSeen: [Int32]
@@ -179,15 +220,25 @@ private struct Worker {
     var batch: [FoundPattern] = []
     var threshold: Int
     var stopped = false
+    /// Items counted at the current node (scratch, one slot per item).
+    var touched: [Int32]
+    /// Closed or maximal: the checks that prune the search and select what is delivered.
+    var closure: ClosureCheck?
 
-    init(db: SequenceDatabase, options: PatternOptions, shared: SharedResults, batchSize: Int) {
+    /// Subtrees at least this large (sequences) are handed to a waiting thread rather than searched here.
+    static let handOverSize = 16
+
+    init(db: SequenceDatabase, options: PatternOptions, shared: SharedResults, queue: SearchQueue, batchSize: Int, itemSupport: [Int]) {
         self.db = db
         self.options = options
         self.shared = shared
+        self.queue = queue
         self.batchSize = batchSize
         threshold = options.minSupport
         counts = [Int](repeating: 0, count: db.itemCount)
         lastSeen = [Int32](repeating: -1, count: db.itemCount)
+        touched = [Int32](repeating: 0, count: db.itemCount)
+        if options.condensation != .all { closure = ClosureCheck(db: db, itemSupport: itemSupport) }
     }
 
     mutating func flush() {
@@ -196,48 +247,88 @@ private struct Worker {
         batch.removeAll(keepingCapacity: true)
     }
 
-    mutating func grow(prefix: [Int32], support: Int, prefixSupport: Int, projection: [Projection]) {
+    /// Hands a pattern over (in batches).
+    private mutating func emit(_ prefix: [Int32], support: Int, prefixSupport: Int) {
         batch.append(FoundPattern(pattern: SequentialPattern(items: prefix, support: support), prefixSupport: prefixSupport))
         if batch.count >= batchSize { flush() }
-        if stopped { return }
-        if let maxLength = options.maxLength, prefix.count >= maxLength { return }
+    }
+
+    mutating func grow(prefix: [Int32], support: Int, prefixSupport: Int, projection: [Projection]) {
+        let condensation = options.condensation
+        if condensation == .all {
+            emit(prefix, support: support, prefixSupport: prefixSupport)
+            if stopped { return }
+            if let maxLength = options.maxLength, prefix.count >= maxLength { return }
+        }
         let minSupport = threshold
-        // Count, once per sequence, the items that can extend the prefix.
-        var touched: [Int32] = []
+        // Count, once per sequence, the items that can extend the prefix (the touched ones are
+        // listed in a buffer of the worker's: no allocation per node).
+        var touchedCount = 0
         let options = self.options, offsets = db.offsets
         db.items.withUnsafeBufferPointer { items in
             counts.withUnsafeMutableBufferPointer { counts in
                 lastSeen.withUnsafeMutableBufferPointer { lastSeen in
-                    for p in projection {
-                        let (from, to) = Self.window(p, offsets: offsets, maxGap: options.maxGap)
-                        var k = from
-                        while k < to {
-                            let item = Int(items[k])
-                            if lastSeen[item] != p.sequence {
-                                lastSeen[item] = p.sequence
-                                if counts[item] == 0 { touched.append(Int32(item)) }
-                                counts[item] += 1
+                    touched.withUnsafeMutableBufferPointer { touched in
+                        for p in projection {
+                            let (from, to) = Self.window(p, offsets: offsets, maxGap: options.maxGap)
+                            var k = from
+                            while k < to {
+                                let item = Int(items[k])
+                                if lastSeen[item] != p.sequence {
+                                    lastSeen[item] = p.sequence
+                                    if counts[item] == 0 {
+                                        touched[touchedCount] = Int32(item)
+                                        touchedCount += 1
+                                    }
+                                    counts[item] += 1
+                                }
+                                k += 1
                             }
-                            k += 1
                         }
                     }
                 }
             }
         }
         var extensions: [(item: Int32, support: Int)] = []
-        for item in touched {
-            if counts[Int(item)] >= minSupport { extensions.append((item, counts[Int(item)])) }
-            counts[Int(item)] = 0
-            lastSeen[Int(item)] = -1
+        for t in 0 ..< touchedCount {
+            let item = Int(touched[t])
+            if counts[item] >= minSupport { extensions.append((Int32(item), counts[item])) }
+            counts[item] = 0
+            lastSeen[item] = -1
         }
+        if condensation != .all {
+            closure!.begin(prefix, projection)
+            let keep: Bool
+            if condensation == .closed {
+                keep = !extensions.contains(where: { $0.support == support }) && !closure!.hasEqualSupportInsertion(prefix, projection)
+            } else {
+                // Maximal implies closed: the equal-support check usually ends after a few sequences.
+                keep = extensions.isEmpty && !closure!.hasEqualSupportInsertion(prefix, projection)
+                    && !closure!.hasFrequentInsertion(prefix, projection, minSupport: minSupport)
+            }
+            if keep {
+                emit(prefix, support: support, prefixSupport: prefixSupport)
+            } else if !extensions.isEmpty && closure!.prunes(prefix, projection) {
+                // BackScan, only where it can act: a closed prefix has no item in every maximum
+                // period, so none in the semi-maximum periods inside them; a leaf has no subtree.
+                return
+            }
+        }
+        if stopped { return }
         if options.topK == nil && options.maxPatterns == nil {
             extensions.sort { $0.item < $1.item }
         } else {
             // Best supported first: the threshold rises sooner, so less of the search is wasted.
             extensions.sort { $0.support != $1.support ? $0.support > $1.support : $0.item < $1.item }
         }
+        let mayHandOver = projection.count >= Self.handOverSize
         for (item, childSupport) in extensions where childSupport >= threshold && !stopped {
-            grow(prefix: prefix + [item], support: childSupport, prefixSupport: support, projection: project(projection, on: item))
+            let child = project(projection, on: item, support: childSupport)
+            if mayHandOver && childSupport >= Self.handOverSize && queue.hungry {
+                queue.give(SearchTask(prefix: prefix + [item], support: childSupport, prefixSupport: support, projection: child))
+            } else {
+                grow(prefix: prefix + [item], support: childSupport, prefixSupport: support, projection: child)
+            }
         }
     }
 
@@ -251,39 +342,46 @@ private struct Worker {
         return (from, end)
     }
 
-    private func project(_ projection: [Projection], on item: Int32) -> [Projection] {
-        var result: [Projection] = []
-        db.items.withUnsafeBufferPointer { items in
-            if options.maxGap == nil {
-                // Leftmost occurrence after the prefix: enough when gaps are free.
-                var last: Int32 = -1
-                for p in projection where p.sequence != last {
-                    let (from, to) = window(p)
-                    var k = from
-                    while k < to {
-                        if items[k] == item {
-                            result.append(Projection(sequence: p.sequence, position: Int32(k)))
-                            last = p.sequence
-                            break
+    /// Where prefix + item ends: `support` entries when gaps are free (one per sequence).
+    private func project(_ projection: [Projection], on item: Int32, support: Int) -> [Projection] {
+        if options.maxGap == nil {
+            // Leftmost occurrence after the prefix: enough when gaps are free. Written in place.
+            let offsets = db.offsets
+            return db.items.withUnsafeBufferPointer { items in
+                [Projection](unsafeUninitializedCapacity: support) { result, count in
+                    var last: Int32 = -1
+                    for p in projection where p.sequence != last {
+                        var k = Int(p.position) + 1
+                        let to = offsets[Int(p.sequence) + 1]
+                        while k < to {
+                            if items[k] == item {
+                                result[count] = Projection(sequence: p.sequence, position: Int32(k))
+                                count += 1
+                                last = p.sequence
+                                break
+                            }
+                            k += 1
                         }
-                        k += 1
                     }
                 }
-            } else {
-                // Every end position within the gap of every previous end, without duplicates.
-                var lastSequence: Int32 = -1
-                var lastPosition: Int32 = -1
-                for p in projection {
-                    let (from, to) = window(p)
-                    var k = from
-                    while k < to {
-                        if items[k] == item && (p.sequence != lastSequence || Int32(k) > lastPosition) {
-                            result.append(Projection(sequence: p.sequence, position: Int32(k)))
-                            lastSequence = p.sequence
-                            lastPosition = Int32(k)
-                        }
-                        k += 1
+            }
+        }
+        // Every end position within the gap of every previous end, without duplicates.
+        var result: [Projection] = []
+        result.reserveCapacity(support)
+        db.items.withUnsafeBufferPointer { items in
+            var lastSequence: Int32 = -1
+            var lastPosition: Int32 = -1
+            for p in projection {
+                let (from, to) = window(p)
+                var k = from
+                while k < to {
+                    if items[k] == item && (p.sequence != lastSequence || Int32(k) > lastPosition) {
+                        result.append(Projection(sequence: p.sequence, position: Int32(k)))
+                        lastSequence = p.sequence
+                        lastPosition = Int32(k)
                     }
+                    k += 1
                 }
             }
         }
@@ -374,20 +472,6 @@ private final class SharedResults: @unchecked Sendable {
             }
             sink = nil
             return MiningOutcome(requestedSupport: requested, usedSupport: minimum, delivered: delivered, capped: capped, stopped: stopped)
-        }
-    }
-}
-
-/// Hands out 0, 1, 2, ... to threads.
-final class Counter: @unchecked Sendable {
-    private let monitor = Monitor()
-    private var value = 0
-
-    func take(below limit: Int) -> Int? {
-        monitor.locked {
-            guard value < limit else { return nil }
-            value += 1
-            return value - 1
         }
     }
 }

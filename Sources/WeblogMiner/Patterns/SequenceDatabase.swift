@@ -9,6 +9,16 @@ public struct SequenceDatabase: Sendable {
 
     public init() {}
 
+    /// The dense id of `key`: ids in order of first appearance (a new one is announced to `added`).
+    @inline(__always)
+    static func id<Key: Hashable>(of key: Key, in ids: inout [Key: Int32], added: (Key) -> Void) -> Int32 {
+        if let known = ids[key] { return known }
+        let id = Int32(ids.count)
+        ids[key] = id
+        added(key)
+        return id
+    }
+
     public var count: Int { offsets.count - 1 }
     public var itemCount: Int { names.count }
 
@@ -18,17 +28,7 @@ public struct SequenceDatabase: Sendable {
     public init(sequences: [[String]]) {
         var ids: [String: Int32] = [:]
         for seq in sequences {
-            for name in seq {
-                let id: Int32
-                if let known = ids[name] {
-                    id = known
-                } else {
-                    id = Int32(names.count)
-                    ids[name] = id
-                    names.append(name)
-                }
-                items.append(id)
-            }
+            for name in seq { items.append(Self.id(of: name, in: &ids) { names.append($0) }) }
             offsets.append(items.count)
         }
     }
@@ -38,17 +38,7 @@ public struct SequenceDatabase: Sendable {
     public init(sessions: [Session], pages: ByteStringInterner) {
         var ids: [Int32: Int32] = [:]
         for s in sessions {
-            for v in s.views {
-                let id: Int32
-                if let known = ids[v.page] {
-                    id = known
-                } else {
-                    id = Int32(names.count)
-                    ids[v.page] = id
-                    names.append(String(decoding: pages.bytes(of: v.page), as: UTF8.self))
-                }
-                items.append(id)
-            }
+            for v in s.views { items.append(Self.id(of: v.page, in: &ids) { names.append(String(decoding: pages.bytes(of: $0), as: UTF8.self)) }) }
             offsets.append(items.count)
         }
     }
@@ -69,6 +59,12 @@ public struct SequenceDatabase: Sendable {
 
     /// Reads a whole text (small compared with logs: one line per session).
     public static func read(_ text: String, format: InputFormat = .auto, source: String = "input") throws(ReadError) -> SequenceDatabase {
+        if format == .spmf || format == .auto, let db = plainSPMF(text, detect: format == .auto) { return db }
+        return try readByLines(text, format: format, source: source)
+    }
+
+    /// The reader of every format, line by line.
+    static func readByLines(_ text: String, format: InputFormat, source: String) throws(ReadError) -> SequenceDatabase {
         let lines = text.split(omittingEmptySubsequences: true, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
         var format = format
         if format == .auto {
@@ -88,15 +84,85 @@ public struct SequenceDatabase: Sendable {
         }
     }
 
+    /// SPMF read from the bytes, without a String per line or token (reading was a fifth of a
+    /// mining run). nil for anything but plain SPMF (with `detect`: unless the first sequence ends
+    /// in -2): the line reader then decides, and words the errors.
+    static func plainSPMF(_ text: String, detect: Bool) -> SequenceDatabase? {
+        var text = text
+        return text.withUTF8 { bytes -> SequenceDatabase? in
+            var built = SPMFBuilder()
+            var firstLine = true, sawSequence = false
+            var start = 0
+            let count = bytes.count
+            while start < count {
+                var end = start
+                while end < count && bytes[end] != 10 { end += 1 }
+                let next = end + 1
+                if end > start && bytes[end - 1] == 13 { end -= 1 }
+                defer { start = next }
+                guard end > start else { continue }
+                let line = UnsafeBufferPointer(rebasing: bytes[start ..< end])
+                if line.contains(13) { return nil }
+                if firstLine && detect && line.starts(with: "session_id\t".utf8) { return nil }
+                firstLine = false
+                let head = line[0]
+                if head == UInt8(ascii: "@") {
+                    if line.starts(with: "@ITEM=".utf8) {
+                        let rest = line[6...]
+                        // As the line reader: a number, '=', a name that is not empty.
+                        guard let equals = rest.firstIndex(of: UInt8(ascii: "=")), equals + 1 < rest.endIndex else { continue }
+                        if let number = Int(String(decoding: rest[..<equals], as: UTF8.self)) {
+                            built.named[number] = String(decoding: rest[(equals + 1)...], as: UTF8.self)
+                        }
+                    }
+                    continue
+                }
+                if head == UInt8(ascii: "#") || head == UInt8(ascii: "%") { continue }
+                if detect && !sawSequence && !(line.count >= 2 && line[line.count - 2] == UInt8(ascii: "-") && line[line.count - 1] == UInt8(ascii: "2")) { return nil }
+                sawSequence = true
+                // Tokens: items (digits), -1 (end of itemset), -2 (end of sequence), single spaces or more.
+                var k = 0
+                var itemsInItemset = 0
+                while k < line.count {
+                    if line[k] == 32 {
+                        k += 1
+                        continue
+                    }
+                    var negative = false
+                    if line[k] == UInt8(ascii: "-") {
+                        negative = true
+                        k += 1
+                    }
+                    var value = 0, digits = 0
+                    while k < line.count && line[k] != 32 {
+                        let d = Int(line[k]) - 48
+                        guard d >= 0 && d <= 9 && digits < 18 else { return nil }
+                        value = value * 10 + d
+                        digits += 1
+                        k += 1
+                    }
+                    guard digits > 0 else { return nil }
+                    if negative {
+                        guard value == 1 || value == 2 else { return nil }
+                        if value == 1 { itemsInItemset = 0 }
+                        continue
+                    }
+                    itemsInItemset += 1
+                    guard itemsInItemset == 1 else { return nil }
+                    built.append(item: value)
+                }
+                built.endSequence()
+            }
+            return built.finish()
+        }
+    }
+
     private static func readSPMF(_ lines: [Substring], source: String) throws(ReadError) -> SequenceDatabase {
-        var db = SequenceDatabase()
-        var named: [Int: String] = [:]
-        var dense: [Int: Int32] = [:]
-        var numbers: [Int] = []
+        var built = SPMFBuilder()
         for (n, line) in lines.enumerated() {
             if line.hasPrefix("@ITEM=") {
                 let parts = line.dropFirst(6).split(separator: "=", maxSplits: 1)
-                if parts.count == 2, let number = Int(parts[0]) { named[number] = String(parts[1]) }
+                if parts.count == 2, let number = Int(parts[0]) { built.named[number] = String(parts[1]) }
                 continue
             }
             if line.hasPrefix("#") || line.hasPrefix("%") || line.hasPrefix("@") { continue }
@@ -114,22 +180,32 @@ public struct SequenceDatabase: Sendable {
                     guard itemsInItemset == 1 else {
                         throw ReadError(description: "\(source):\(n + 1): itemsets of several items are not supported (one page per step)")
                     }
-                    let id: Int32
-                    if let known = dense[value] {
-                        id = known
-                    } else {
-                        id = Int32(numbers.count)
-                        dense[value] = id
-                        numbers.append(value)
-                    }
-                    db.items.append(id)
+                    built.append(item: value)
                 }
             }
-            db.offsets.append(db.items.count)
+            built.endSequence()
         }
-        db.names = numbers.map { named[$0] ?? String($0) }
-        db.spmfNumbers = numbers
-        return db
+        return built.finish()
+    }
+
+    /// A database from SPMF item numbers: dense ids in order of first appearance, names from
+    /// `@ITEM=` lines or the numbers themselves.
+    private struct SPMFBuilder {
+        var db = SequenceDatabase()
+        var named: [Int: String] = [:]
+        var dense: [Int: Int32] = [:]
+        var numbers: [Int] = []
+
+        mutating func append(item value: Int) { db.items.append(SequenceDatabase.id(of: value, in: &dense) { numbers.append($0) }) }
+
+        mutating func endSequence() { db.offsets.append(db.items.count) }
+
+        func finish() -> SequenceDatabase {
+            var db = self.db
+            db.names = numbers.map { named[$0] ?? String($0) }
+            db.spmfNumbers = numbers
+            return db
+        }
     }
 
     private static func readSessions(_ lines: [Substring], source: String) throws(ReadError) -> SequenceDatabase {

@@ -34,6 +34,8 @@ public final class SessionWriter {
     /// Page names escaped for TSV, as sequence tokens (spaces as %20) and as fields, by page id.
     private var tokens = EscapedNames(spaceAsPercent: true)
     private var names = EscapedNames(spaceAsPercent: false)
+    /// Page names as JSON strings (with their quotes), by page id.
+    private var quoted = EscapedNames(json: true)
     private var spmfBody: OutputStream?
     private var spmfPath: String?
     private var spmfItems: [Int32: Int] = [:]
@@ -54,6 +56,7 @@ public final class SessionWriter {
         spmfBody?.rewind()
         tokens = EscapedNames(spaceAsPercent: true)
         names = EscapedNames(spaceAsPercent: false)
+        quoted = EscapedNames(json: true)
         spmfItems = [:]
         spmfOrder = []
         try? start(reopen: false)
@@ -108,15 +111,73 @@ public final class SessionWriter {
         case .tsv:
             try writeTSV(s, pages: pages)
         case .jsonl:
-            let dwell = s.dwellMillis
-            var o = "{\"session_id\":\(s.id),\"visitor\":\(jsonQuote(String(decoding: s.visitor, as: UTF8.self)))"
-            o += ",\"start\":\"\(isoTime(s.start))\",\"end\":\"\(isoTime(s.end))\",\"duration_s\":\(seconds(s.end - s.start))"
-            o += ",\"views\":\(s.observedViews),\"entry_page\":\(jsonQuote(name(s.views.first!.page))),\"exit_page\":\(jsonQuote(name(s.views.last!.page)))"
-            o += ",\"entry_referrer\":" + (s.entryReferrer.map { jsonQuote(String(decoding: $0, as: UTF8.self)) } ?? "null")
-            o += ",\"pages\":[" + s.views.map { jsonQuote(name($0.page)) }.joined(separator: ",") + "]"
-            o += ",\"dwell_s\":[" + dwell.map { $0.map(seconds) ?? "null" }.joined(separator: ",") + "]"
-            o += ",\"inferred\":[" + s.views.map { $0.inferred ? "true" : "false" }.joined(separator: ",") + "]}\n"
-            try out.write(o)
+            try writeJSON(s, pages: pages)
+        }
+    }
+
+    /// One JSON line, written like the TSV row: a cursor into the reused buffer, page names quoted
+    /// once per page id, other strings escaped in place.
+    private func writeJSON(_ s: Session, pages: ByteStringInterner) throws(OutputError) {
+        let views = s.views
+        var pageBytes = 0
+        for v in views { pageBytes += quoted.lookup(v.page, pages).count + 1 }
+        let referrerCount = s.entryReferrer?.count ?? 0
+        let bound = 300 + 6 * s.visitor.count + 6 * referrerCount + 2 * pageBytes + 32 * views.count
+        line.removeAll()
+        line.reserve(bound) { p in
+            var c = ByteCursor(p)
+            c.put("{\"session_id\":")
+            c.putInt(Int64(s.id))
+            c.put(",\"visitor\":")
+            s.visitor.withUnsafeBufferPointer { c.putJSONString($0.baseAddress ?? emptyBytePointer, $0.count) }
+            c.put(",\"start\":\"")
+            c.putISO(s.start)
+            c.put("\",\"end\":\"")
+            c.putISO(s.end)
+            c.put("\",\"duration_s\":")
+            c.putSeconds(s.end - s.start)
+            c.put(",\"views\":")
+            c.putInt(Int64(s.observedViews))
+            c.put(",\"entry_page\":")
+            c.put(quoted.lookup(views.first!.page, pages))
+            c.put(",\"exit_page\":")
+            c.put(quoted.lookup(views.last!.page, pages))
+            c.put(",\"entry_referrer\":")
+            if let referrer = s.entryReferrer {
+                referrer.withUnsafeBufferPointer { c.putJSONString($0.baseAddress ?? emptyBytePointer, $0.count) }
+            } else {
+                c.put("null")
+            }
+            c.put(",\"pages\":[")
+            for (k, v) in views.enumerated() {
+                if k > 0 { c.put(44) }
+                c.put(quoted.lookup(v.page, pages))
+            }
+            c.put("],\"dwell_s\":[")
+            Self.putDwell(views, separator: 44, missing: "null", &c)
+            c.put("],\"inferred\":[")
+            for (k, v) in views.enumerated() {
+                if k > 0 { c.put(44) }
+                if v.inferred { c.put("true") } else { c.put("false") }
+            }
+            c.put("]}\n")
+            return c.position
+        }
+        try out.write(line.bytes)
+    }
+
+    /// Dwell: time to the next observed view; `missing` for inferred views and the censored last one.
+    private static func putDwell(_ views: [PageView], separator: UInt8, missing: StaticString, _ c: inout ByteCursor) {
+        var next = 0
+        for k in views.indices {
+            if k > 0 { c.put(separator) }
+            if next <= k { next = k + 1 }
+            while next < views.count && views[next].inferred { next += 1 }
+            if views[k].inferred || next == views.count {
+                c.put(missing)
+            } else {
+                c.putSeconds(views[next].time - views[k].time)
+            }
         }
     }
 
@@ -159,18 +220,7 @@ public final class SessionWriter {
                 c.put(tokens.lookup(v.page, pages))
             }
             c.put(9)
-            // Dwell: time to the next observed view; '-' for inferred views and the censored last one.
-            var next = 0
-            for k in views.indices {
-                if k > 0 { c.put(32) }
-                if next <= k { next = k + 1 }
-                while next < views.count && views[next].inferred { next += 1 }
-                if views[k].inferred || next == views.count {
-                    c.put(45)
-                } else {
-                    c.putSeconds(views[next].time - views[k].time)
-                }
-            }
+            Self.putDwell(views, separator: 32, missing: "-", &c)
             c.put(9)
             for (k, v) in views.enumerated() {
                 if k > 0 { c.put(32) }
@@ -210,12 +260,22 @@ public final class SessionWriter {
 /// writer serves one interner).
 struct EscapedNames {
     let spaceAsPercent: Bool
+    /// JSON strings with their quotes instead of TSV text.
+    let json: Bool
     private let arena = ByteBuffer(capacity: 1 << 16)
     private var offsets: [Int] = []  // start of each id's text in the arena, -1 unknown
     private var lengths: [Int32] = []
     private var scratch: [UInt8] = []
 
-    init(spaceAsPercent: Bool) { self.spaceAsPercent = spaceAsPercent }
+    init(spaceAsPercent: Bool) {
+        self.spaceAsPercent = spaceAsPercent
+        json = false
+    }
+
+    init(json: Bool) {
+        spaceAsPercent = false
+        self.json = json
+    }
 
     @inline(__always)
     mutating func lookup(_ id: Int32, _ pages: ByteStringInterner) -> UnsafeBufferPointer<UInt8> {
@@ -230,7 +290,11 @@ struct EscapedNames {
             lengths += repeatElement(0, count: i + 1 - lengths.count)
         }
         scratch.removeAll(keepingCapacity: true)
-        ByteText.tsv(pages.bytes(of: Int32(i)), &scratch, spaceAsPercent: spaceAsPercent)
+        if json {
+            ByteText.json(pages.bytes(of: Int32(i)), &scratch)
+        } else {
+            ByteText.tsv(pages.bytes(of: Int32(i)), &scratch, spaceAsPercent: spaceAsPercent)
+        }
         offsets[i] = arena.count
         lengths[i] = Int32(scratch.count)
         arena.append(scratch)
@@ -291,6 +355,14 @@ enum ByteText {
         let array = Array(bytes)
         array.withUnsafeBufferPointer { b in
             viaCursor(&out, max(1, 3 * b.count)) { $0.putTSV(b.baseAddress ?? emptyBytePointer, b.count, spaceAsPercent: spaceAsPercent) }
+        }
+    }
+
+    /// A JSON string with its quotes, as `ByteCursor.putJSONString` writes it.
+    static func json<C: Collection<UInt8>>(_ bytes: C, _ out: inout [UInt8]) {
+        let array = Array(bytes)
+        array.withUnsafeBufferPointer { b in
+            viaCursor(&out, 6 * b.count + 2) { $0.putJSONString(b.baseAddress ?? emptyBytePointer, b.count) }
         }
     }
 

@@ -1,0 +1,248 @@
+/// Which frequent patterns a search delivers.
+public enum PatternCondensation: Sendable {
+    /// Every frequent pattern.
+    case all
+    /// Only closed patterns: no pattern one item longer that contains it has the same support.
+    case closed
+    /// Only maximal patterns: no frequent pattern one item longer contains it.
+    case maximal
+}
+
+/// BIDE's checks (Wang & Han, ICDE 2004) for patterns of one item per step, done on a prefix's
+/// pseudo-projection (the end of the prefix's first instance in each sequence containing it), so
+/// closed and maximal patterns are found during the search instead of by filtering every pattern.
+///
+/// For a prefix e1..en contained in a sequence, its first instance ends e1..ei at f1 < .. < fn (the
+/// leftmost embedding); its last-in-last instance puts ei at li, the latest position that still has
+/// e(i+1)..en after it; its last-in-first instance puts en at fn and ei at the latest ei before e(i+1).
+/// Inserting an item x before ei gives a pattern the sequence contains exactly when x occurs between
+/// f(i-1) and li (the i-th maximum period); x in every sequence's i-th period (between f(i-1) and
+/// the last-in-first ei: the semi-maximum period) moreover lies in the maximum period of every
+/// extension of the prefix, so no extension can be closed: the whole subtree is pruned (BackScan).
+/// A maximal pattern is closed, so the same pruning serves both.
+struct ClosureCheck {
+    private let items: [Int32]
+    private let offsets: [Int]
+    /// Per item: in how many of the sequences seen so far it was found (candidates of an insertion).
+    private var counts: [Int32]
+    private var touched: [Int32] = []
+    /// Per (position before which it is inserted, item), at i * itemCount + item: in how many
+    /// sequences it was found, and the last sequence (ordinal + 1) that counted it.
+    private var pairCounts: [Int32] = []
+    private var pairSeen: [Int32] = []
+    private var pairsTouched: [Int] = []
+    /// Per sequence of the projection (ordinal j, prefix length n): the i-th period is
+    /// [starts[j*n+i], semiEnds[j*n+i]) (semi-maximum) or [starts[j*n+i], maxEnds[j*n+i]) (maximum)
+    /// in the item array. Computed when first asked for, shared by the checks of a node: valid
+    /// where the sequence's stamp is the node's.
+    private var starts: [Int32] = []
+    private var semiEnds: [Int32] = []
+    private var maxEnds: [Int32] = []
+    private var startsStamp: [UInt32] = []
+    private var semiStamp: [UInt32] = []
+    private var maxStamp: [UInt32] = []
+    private var node: UInt32 = 0
+
+    /// Per item: the number of sequences containing it (an item in fewer than a prefix's support
+    /// cannot lie in a period of every sequence containing the prefix).
+    private let itemSupport: [Int]
+
+    init(db: SequenceDatabase, itemSupport: [Int]) {
+        self.itemSupport = itemSupport
+        items = db.items
+        offsets = db.offsets
+        counts = [Int32](repeating: 0, count: db.itemCount)
+    }
+
+    /// The periods a check looks at: up to the last-in-first (semi-maximum) or last-in-last
+    /// (maximum) instance of the next prefix item.
+    enum Period { case semiMaximum, maximum }
+
+    /// Starts the checks of another prefix (forgets the instances of the previous one).
+    mutating func begin(_ prefix: [Int32], _ projection: [Projection]) {
+        node &+= 1
+        if node == 0 {
+            // Wrapped: no stamp may look current.
+            for k in startsStamp.indices { startsStamp[k] = 0; semiStamp[k] = 0; maxStamp[k] = 0 }
+            node = 1
+        }
+        let total = projection.count, size = total * prefix.count
+        if startsStamp.count < total {
+            let more = max(total, 2 * startsStamp.count) - startsStamp.count
+            startsStamp += repeatElement(0, count: more)
+            semiStamp += repeatElement(0, count: more)
+            maxStamp += repeatElement(0, count: more)
+        }
+        if starts.count < size {
+            let more = max(size, 2 * starts.count) - starts.count
+            starts += repeatElement(0, count: more)
+            semiEnds += repeatElement(0, count: more)
+            maxEnds += repeatElement(0, count: more)
+        }
+    }
+
+    /// BackScan: some item lies in the i-th semi-maximum period of every sequence, for some i;
+    /// then neither the prefix nor any extension of it is closed.
+    mutating func prunes(_ prefix: [Int32], _ projection: [Projection]) -> Bool {
+        // Candidates start from the sequence where the prefix spans least (often the prefix alone:
+        // no candidate at all, and the check ends there).
+        var shortest = 0, span = Int.max
+        for (j, p) in projection.enumerated() where Int(p.position) - offsets[Int(p.sequence)] < span {
+            span = Int(p.position) - offsets[Int(p.sequence)]
+            shortest = j
+        }
+        return itemInEveryPeriod(prefix, projection, .semiMaximum, startingWith: shortest)
+    }
+
+    /// Backward extension: an item inserted before some prefix item keeps the support.
+    mutating func hasEqualSupportInsertion(_ prefix: [Int32], _ projection: [Projection]) -> Bool {
+        // Candidates start from the shortest sequence (its maximum periods are the fewest items).
+        var shortest = 0, length = Int.max
+        for (j, p) in projection.enumerated() where offsets[Int(p.sequence) + 1] - offsets[Int(p.sequence)] < length {
+            length = offsets[Int(p.sequence) + 1] - offsets[Int(p.sequence)]
+            shortest = j
+        }
+        return itemInEveryPeriod(prefix, projection, .maximum, startingWith: shortest)
+    }
+
+    /// An item inserted before some prefix item gives a pattern with at least `minSupport`.
+    /// Counts (position, item) pairs over all positions at once, sequence by sequence: on dense
+    /// data some pair reaches the support after a few hundred sequences, whatever the position.
+    mutating func hasFrequentInsertion(_ prefix: [Int32], _ projection: [Projection], minSupport: Int) -> Bool {
+        let n = prefix.count, total = projection.count, width = itemSupport.count
+        if pairCounts.count < n * width {
+            pairCounts += repeatElement(0, count: n * width - pairCounts.count)
+            pairSeen += repeatElement(0, count: n * width - pairSeen.count)
+        }
+        defer {
+            for key in pairsTouched {
+                pairCounts[key] = 0
+                pairSeen[key] = 0
+            }
+            pairsTouched.removeAll(keepingCapacity: true)
+        }
+        var best: Int32 = 0
+        for j in 0 ..< total {
+            // No pair can still reach minSupport in the sequences left.
+            if Int(best) + (total - j) < minSupport { return false }
+            let stamp = Int32(j + 1)
+            for i in 0 ..< n {
+                let (from, to) = period(j, i, prefix, projection, .maximum)
+                let base = i * width
+                var k = from
+                while k < to {
+                    let item = Int(items[k])
+                    let key = base + item
+                    if pairSeen[key] != stamp && itemSupport[item] >= minSupport {
+                        pairSeen[key] = stamp
+                        if pairCounts[key] == 0 { pairsTouched.append(key) }
+                        pairCounts[key] += 1
+                        if pairCounts[key] > best {
+                            best = pairCounts[key]
+                            if Int(best) >= minSupport { return true }
+                        }
+                    }
+                    k += 1
+                }
+            }
+        }
+        return false
+    }
+
+    /// Some item occurs in the i-th period of every sequence of the projection, for some i.
+    /// Candidates are the first sequence's items (`first`, then the others in order), narrowed
+    /// sequence by sequence: most checks end after a few sequences.
+    private mutating func itemInEveryPeriod(_ prefix: [Int32], _ projection: [Projection], _ kind: Period, startingWith first: Int) -> Bool {
+        let n = prefix.count, total = projection.count
+        for i in 0 ..< n {
+            var alive = 0
+            for r in 0 ..< total {
+                let j = r == 0 ? first : (r <= first ? r - 1 : r)
+                let (from, to) = period(j, i, prefix, projection, kind)
+                let stamp = Int32(r), next = Int32(r + 1)
+                alive = 0
+                var k = from
+                while k < to {
+                    let item = Int(items[k])
+                    if counts[item] == stamp && (r > 0 || itemSupport[item] >= total) {
+                        if r == 0 { touched.append(Int32(item)) }
+                        counts[item] = next
+                        alive += 1
+                    }
+                    k += 1
+                }
+                if alive == 0 { break }
+            }
+            clearCounts()
+            if alive > 0 { return true }
+        }
+        return false
+    }
+
+    private mutating func clearCounts() {
+        for item in touched { counts[Int(item)] = 0 }
+        touched.removeAll(keepingCapacity: true)
+    }
+
+    /// The i-th period of the j-th sequence of the projection, computing its sequence's instances
+    /// the first time they are asked for at this node.
+    @inline(__always)
+    private mutating func period(_ j: Int, _ i: Int, _ prefix: [Int32], _ projection: [Projection], _ kind: Period) -> (Int, Int) {
+        let n = prefix.count
+        if startsStamp[j] != node {
+            firstInstance(j, prefix, projection[j])
+            startsStamp[j] = node
+        }
+        switch kind {
+        case .semiMaximum:
+            if semiStamp[j] != node {
+                Self.backwards(from: Int(projection[j].position), j, prefix, items, into: &semiEnds)
+                semiStamp[j] = node
+            }
+            return (Int(starts[j * n + i]), Int(semiEnds[j * n + i]))
+        case .maximum:
+            if maxStamp[j] != node {
+                // The last en of the sequence.
+                var last = offsets[Int(projection[j].sequence) + 1] - 1
+                while items[last] != prefix[n - 1] { last -= 1 }
+                Self.backwards(from: last, j, prefix, items, into: &maxEnds)
+                maxStamp[j] = node
+            }
+            return (Int(starts[j * n + i]), Int(maxEnds[j * n + i]))
+        }
+    }
+
+    /// First instance: period i starts after f(i-1) (the sequence's start for i = 0).
+    private mutating func firstInstance(_ j: Int, _ prefix: [Int32], _ p: Projection) {
+        let n = prefix.count, base = j * n
+        var k = offsets[Int(p.sequence)]
+        items.withUnsafeBufferPointer { items in
+            starts.withUnsafeMutableBufferPointer { starts in
+                for i in 0 ..< n {
+                    starts[base + i] = Int32(k)
+                    let e = prefix[i]
+                    while items[k] != e { k += 1 }
+                    k += 1
+                }
+            }
+        }
+    }
+
+    /// The instance that puts en at `position` and each earlier ei at the latest ei before e(i+1):
+    /// last-in-first from fn, last-in-last from the sequence's last en.
+    private static func backwards(from position: Int, _ j: Int, _ prefix: [Int32], _ items: [Int32], into ends: inout [Int32]) {
+        let n = prefix.count, base = j * n
+        var position = position
+        items.withUnsafeBufferPointer { items in
+            ends.withUnsafeMutableBufferPointer { ends in
+                ends[base + n - 1] = Int32(position)
+                for i in stride(from: n - 2, through: 0, by: -1) {
+                    let e = prefix[i]
+                    position -= 1
+                    while items[position] != e { position -= 1 }
+                    ends[base + i] = Int32(position)
+                }
+            }
+        }
+    }
+}
