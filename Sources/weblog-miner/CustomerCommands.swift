@@ -164,16 +164,7 @@ struct ProspectsCommand: ParsableCommand {
     }
 
     private func crossValidate(_ path: String, label: String) throws {
-        let table: FeatureTable
-        do {
-            table = try FeatureTable.read(InputSpec(path), label: label)
-        } catch let error as InputError {
-            Diagnostics.error(error.message)
-            throw ExitCode(ExitStatus.noInput.rawValue)
-        } catch {
-            Diagnostics.error("\(error)")
-            throw ExitCode(ExitStatus.dataError.rawValue)
-        }
+        let table = try CommandSupport.readingInput { try FeatureTable.read(InputSpec(path), label: label) }
         let out = try CommandSupport.openOutput(output.outputFile)
         try CommandSupport.guardingOutput {
             let (folds, scores) = table.crossValidate(k: cv, model: model, seed: seed)
@@ -358,14 +349,6 @@ extension CustomerCLIOptions {
     /// when it cannot be read (66) or is malformed (65).
     func readRegistrations() throws -> Registrations? {
         guard let path = registrations else { return nil }
-        do {
-            return try Registrations.read(InputSpec(path), keyColumn: key, timeColumn: registeredAt)
-        } catch let error as InputError {
-            Diagnostics.error(error.message)
-            throw ExitCode(ExitStatus.noInput.rawValue)
-        } catch {
-            Diagnostics.error("\(error)")
-            throw ExitCode(ExitStatus.dataError.rawValue)
-        }
+        return try CommandSupport.readingInput { try Registrations.read(InputSpec(path), keyColumn: key, timeColumn: registeredAt) }
     }
 }

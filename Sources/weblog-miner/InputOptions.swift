@@ -87,6 +87,20 @@ func fileIdentity(_ path: String) -> [UInt64]? {
 
 /// Opens outputs, turning failures into the documented exit statuses.
 enum CommandSupport {
+    /// Reads a side input (registrations, a feature table, an edge list, ...): one that cannot be read
+    /// exits 66, one that is malformed (`malformedIsData`) 65, each with its one-line error.
+    static func readingInput<T>(malformedIsData: Bool = true, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as InputError {
+            Diagnostics.error(error.message)
+            throw ExitCode(ExitStatus.noInput.rawValue)
+        } catch where malformedIsData {
+            Diagnostics.error("\(error)")
+            throw ExitCode(ExitStatus.dataError.rawValue)
+        }
+    }
+
     static func openOutput(_ path: String?) throws -> OutputStream {
         if let path, path != "-", let id = fileIdentity(path),
             CommandLine.arguments.dropFirst().filter({ fileIdentity($0) == id }).count >= 2

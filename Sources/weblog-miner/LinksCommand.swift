@@ -127,12 +127,8 @@ struct LinksCommand: ParsableCommand {
         ignoreBrokenPipeSignal()
         if let edges { return try rankEdgeList(edges) }
         let (cleaning, _) = try sessionOptions.build()
-        let siteLinks: SiteLinks?
-        do {
-            siteLinks = try SiteLinks.load(directory: site.site, edgeList: site.siteEdges, style: site.siteFiles, cleaning: cleaning)
-        } catch let error as InputError {
-            Diagnostics.error(error.message)
-            throw ExitCode(ExitStatus.noInput.rawValue)
+        let siteLinks = try CommandSupport.readingInput(malformedIsData: false) {
+            try SiteLinks.load(directory: site.site, edgeList: site.siteEdges, style: site.siteFiles, cleaning: cleaning)
         }
         if let s = siteLinks, !input.quiet { Diagnostics.note(s.summary) }
         let usage = UsageGraphBox()
@@ -154,13 +150,7 @@ struct LinksCommand: ParsableCommand {
 
     private func rankEdgeList(_ path: String) throws {
         let out = try CommandSupport.openOutput(outputFile)
-        let result: EdgeList.Result
-        do {
-            result = try EdgeList.read(InputSpec(path), unweighted: unweighted)
-        } catch let error as InputError {
-            Diagnostics.error(error.message)
-            throw ExitCode(ExitStatus.noInput.rawValue)
-        }
+        let result = try CommandSupport.readingInput(malformedIsData: false) { try EdgeList.read(InputSpec(path), unweighted: unweighted) }
         var status = result.outcome.exitStatus
         if let warning = result.outcome.warning(for: InputSpec(path).displayName) { Diagnostics.warning(warning) }
         if result.malformed > 0, let first = result.firstMalformed {

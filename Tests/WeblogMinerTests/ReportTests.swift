@@ -53,6 +53,14 @@ struct ReportFindingsTests {
         for id in ["findings", "overview", "funnels", "audience", "errors", "anomalies", "segments", "paths", "links", "customers", "dwell", "pages"] {
             #expect(report.contains("<section id=\"\(id)\">"), "\(id)")
         }
+        // Every table has its own id, and every filter and Show all button names one of them.
+        func matches(_ pattern: String) -> [String] {
+            let re = try! NSRegularExpression(pattern: pattern)
+            return re.matches(in: report, range: NSRange(report.startIndex..., in: report)).map { String(report[Range($0.range(at: 1), in: report)!]) }
+        }
+        let ids = matches(#"<table [^>]*id="([^"]+)""#)
+        #expect(ids.count > 10 && Set(ids).count == ids.count, "\(ids)")
+        #expect(Set(matches(#"data-table="([^"]+)""#)).isSubset(of: Set(ids)))
         // Numbers for people: no PageRank with 17 digits, rates as percentages.
         #expect(report.range(of: #">[0-9]+\.[0-9]{5,}<"#, options: .regularExpression) == nil)
     }

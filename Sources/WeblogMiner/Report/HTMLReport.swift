@@ -28,6 +28,13 @@ public struct HTMLReport {
     let conversionPages: Set<String>
     /// The anomalies of the results this run replaces: the findings tell the new ones.
     let publishedAnomalies: Set<String>
+    /// Numbers the tables of the page (ids for their filter and Show all buttons).
+    private let tableCount = Counter()
+
+    final class Counter {
+        private var n = 0
+        func next() -> Int { n += 1; return n }
+    }
 
     init(directory: String, summary: RunSummary, windows: [Window] = [], pageNames: ByteStringInterner, sessions: [Session], anonymize: Bool,
          dwell: DwellAnalysis, calendar: SiteCalendar = .utc, conversionPages: Set<String> = [], publishedAnomalies: Set<String> = []) {
@@ -209,7 +216,9 @@ public struct HTMLReport {
             }
         }
         if rows.isEmpty { return "<p class=\"muted\">\(h(empty))</p>\n" }
-        let id = "t-\(file)-\(abs(file.hashValue % 100_000))"
+        // Unique per table (a file may give several: audience by dimension, patterns and single pages),
+        // so a filter or Show all acts on its own table; the same on every run.
+        let id = "t-\(file)-\(tableCount.next())"
         var out = filter ? "<input class=\"filter\" type=\"search\" placeholder=\"Filter rows\" data-table=\"\(id)\" aria-label=\"Filter \(h(file))\">\n" : ""
         out += "<div class=\"scroll\"><table class=\"sortable cards-on-phone\" id=\"\(id)\"><thead><tr>"
         // Minor columns are left out on a phone, where each row becomes a card.

@@ -82,9 +82,9 @@ struct ReportFindings {
 
     func funnelDrop() -> Finding? {
         let steps = rows("funnels").filter { $0["level"] == "session" }
-        guard let worst = steps.filter({ (Int($0["dropped"] ?? "") ?? 0) > 0 && $0["next_1"] != nil }).max(by: { (Int($0["dropped"]!) ?? 0) < (Int($1["dropped"]!) ?? 0) }),
-              let reached = Int(worst["reached"] ?? ""), let dropped = Int(worst["dropped"] ?? "") else { return nil }
-        // Only steps that have a next step drop: the last one is where the funnel ends.
+        // Only steps with a next step have drops (the last step's `dropped` is empty).
+        guard let worst = steps.max(by: { (Int($0["dropped"] ?? "") ?? 0) < (Int($1["dropped"] ?? "") ?? 0) }),
+              let reached = Int(worst["reached"] ?? ""), let dropped = Int(worst["dropped"] ?? ""), dropped > 0 else { return nil }
         var next: [String] = []
         for k in 1 ... 3 { if let p = worst["next_\(k)"], !p.isEmpty, let n = worst["next_\(k)_n"] { next.append("\(p) (\(ReportFormat.grouped(Int(n) ?? 0)))") } }
         return Finding(text: "Biggest funnel drop-off: in \u{201C}\(worst["funnel"] ?? "")\u{201D}, \(ReportFormat.grouped(dropped)) of \(ReportFormat.grouped(reached)) sessions (\(ReportFormat.percent(Double(dropped) / Double(max(reached, 1))))) did not go on from \(worst["page"] ?? "")" + (next.isEmpty ? "." : "; they went to \(next.joined(separator: ", ")).") , section: "funnels")
