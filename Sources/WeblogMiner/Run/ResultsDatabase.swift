@@ -11,12 +11,28 @@ public enum ResultsDatabase {
     static let SQLITE_TRANSIENT = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
     enum ColumnType { case integer, real, text }
 
+    /// results.sqlite is written in the run's staging directory and published by rename, so a crash
+    /// never leaves a half-written file where readers look: no rollback journal and no fsync while it
+    /// is filled (they cost more than the rows on a night of half a million sessions).
+    static func open(_ path: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = OFF")
+            try db.execute(sql: "PRAGMA synchronous = OFF")
+        }
+        return try DatabaseQueue(path: path, configuration: configuration)
+    }
+
     /// Streams each TSV twice (column types, then rows), so even a large sessions.tsv is never held
     /// in memory whole; cells are read as bytes and bound straight into one prepared statement (a
     /// night's windows hold hundreds of thousands of rows). `windows`: (name, folder) of each
     /// window's TSV files.
-    public static func write(path: String, windows: [(name: String, directory: String)], tables: [String]) throws {
-        let queue = try DatabaseQueue(path: path)
+    ///
+    /// `joined`: integer columns added at the end of a table's rows, looked up by the row's integer
+    /// key (the sessions' segments, which come from another table, go in with the rows instead of an
+    /// UPDATE that would rewrite every row).
+    public static func write(path: String, windows: [(name: String, directory: String)], tables: [String], joined: [JoinedColumn] = []) throws {
+        let queue = try open(path)
         try queue.write { db in
             for name in tables {
                 // Prospects and dwell exist in the main window only.
@@ -46,9 +62,13 @@ public enum ResultsDatabase {
                 }
                 guard !header.isEmpty else { continue }
                 let types: [ColumnType] = header.indices.map { !seen[$0] ? .text : isInteger[$0] ? .integer : isReal[$0] ? .real : .text }
-                let columns = zip(header, types).map { "\"\($0.0)\" \($0.1 == .integer ? "INTEGER" : $0.1 == .real ? "REAL" : "TEXT")" }.joined(separator: ", ")
+                let join = joined.first { $0.table == name }
+                let joinKey = join.flatMap { j in header.firstIndex(of: j.key).flatMap { types[$0] == .integer ? $0 : nil } }
+                let allNames = header + (join != nil ? [join!.name] : [])
+                var columns = zip(header, types).map { "\"\($0.0)\" \($0.1 == .integer ? "INTEGER" : $0.1 == .real ? "REAL" : "TEXT")" }.joined(separator: ", ")
+                if let join { columns += ", \"\(join.name)\" INTEGER" }
                 try db.execute(sql: "CREATE TABLE \"\(name)\" (\"window\" TEXT, \(columns))")
-                let placeholders = Array(repeating: "?", count: header.count + 1).joined(separator: ", ")
+                let placeholders = Array(repeating: "?", count: allNames.count + 1).joined(separator: ", ")
                 let statement = try db.makeStatement(sql: "INSERT INTO \"\(name)\" VALUES (\(placeholders))")
                 let raw = statement.sqliteStatement
                 var inserted: [(device: UInt64, inode: UInt64, window: String)] = []
@@ -57,7 +77,7 @@ public enum ResultsDatabase {
                     var info = stat()
                     let known = stat(file.path, &info) == 0 ? (UInt64(info.st_dev), UInt64(info.st_ino)) : (0, 0)
                     if known.1 != 0, let same = inserted.first(where: { $0.device == known.0 && $0.inode == known.1 }) {
-                        let names = header.map { "\"\($0)\"" }.joined(separator: ", ")
+                        let names = allNames.map { "\"\($0)\"" }.joined(separator: ", ")
                         try db.execute(sql: "INSERT INTO \"\(name)\" SELECT ?, \(names) FROM \"\(name)\" WHERE \"window\" = ?", arguments: [window, same.window])
                         continue
                     }
@@ -68,9 +88,11 @@ public enum ResultsDatabase {
                         sqlite3_clear_bindings(raw)
                         sqlite3_bind_text(raw, 1, window, -1, SQLITE_TRANSIENT)
                         var k = 0
+                        var key: Int64? = nil
                         forEachCell(line) { cell in
                             defer { k += 1 }
                             guard k < types.count, !cell.isEmpty else { return }
+                            if k == joinKey { key = parseInteger(cell) }
                             let at = Int32(k + 2)
                             switch types[k] {
                             case .integer: sqlite3_bind_int64(raw, at, parseInteger(cell)!)
@@ -83,6 +105,7 @@ public enum ResultsDatabase {
                                 }
                             }
                         }
+                        if let join, let key, let value = join.values[key] { sqlite3_bind_int64(raw, Int32(header.count + 2), value) }
                         let rc = sqlite3_step(raw)
                         guard rc == SQLITE_DONE else {
                             throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
@@ -92,6 +115,15 @@ public enum ResultsDatabase {
                 sqlite3_reset(raw)
             }
         }
+    }
+
+    /// An INTEGER column `name` added to `table`: `values[key]` for the row's `key` column (NULL
+    /// when missing).
+    public struct JoinedColumn {
+        public var table: String
+        public var name: String
+        public var key: String
+        public var values: [Int64: Int64]
     }
 
     static func forEachCell(_ line: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {

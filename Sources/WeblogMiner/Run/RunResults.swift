@@ -15,6 +15,9 @@ extension NightlyRun {
         var notes: [String] = []
         /// The main window's models, trained while the other windows are written.
         var models: BackgroundJob<TrainedModels>? = nil
+        /// The star schema of the main window's views, written into results.sqlite while the windows
+        /// are computed (the database's other tables follow once it is done).
+        var starSchema: BackgroundJob<Void>? = nil
         var mainSummary: RunSummary? = nil
         /// Every window's headline figures, for the report's window switch.
         var summaries: [HTMLReport.Window] = []
@@ -39,8 +42,10 @@ extension NightlyRun {
             try writeWindows(history: &history, pages: pages, totals: totals, into: dir, note: note, written: &written)
             return written
         } catch {
-            // The models' thread may still be writing into the staging directory: done before it is discarded.
+            // The models' and star schema's threads may still be writing into the staging directory:
+            // done before it is discarded.
             _ = try? written.models?.value()
+            _ = try? written.starSchema?.value()
             throw error
         }
     }
@@ -86,14 +91,13 @@ extension NightlyRun {
             try AnomalyTable.rows(written.anomalies.filter { range.contains($0.day) }).write(format: .tsv, to: out)
             try out.commit()
         }
-        // results.sqlite while the models train: their two tables are added once they are done.
+        // results.sqlite while the models train: their tables, and the sessions (which carry each
+        // session's segment), are added once they are done.
         options.onStage?("results.sqlite")
+        try written.starSchema?.value()
         let modelFiles = ["segments", "session_segments", "prospects", "dwell"]
         let databaseWindows = options.windows.map { ($0.name, dir.path($0.name)) }
-        try ResultsDatabase.write(path: dir.path("results.sqlite"), windows: databaseWindows, tables: Self.resultFiles.filter { !modelFiles.contains($0) })
-        options.onStage?("star schema")
-        try StarSchema.write(path: dir.path("results.sqlite"), sessions: written.mainSessions, pages: pages, calendar: history.calendar,
-                             converts: try ConversionTest(pattern: options.conversion, pages: pages), anonymize: options.anonymize, site: site)
+        try ResultsDatabase.write(path: dir.path("results.sqlite"), windows: databaseWindows, tables: Self.resultFiles.filter { !modelFiles.contains($0) && $0 != "sessions" })
         options.onStage?("customers and dwell")
         let models = try written.models!.value()
         written.notes += models.notes
@@ -102,8 +106,9 @@ extension NightlyRun {
         let summaryOut = try OutputStream.open(dir.path(main.name + "/summary.json"))
         try summaryOut.write(summary.json)
         try summaryOut.commit()
-        try ResultsDatabase.write(path: dir.path("results.sqlite"), windows: databaseWindows, tables: modelFiles)
-        try SessionSegmentColumn.add(path: dir.path("results.sqlite"))
+        let segmentColumn = SessionSegmentColumn.column(assignments: dir.path(main.name + "/session_segments.tsv"))
+        try ResultsDatabase.write(path: dir.path("results.sqlite"), windows: databaseWindows, tables: ["sessions"] + modelFiles, joined: segmentColumn.map { [$0] } ?? [])
+        try SessionSegmentColumn.index(path: dir.path("results.sqlite"))
         options.onStage?("report.html")
         // The windows in the order given, the main one with its models.
         let windows = options.windows.compactMap { w in written.summaries.first { $0.name == w.name } }.map { $0.name == main.name ? HTMLReport.Window(name: $0.name, folder: $0.folder, summary: summary) : $0 }
@@ -183,6 +188,11 @@ extension NightlyRun {
                 written.mainSessions = sessions
                 let run = self
                 written.models = BackgroundJob { try run.trainModels(sessions: sessions, pages: pages, folder: folder, into: dir) }
+                let calendar = history.calendar, options = self.options
+                written.starSchema = BackgroundJob {
+                    try StarSchema.write(path: dir.path("results.sqlite"), sessions: sessions, pages: pages, calendar: calendar,
+                                         converts: try ConversionTest(pattern: options.conversion, pages: pages), anonymize: options.anonymize, site: site)
+                }
             }
             stage("sessions (\(sessions.count))")
             let sessionWriter = try SessionWriter(format: .tsv, to: try open("sessions.tsv"))

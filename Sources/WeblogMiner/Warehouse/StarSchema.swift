@@ -19,7 +19,7 @@ public enum StarSchema {
 
     public static func write(path: String, sessions: [Session], pages: ByteStringInterner, calendar: SiteCalendar,
                              converts: ConversionTest, anonymize: Bool, site: SiteLinks? = nil) throws {
-        let queue = try DatabaseQueue(path: path)
+        let queue = try ResultsDatabase.open(path)
         try queue.write { db in
             try db.execute(sql: """
                 CREATE TABLE dim_date (date_key INTEGER PRIMARY KEY, date TEXT, year INTEGER, month TEXT, week TEXT, weekday INTEGER, weekday_name TEXT);
@@ -112,9 +112,10 @@ public enum StarSchema {
                 let weekday = Int((Int64(day) % 7 + 7 + 3) % 7) + 1
                 try dateRow.execute(arguments: [Int(day), label, Int(label.prefix(4))!, String(label.prefix(7)), Self.isoWeek(day), weekday, names[weekday - 1]])
             }
+            // Indexes for the questions asked by day, page, visitor and session; channel and device
+            // have a handful of values each, where SQLite scans anyway (their indexes only cost time).
             for sql in ["CREATE INDEX fact_date ON fact_page_view(date_key)", "CREATE INDEX fact_page ON fact_page_view(page_key)",
-                        "CREATE INDEX fact_visitor ON fact_page_view(visitor_key)", "CREATE INDEX fact_session ON fact_page_view(session_id)",
-                        "CREATE INDEX fact_channel ON fact_page_view(channel_key)", "CREATE INDEX fact_device ON fact_page_view(device_key)"] {
+                        "CREATE INDEX fact_visitor ON fact_page_view(visitor_key)", "CREATE INDEX fact_session ON fact_page_view(session_id)"] {
                 try db.execute(sql: sql)
             }
         }
