@@ -27,9 +27,9 @@ var onlineProcessorCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 /// nightly run trains its models while it writes the other windows' results.
 final class BackgroundJob<T>: @unchecked Sendable {
     private var result: Result<T, any Error>? = nil
+    /// Signalled once the result is set; each waiter passes the signal on, so any number of threads
+    /// may wait (`result` is read after the semaphore, never before).
     private let done = DispatchSemaphore(value: 0)
-    /// Touched by the waiting thread only: `result` is read after the semaphore, never before.
-    private var waited = false
 
     init(_ work: @escaping () throws -> T) {
         let box = UncheckedSendable(work)
@@ -41,12 +41,10 @@ final class BackgroundJob<T>: @unchecked Sendable {
         thread.start()
     }
 
-    /// Waits for the work (the first call; later ones return the same result).
+    /// Waits for the work (any call, from any thread, gets the same result).
     func value() throws -> T {
-        if !waited {
-            done.wait()
-            waited = true
-        }
+        done.wait()
+        done.signal()
         return try result!.get()
     }
 }

@@ -15,6 +15,8 @@ extension NightlyRun {
         var notes: [String] = []
         /// The main window's models, trained while the other windows are written.
         var models: BackgroundJob<TrainedModels>? = nil
+        /// The main window's segments, assigned before the other models.
+        var segments: BackgroundJob<Void>? = nil
         /// The star schema of the main window's views, written into results.sqlite while the windows
         /// are computed (the database's other tables follow once it is done).
         var starSchema: BackgroundJob<Void>? = nil
@@ -44,6 +46,7 @@ extension NightlyRun {
         } catch {
             // The models' and star schema's threads may still be writing into the staging directory:
             // done before it is discarded.
+            _ = try? written.segments?.value()
             _ = try? written.models?.value()
             _ = try? written.starSchema?.value()
             throw error
@@ -91,13 +94,19 @@ extension NightlyRun {
             try AnomalyTable.rows(written.anomalies.filter { range.contains($0.day) }).write(format: .tsv, to: out)
             try out.commit()
         }
-        // results.sqlite while the models train: their tables, and the sessions (which carry each
-        // session's segment), are added once they are done.
+        // results.sqlite while the models train: the sessions once the segments are assigned (each
+        // session carries its segment), the models' tables once they are done.
         options.onStage?("results.sqlite")
         try written.starSchema?.value()
-        let modelFiles = ["segments", "session_segments", "prospects", "dwell"]
+        let modelFiles = ["prospects", "dwell"]
+        let segmentFiles = ["segments", "session_segments"]
         let databaseWindows = options.windows.map { ($0.name, dir.path($0.name)) }
-        try ResultsDatabase.write(path: dir.path("results.sqlite"), windows: databaseWindows, tables: Self.resultFiles.filter { !modelFiles.contains($0) && $0 != "sessions" })
+        try ResultsDatabase.write(path: dir.path("results.sqlite"), windows: databaseWindows,
+                                  tables: Self.resultFiles.filter { !modelFiles.contains($0) && !segmentFiles.contains($0) && $0 != "sessions" })
+        try written.segments?.value()
+        let segmentColumn = SessionSegmentColumn.column(assignments: dir.path(main.name + "/session_segments.tsv"))
+        try ResultsDatabase.write(path: dir.path("results.sqlite"), windows: databaseWindows, tables: ["sessions"] + segmentFiles, joined: segmentColumn.map { [$0] } ?? [])
+        try SessionSegmentColumn.index(path: dir.path("results.sqlite"))
         options.onStage?("customers and dwell")
         let models = try written.models!.value()
         written.notes += models.notes
@@ -106,9 +115,7 @@ extension NightlyRun {
         let summaryOut = try OutputStream.open(dir.path(main.name + "/summary.json"))
         try summaryOut.write(summary.json)
         try summaryOut.commit()
-        let segmentColumn = SessionSegmentColumn.column(assignments: dir.path(main.name + "/session_segments.tsv"))
-        try ResultsDatabase.write(path: dir.path("results.sqlite"), windows: databaseWindows, tables: ["sessions"] + modelFiles, joined: segmentColumn.map { [$0] } ?? [])
-        try SessionSegmentColumn.index(path: dir.path("results.sqlite"))
+        try ResultsDatabase.write(path: dir.path("results.sqlite"), windows: databaseWindows, tables: modelFiles)
         options.onStage?("report.html")
         // The windows in the order given, the main one with its models.
         let windows = options.windows.compactMap { w in written.summaries.first { $0.name == w.name } }.map { $0.name == main.name ? HTMLReport.Window(name: $0.name, folder: $0.folder, summary: summary) : $0 }
@@ -187,7 +194,12 @@ extension NightlyRun {
             if isMain {
                 written.mainSessions = sessions
                 let run = self
-                written.models = BackgroundJob { try run.trainModels(sessions: sessions, pages: pages, folder: folder, into: dir) }
+                let segments = BackgroundJob { try run.trainSegments(sessions: sessions, pages: pages, folder: folder, into: dir) }
+                written.segments = segments
+                written.models = BackgroundJob {
+                    _ = try? segments.value()   // one model at a time beside the windows (2 cores are common)
+                    return try run.trainModels(sessions: sessions, pages: pages, folder: folder, into: dir)
+                }
                 let calendar = history.calendar, options = self.options
                 written.starSchema = BackgroundJob {
                     try StarSchema.write(path: dir.path("results.sqlite"), sessions: sessions, pages: pages, calendar: calendar,
@@ -316,6 +328,14 @@ extension NightlyRun {
         let dwellOut = try open("dwell.tsv")
         try dwell.table.write(format: .tsv, to: dwellOut)
         try dwellOut.commit()
+        return TrainedModels(dwell: dwell, figures: RunSummary.Models(join: join.coverage, evaluation: evaluation, dwell: dwell.report), notes: notes)
+    }
+
+    /// Visitor segments over the main window's sessions (segments.tsv and session_segments.tsv), on a
+    /// thread of their own before the other models: results.sqlite's sessions carry each session's
+    /// segment, so the sessions table waits for these only.
+    private func trainSegments(sessions: [Session], pages: ByteStringInterner, folder: String, into dir: AtomicDirectory) throws {
+        func open(_ name: String) throws -> OutputStream { try OutputStream.open(dir.path(folder + "/" + name)) }
         // Visitor segments: a mixture of Markov chains over the main window's sessions, on a bounded
         // sample (every session is still assigned) with a short list of candidate sizes and 3 starts:
         // a fixed cost per night (K 1-8 with 5 starts on 20,000 sessions made the models' thread the
@@ -335,7 +355,6 @@ extension NightlyRun {
         }
         try segmentsOut.commit()
         try assignmentsOut.commit()
-        return TrainedModels(dwell: dwell, figures: RunSummary.Models(join: join.coverage, evaluation: evaluation, dwell: dwell.report), notes: notes)
     }
 }
 
