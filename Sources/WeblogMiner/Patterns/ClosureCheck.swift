@@ -27,6 +27,8 @@ struct ClosureCheck {
     /// Per item: in how many of the sequences seen so far it was found (candidates of an insertion).
     private var counts: [Int32]
     private var touched: [Int32] = []
+    /// The candidates left after the first sequences (see `itemInEveryPeriod`).
+    private var survivors: [Int32] = []
     /// Per (position before which it is inserted, item), at i * itemCount + item: in how many
     /// sequences it was found, and the last sequence (ordinal + 1) that counted it.
     private var pairCounts: [Int32] = []
@@ -151,7 +153,8 @@ struct ClosureCheck {
     /// after a few sequences. Those left after `listedAfter` sequences are mostly items found in
     /// nearly every sequence (a site's popular pages), which survive tens of sequences and then die
     /// where they are missing from the sequence altogether: the per-item sequence lists find such a
-    /// sequence without computing instances and periods for the ones before it.
+    /// sequence without computing instances and periods for the ones before it. The few left after
+    /// that are tested one by one on the remaining sequences (`fits`), which needs no instances either.
     private mutating func itemInEveryPeriod(_ prefix: [Int32], _ projection: UnsafeBufferPointer<Projection>, _ kind: Period) -> Bool {
         let n = prefix.count, total = projection.count
         let listedAfter = 2
@@ -159,13 +162,20 @@ struct ClosureCheck {
             var alive = 0
             for r in 0 ..< total {
                 if r == listedAfter {
-                    alive = 0
+                    survivors.removeAll(keepingCapacity: true)
                     for t in touched.indices {
                         let item = Int(touched[t])
                         guard counts[item] == Int32(r) else { continue }
-                        if inEverySequence(item, projection, from: r) { alive += 1 } else { counts[item] = -1 }
+                        if inEverySequence(item, projection, from: r) { survivors.append(Int32(item)) } else { counts[item] = -1 }
                     }
+                    alive = survivors.count
                     if alive == 0 { break }
+                    if alive <= 4 {
+                        clearCounts()
+                        if survivors.contains(where: { x in (r ..< total).allSatisfy { fits(x, before: i, prefix, projection[$0], kind) } }) { return true }
+                        alive = 0
+                        break
+                    }
                 }
                 let (from, to) = period(r, i, prefix, projection, kind)
                 let stamp = Int32(r), next = Int32(r + 1)
@@ -186,6 +196,23 @@ struct ClosureCheck {
             if alive > 0 { return true }
         }
         return false
+    }
+
+    /// x lies in the i-th period of the sequence where the prefix's first instance ends at `p`:
+    /// the sequence contains the prefix with x inserted before its i-th item (maximum period), with
+    /// that first instance ending at the prefix's own first end (semi-maximum: inserting x moves no
+    /// end). The leftmost embedding decides both, in one scan from the sequence's start.
+    @inline(__always)
+    private func fits(_ x: Int32, before i: Int, _ prefix: [Int32], _ p: Projection, _ kind: Period) -> Bool {
+        let limit = kind == .semiMaximum ? Int(p.position) + 1 : offsets[Int(p.sequence) + 1]
+        var k = offsets[Int(p.sequence)]
+        for m in 0 ... prefix.count {
+            let e = m < i ? prefix[m] : (m == i ? x : prefix[m - 1])
+            while k < limit && items[k] != e { k += 1 }
+            if k == limit { return false }
+            k += 1
+        }
+        return true
     }
 
     /// `item`, found in the first r sequences' periods, is in every sequence of the projection

@@ -297,21 +297,21 @@ private struct Worker {
         }
         if condensation != .all {
             closure!.begin(prefix, projection)
+            // BackScan first where it can act (a leaf has no subtree): a pruned prefix has an item
+            // in every semi-maximum period, so in every maximum period, and is neither closed nor
+            // maximal; proving that takes a scan of every sequence, not to be done twice. On a
+            // closed prefix it usually ends after a few sequences.
+            if !extensions.isEmpty && closure!.prunes(prefix, projection) { return }
             let keep: Bool
             if condensation == .closed {
                 keep = !extensions.contains(where: { $0.support == support }) && !closure!.hasEqualSupportInsertion(prefix, projection)
             } else {
-                // Maximal implies closed: the equal-support check usually ends after a few sequences.
-                keep = extensions.isEmpty && !closure!.hasEqualSupportInsertion(prefix, projection)
-                    && !closure!.hasFrequentInsertion(prefix, projection, minSupport: minSupport)
+                // An insertion with the prefix's support is frequent: one check covers both (an
+                // equal-support check first would prove such an insertion on every sequence, where
+                // counting stops once some insertion reaches minSupport).
+                keep = extensions.isEmpty && !closure!.hasFrequentInsertion(prefix, projection, minSupport: minSupport)
             }
-            if keep {
-                emit(prefix, support: support, prefixSupport: prefixSupport)
-            } else if !extensions.isEmpty && closure!.prunes(prefix, projection) {
-                // BackScan, only where it can act: a closed prefix has no item in every maximum
-                // period, so none in the semi-maximum periods inside them; a leaf has no subtree.
-                return
-            }
+            if keep { emit(prefix, support: support, prefixSupport: prefixSupport) }
         }
         if stopped || extensions.isEmpty { return }
         if options.topK == nil && options.maxPatterns == nil {
