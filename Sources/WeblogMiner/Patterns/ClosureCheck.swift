@@ -121,9 +121,11 @@ struct ClosureCheck {
             pairsTouched.removeAll(keepingCapacity: true)
         }
         var best: Int32 = 0
+        let probeAfter = 6
         for j in 0 ..< total {
             // No pair can still reach minSupport in the sequences left.
             if Int(best) + (total - j) < minSupport { return false }
+            if j == probeAfter && probe(prefix, projection, counted: j, minSupport: minSupport) { return true }
             let stamp = Int32(j + 1)
             for i in 0 ..< n {
                 let (from, to) = period(j, i, prefix, projection, .maximum)
@@ -144,6 +146,29 @@ struct ClosureCheck {
                     k += 1
                 }
             }
+        }
+        return false
+    }
+
+    /// Where a prefix has a frequent insertion, it is mostly a popular item found in the first few
+    /// sequences' periods: the pairs found in all of the first `counted` are tested on the others
+    /// one by one (`fits`, no instances or periods), up to minSupport or until too few are left.
+    /// If none gets there, counting all pairs goes on (their counts are kept).
+    private func probe(_ prefix: [Int32], _ projection: UnsafeBufferPointer<Projection>, counted: Int, minSupport: Int) -> Bool {
+        let width = itemSupport.count, total = projection.count
+        var tried = 0
+        for key in pairsTouched where pairCounts[key] == Int32(counted) {
+            let i = key / width, x = Int32(key % width)
+            var hits = counted
+            for q in counted ..< total {
+                if hits + (total - q) < minSupport { break }
+                if fits(x, before: i, prefix, projection[q], .maximum) {
+                    hits += 1
+                    if hits >= minSupport { return true }
+                }
+            }
+            tried += 1
+            if tried == 3 { break }
         }
         return false
     }

@@ -286,6 +286,14 @@ private struct Worker {
         }
         let minSupport = threshold
         let free = options.maxGap == nil
+        if condensation != .all {
+            closure!.begin(prefix, projection)
+            // BackScan before counting: a pruned prefix has an item in every semi-maximum period,
+            // so in every maximum period, and is neither closed nor maximal, nor is any extension;
+            // its extensions need not be counted. On a closed prefix the check usually ends after
+            // a few sequences.
+            if closure!.prunes(prefix, projection) { return }
+        }
         // Count, once per sequence, the items that can extend the prefix.
         let (touchedCount, foundCount) = free ? countFree(projection) : countInWindows(projection)
         var extensions: [(item: Int32, support: Int)] = []
@@ -296,12 +304,6 @@ private struct Worker {
             lastSeen[item] = -1
         }
         if condensation != .all {
-            closure!.begin(prefix, projection)
-            // BackScan first where it can act (a leaf has no subtree): a pruned prefix has an item
-            // in every semi-maximum period, so in every maximum period, and is neither closed nor
-            // maximal; proving that takes a scan of every sequence, not to be done twice. On a
-            // closed prefix it usually ends after a few sequences.
-            if !extensions.isEmpty && closure!.prunes(prefix, projection) { return }
             let keep: Bool
             if condensation == .closed {
                 keep = !extensions.contains(where: { $0.support == support }) && !closure!.hasEqualSupportInsertion(prefix, projection)
