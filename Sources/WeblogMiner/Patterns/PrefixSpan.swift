@@ -137,7 +137,7 @@ public struct PrefixSpan {
                     var worker = Worker(db: db, options: options, shared: shared, queue: queue, batchSize: batchSize)
                     while !worker.stopped, let task = queue.take() {
                         task.projection.withUnsafeBufferPointer { projection in
-                            worker.grow(prefix: task.prefix, support: task.support, prefixSupport: task.prefixSupport, projection: projection)
+                            worker.grow(prefix: task.prefix, support: task.support, prefixSupport: task.prefixSupport, projection: projection, allowed: Worker.everyItem)
                         }
                         queue.finished()
                     }
@@ -221,6 +221,11 @@ private struct Worker {
     let slots: UnsafeMutablePointer<Int32>
     /// Items counted at the current node.
     let touched: UnsafeMutablePointer<Int32>
+    /// Per item: the stamp of the deepest node on the current path that has it as a frequent
+    /// extension (`everyItem` at the top), so a child counts only its parent's extensions.
+    let marks: UnsafeMutablePointer<Int>
+    var nextStamp = Worker.everyItem
+    static let everyItem = 1
     /// The counting pass's first occurrence of each item after the prefix, per sequence: scattered
     /// into the children's projections afterwards, instead of one scan of the projection per
     /// extension. At most one entry per item occurrence (one projection entry per sequence).
@@ -253,6 +258,8 @@ private struct Worker {
         slots = .allocate(capacity: width)
         slots.initialize(repeating: -1, count: width)
         touched = .allocate(capacity: width)
+        marks = .allocate(capacity: width)
+        marks.initialize(repeating: Self.everyItem, count: width)
         let found = options.maxGap == nil ? max(1, db.total) : 1
         foundItems = .allocate(capacity: found)
         foundAt = .allocate(capacity: found)
@@ -262,6 +269,7 @@ private struct Worker {
     mutating func deallocate() {
         for p in [counts, lastSeen, slots, touched, foundItems] { p.deallocate() }
         foundAt.deallocate()
+        marks.deallocate()
         arena.deallocate()
     }
 
@@ -277,7 +285,9 @@ private struct Worker {
         if batch.count >= batchSize { flush() }
     }
 
-    mutating func grow(prefix: [Int32], support: Int, prefixSupport: Int, projection: UnsafeBufferPointer<Projection>) {
+    /// `allowed`: with free gaps, only items whose mark is this can extend the prefix (the parent's
+    /// frequent extensions: prefix + y is in no more sequences than parent + y).
+    mutating func grow(prefix: [Int32], support: Int, prefixSupport: Int, projection: UnsafeBufferPointer<Projection>, allowed: Int) {
         let condensation = options.condensation
         if condensation == .all {
             emit(prefix, support: support, prefixSupport: prefixSupport)
@@ -295,7 +305,7 @@ private struct Worker {
             if closure!.prunes(prefix, projection) { return }
         }
         // Count, once per sequence, the items that can extend the prefix.
-        let (touchedCount, foundCount) = free ? countFree(projection) : countInWindows(projection)
+        let (touchedCount, foundCount) = free ? countFree(projection, allowed: allowed) : countInWindows(projection)
         var extensions: [(item: Int32, support: Int)] = []
         for t in 0 ..< touchedCount {
             let item = Int(touched[t])
@@ -345,6 +355,14 @@ private struct Worker {
             for (item, _) in extensions { slots[Int(item)] = -1 }
             block = children
         }
+        // The children count only this node's extensions; the marks are the parent's again afterwards.
+        var stamp = Self.everyItem
+        if free {
+            nextStamp += 1
+            stamp = nextStamp
+            for (item, _) in extensions { marks[Int(item)] = stamp }
+        }
+        defer { if free { for (item, _) in extensions { marks[Int(item)] = allowed } } }
         let mayHandOver = projection.count >= Self.handOverSize
         var start = 0
         for (item, childSupport) in extensions {
@@ -356,14 +374,14 @@ private struct Worker {
                 if mayHandOver && childSupport >= Self.handOverSize && queue.hungry {
                     queue.give(SearchTask(prefix: childPrefix, support: childSupport, prefixSupport: support, projection: Array(child)))
                 } else {
-                    grow(prefix: childPrefix, support: childSupport, prefixSupport: support, projection: child)
+                    grow(prefix: childPrefix, support: childSupport, prefixSupport: support, projection: child, allowed: stamp)
                 }
             } else {
                 let child = project(projection, on: item, support: childSupport)
                 if mayHandOver && childSupport >= Self.handOverSize && queue.hungry {
                     queue.give(SearchTask(prefix: childPrefix, support: childSupport, prefixSupport: support, projection: child))
                 } else {
-                    child.withUnsafeBufferPointer { grow(prefix: childPrefix, support: childSupport, prefixSupport: support, projection: $0) }
+                    child.withUnsafeBufferPointer { grow(prefix: childPrefix, support: childSupport, prefixSupport: support, projection: $0, allowed: stamp) }
                 }
             }
         }
@@ -371,7 +389,7 @@ private struct Worker {
 
     /// Gaps free: counts each item after the prefix once per sequence and records its first
     /// occurrence there (the child's projection entry if the item turns out frequent).
-    private func countFree(_ projection: UnsafeBufferPointer<Projection>) -> (touched: Int, found: Int) {
+    private func countFree(_ projection: UnsafeBufferPointer<Projection>, allowed: Int) -> (touched: Int, found: Int) {
         let items = db.items, offsets = db.offsets
         var touchedCount = 0, found = 0
         for p in projection {
@@ -380,7 +398,7 @@ private struct Worker {
             let to = offsets[Int(sequence) + 1]
             while k < to {
                 let item = Int(items[k])
-                if lastSeen[item] != sequence {
+                if lastSeen[item] != sequence && marks[item] == allowed {
                     lastSeen[item] = sequence
                     if counts[item] == 0 {
                         touched[touchedCount] = Int32(item)
