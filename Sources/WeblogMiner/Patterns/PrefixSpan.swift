@@ -137,7 +137,7 @@ public struct PrefixSpan {
                     var worker = Worker(db: db, options: options, shared: shared, queue: queue, batchSize: batchSize)
                     while !worker.stopped, let task = queue.take() {
                         task.projection.withUnsafeBufferPointer { projection in
-                            worker.grow(prefix: task.prefix, support: task.support, prefixSupport: task.prefixSupport, projection: projection, allowed: Worker.everyItem)
+                            worker.grow(prefix: task.prefix, support: task.support, prefixSupport: task.prefixSupport, projection: projection, allowed: Worker.everyItem, allowedCount: frequentRoots.count)
                         }
                         queue.finished()
                     }
@@ -286,8 +286,8 @@ private struct Worker {
     }
 
     /// `allowed`: with free gaps, only items whose mark is this can extend the prefix (the parent's
-    /// frequent extensions: prefix + y is in no more sequences than parent + y).
-    mutating func grow(prefix: [Int32], support: Int, prefixSupport: Int, projection: UnsafeBufferPointer<Projection>, allowed: Int) {
+    /// `allowedCount` frequent extensions: prefix + y is in no more sequences than parent + y).
+    mutating func grow(prefix: [Int32], support: Int, prefixSupport: Int, projection: UnsafeBufferPointer<Projection>, allowed: Int, allowedCount: Int) {
         let condensation = options.condensation
         if condensation == .all {
             emit(prefix, support: support, prefixSupport: prefixSupport)
@@ -305,7 +305,7 @@ private struct Worker {
             if closure!.prunes(prefix, projection) { return }
         }
         // Count, once per sequence, the items that can extend the prefix.
-        let (touchedCount, foundCount) = free ? countFree(projection, allowed: allowed) : countInWindows(projection)
+        let (touchedCount, foundCount) = free ? countFree(projection, allowed: allowed, allowedCount: allowedCount) : countInWindows(projection)
         var extensions: [(item: Int32, support: Int)] = []
         for t in 0 ..< touchedCount {
             let item = Int(touched[t])
@@ -374,14 +374,14 @@ private struct Worker {
                 if mayHandOver && childSupport >= Self.handOverSize && queue.hungry {
                     queue.give(SearchTask(prefix: childPrefix, support: childSupport, prefixSupport: support, projection: Array(child)))
                 } else {
-                    grow(prefix: childPrefix, support: childSupport, prefixSupport: support, projection: child, allowed: stamp)
+                    grow(prefix: childPrefix, support: childSupport, prefixSupport: support, projection: child, allowed: stamp, allowedCount: extensions.count)
                 }
             } else {
                 let child = project(projection, on: item, support: childSupport)
                 if mayHandOver && childSupport >= Self.handOverSize && queue.hungry {
                     queue.give(SearchTask(prefix: childPrefix, support: childSupport, prefixSupport: support, projection: child))
                 } else {
-                    child.withUnsafeBufferPointer { grow(prefix: childPrefix, support: childSupport, prefixSupport: support, projection: $0, allowed: stamp) }
+                    child.withUnsafeBufferPointer { grow(prefix: childPrefix, support: childSupport, prefixSupport: support, projection: $0, allowed: stamp, allowedCount: extensions.count) }
                 }
             }
         }
@@ -389,16 +389,20 @@ private struct Worker {
 
     /// Gaps free: counts each item after the prefix once per sequence and records its first
     /// occurrence there (the child's projection entry if the item turns out frequent).
-    private func countFree(_ projection: UnsafeBufferPointer<Projection>, allowed: Int) -> (touched: Int, found: Int) {
+    /// A sequence's scan stops once it has met every allowed item (dense data: few items, long
+    /// sequences).
+    private func countFree(_ projection: UnsafeBufferPointer<Projection>, allowed: Int, allowedCount: Int) -> (touched: Int, found: Int) {
         let items = db.items, offsets = db.offsets
         var touchedCount = 0, found = 0
         for p in projection {
             let sequence = p.sequence
             var k = Int(p.position) + 1
             let to = offsets[Int(sequence) + 1]
+            var met = 0
             while k < to {
                 let item = Int(items[k])
                 if lastSeen[item] != sequence && marks[item] == allowed {
+                    met += 1
                     lastSeen[item] = sequence
                     if counts[item] == 0 {
                         touched[touchedCount] = Int32(item)
@@ -408,6 +412,7 @@ private struct Worker {
                     foundItems[found] = Int32(item)
                     foundAt[found] = Projection(sequence: sequence, position: Int32(k))
                     found += 1
+                    if met == allowedCount { break }
                 }
                 k += 1
             }
