@@ -116,31 +116,34 @@ public struct PrefixSpan {
     public func mine(into sink: ([FoundPattern]) -> Bool) -> MiningOutcome {
         if options.condensation != .all && !prunesCondensation { return mineThenFilter(into: sink) }
         return withoutActuallyEscaping(sink) { sink in
-            let db = database
             let options = self.options
-            var roots = rootProjections()
+            let db = PackedSequences(database, minSupport: options.minSupport, keepEveryItem: options.maxGap != nil, listSequences: options.condensation != .all)
+            var roots = Self.rootProjections(db, everyOccurrence: options.maxGap != nil)
             // Best supported first: the largest subtrees start at once, and with top-k or a cap the
             // threshold rises sooner.
-            let frequentRoots = (0 ..< db.itemCount).filter { roots.support[$0] >= options.minSupport }
-                .sorted { roots.support[$0] != roots.support[$1] ? roots.support[$0] > roots.support[$1] : $0 < $1 }
+            let support = db.support
+            let frequentRoots = (0 ..< db.itemCount).filter { support[$0] >= options.minSupport }
+                .sorted { support[$0] != support[$1] ? support[$0] > support[$1] : $0 < $1 }
             let queue = SearchQueue(frequentRoots.map { item in
-                SearchTask(prefix: [Int32(item)], support: roots.support[item], prefixSupport: 0, projection: roots.projections[item])
+                SearchTask(prefix: [Int32(item)], support: support[item], prefixSupport: 0, projection: roots[item])
             })
-            roots.projections = []
-            let itemSupport = roots.support
+            roots = []
             let shared = SharedResults(options: options, sink: UncheckedSink(call: sink))
             let threads = max(1, options.threads)
             let done = BlockingQueue<Int>(capacity: threads)
             let batchSize = max(1, self.batchSize)
             for _ in 0 ..< threads {
                 startThread {
-                    var worker = Worker(db: db, options: options, shared: shared, queue: queue, batchSize: batchSize, itemSupport: itemSupport)
+                    var worker = Worker(db: db, options: options, shared: shared, queue: queue, batchSize: batchSize)
                     while !worker.stopped, let task = queue.take() {
-                        worker.grow(prefix: task.prefix, support: task.support, prefixSupport: task.prefixSupport, projection: task.projection)
+                        task.projection.withUnsafeBufferPointer { projection in
+                            worker.grow(prefix: task.prefix, support: task.support, prefixSupport: task.prefixSupport, projection: projection, allowed: Worker.everyItem, allowedCount: frequentRoots.count)
+                        }
                         queue.finished()
                     }
                     if worker.stopped { queue.cancel() }
                     worker.flush()
+                    worker.deallocate()
                     done.push(1)
                 }
             }
@@ -173,31 +176,27 @@ public struct PrefixSpan {
     }
 
     /// Number of sequences containing each item (the support of each one-item pattern).
-    public func itemSupport() -> [Int] { rootProjections(positions: false).support }
+    public func itemSupport() -> [Int] { PackedSequences(database, minSupport: 1, keepEveryItem: true).support }
 
-    /// For each item: its support and where it occurs (first occurrence per sequence, or every
-    /// occurrence when gaps are bounded).
-    private func rootProjections(positions: Bool = true) -> (support: [Int], projections: [[Projection]]) {
-        let db = database
-        var support = [Int](repeating: 0, count: db.itemCount)
-        var projections = [[Projection]](repeating: [], count: db.itemCount)
+    /// For each item, where it occurs: first occurrence per sequence, or every occurrence when
+    /// gaps are bounded.
+    private static func rootProjections(_ db: PackedSequences, everyOccurrence: Bool) -> [[Projection]] {
+        var projections = db.support.map { support in
+            var projection: [Projection] = []
+            if !everyOccurrence { projection.reserveCapacity(support) }
+            return projection
+        }
         var lastSeen = [Int32](repeating: -1, count: db.itemCount)
-        let everyOccurrence = options.maxGap != nil
-        db.items.withUnsafeBufferPointer { items in
-            for s in 0 ..< db.count {
-                for k in db.offsets[s] ..< db.offsets[s + 1] {
-                    let item = Int(items[k])
-                    if lastSeen[item] != Int32(s) {
-                        lastSeen[item] = Int32(s)
-                        support[item] += 1
-                        if positions { projections[item].append(Projection(sequence: Int32(s), position: Int32(k))) }
-                    } else if everyOccurrence && positions {
-                        projections[item].append(Projection(sequence: Int32(s), position: Int32(k)))
-                    }
+        for s in 0 ..< db.count {
+            for k in db.offsets[s] ..< db.offsets[s + 1] {
+                let item = Int(db.items[k])
+                if lastSeen[item] != Int32(s) || everyOccurrence {
+                    lastSeen[item] = Int32(s)
+                    projections[item].append(Projection(sequence: Int32(s), position: Int32(k)))
                 }
             }
         }
-        return (support, projections)
+        return projections
     }
 }
 
@@ -209,36 +208,69 @@ struct Projection {
 
 /// The depth-first search of one thread.
 private struct Worker {
-    let db: SequenceDatabase
+    let db: PackedSequences
     let options: PatternOptions
     let shared: SharedResults
     let queue: SearchQueue
     let batchSize: Int
-    var counts: [Int]
-    var lastSeen: [Int32]
+    /// Per item, allocated once per thread (no allocation or uniqueness check per node): its count at
+    /// the current node, the last sequence that counted it, and where its next child entry goes
+    /// (-1: not a frequent extension).
+    let counts: UnsafeMutablePointer<Int32>
+    let lastSeen: UnsafeMutablePointer<Int32>
+    let slots: UnsafeMutablePointer<Int32>
+    /// Items counted at the current node.
+    let touched: UnsafeMutablePointer<Int32>
+    /// Per item: the stamp of the deepest node on the current path that has it as a frequent
+    /// extension (`everyItem` at the top), so a child counts only its parent's extensions.
+    let marks: UnsafeMutablePointer<Int>
+    var nextStamp = Worker.everyItem
+    static let everyItem = 1
+    /// The counting pass's first occurrence of each item after the prefix, per sequence: scattered
+    /// into the children's projections afterwards, instead of one scan of the projection per
+    /// extension. At most one entry per item occurrence (one projection entry per sequence).
+    let foundItems: UnsafeMutablePointer<Int32>
+    let foundAt: UnsafeMutablePointer<Projection>
+    /// The children's projections, one block per node, reused across the search.
+    var arena = ProjectionArena()
     /// Found patterns not yet handed over, and the threshold as of the last hand-over.
     var batch: [FoundPattern] = []
     var threshold: Int
     var stopped = false
-    /// Items counted at the current node (scratch, one slot per item).
-    var touched: [Int32]
     /// Closed or maximal: the checks that prune the search and select what is delivered.
     var closure: ClosureCheck?
 
     /// Subtrees at least this large (sequences) are handed to a waiting thread rather than searched here.
     static let handOverSize = 16
 
-    init(db: SequenceDatabase, options: PatternOptions, shared: SharedResults, queue: SearchQueue, batchSize: Int, itemSupport: [Int]) {
+    init(db: PackedSequences, options: PatternOptions, shared: SharedResults, queue: SearchQueue, batchSize: Int) {
         self.db = db
         self.options = options
         self.shared = shared
         self.queue = queue
         self.batchSize = batchSize
         threshold = options.minSupport
-        counts = [Int](repeating: 0, count: db.itemCount)
-        lastSeen = [Int32](repeating: -1, count: db.itemCount)
-        touched = [Int32](repeating: 0, count: db.itemCount)
-        if options.condensation != .all { closure = ClosureCheck(db: db, itemSupport: itemSupport) }
+        let width = max(1, db.itemCount)
+        counts = .allocate(capacity: width)
+        counts.initialize(repeating: 0, count: width)
+        lastSeen = .allocate(capacity: width)
+        lastSeen.initialize(repeating: -1, count: width)
+        slots = .allocate(capacity: width)
+        slots.initialize(repeating: -1, count: width)
+        touched = .allocate(capacity: width)
+        marks = .allocate(capacity: width)
+        marks.initialize(repeating: Self.everyItem, count: width)
+        let found = options.maxGap == nil ? max(1, db.total) : 1
+        foundItems = .allocate(capacity: found)
+        foundAt = .allocate(capacity: found)
+        if options.condensation != .all { closure = ClosureCheck(db: db) }
+    }
+
+    mutating func deallocate() {
+        for p in [counts, lastSeen, slots, touched, foundItems] { p.deallocate() }
+        foundAt.deallocate()
+        marks.deallocate()
+        arena.deallocate()
     }
 
     mutating func flush() {
@@ -253,7 +285,9 @@ private struct Worker {
         if batch.count >= batchSize { flush() }
     }
 
-    mutating func grow(prefix: [Int32], support: Int, prefixSupport: Int, projection: [Projection]) {
+    /// `allowed`: with free gaps, only items whose mark is this can extend the prefix (the parent's
+    /// `allowedCount` frequent extensions: prefix + y is in no more sequences than parent + y).
+    mutating func grow(prefix: [Int32], support: Int, prefixSupport: Int, projection: UnsafeBufferPointer<Projection>, allowed: Int, allowedCount: Int) {
         let condensation = options.condensation
         if condensation == .all {
             emit(prefix, support: support, prefixSupport: prefixSupport)
@@ -261,128 +295,178 @@ private struct Worker {
             if let maxLength = options.maxLength, prefix.count >= maxLength { return }
         }
         let minSupport = threshold
-        // Count, once per sequence, the items that can extend the prefix (the touched ones are
-        // listed in a buffer of the worker's: no allocation per node).
-        var touchedCount = 0
-        let options = self.options, offsets = db.offsets
-        db.items.withUnsafeBufferPointer { items in
-            counts.withUnsafeMutableBufferPointer { counts in
-                lastSeen.withUnsafeMutableBufferPointer { lastSeen in
-                    touched.withUnsafeMutableBufferPointer { touched in
-                        for p in projection {
-                            let (from, to) = Self.window(p, offsets: offsets, maxGap: options.maxGap)
-                            var k = from
-                            while k < to {
-                                let item = Int(items[k])
-                                if lastSeen[item] != p.sequence {
-                                    lastSeen[item] = p.sequence
-                                    if counts[item] == 0 {
-                                        touched[touchedCount] = Int32(item)
-                                        touchedCount += 1
-                                    }
-                                    counts[item] += 1
-                                }
-                                k += 1
-                            }
-                        }
-                    }
-                }
-            }
+        let free = options.maxGap == nil
+        if condensation != .all {
+            closure!.begin(prefix, projection)
+            // BackScan before counting: a pruned prefix has an item in every semi-maximum period,
+            // so in every maximum period, and is neither closed nor maximal, nor is any extension;
+            // its extensions need not be counted. On a closed prefix the check usually ends after
+            // a few sequences.
+            if closure!.prunes(prefix, projection) { return }
         }
+        // Count, once per sequence, the items that can extend the prefix.
+        let (touchedCount, foundCount) = free ? countFree(projection, allowed: allowed, allowedCount: allowedCount) : countInWindows(projection)
         var extensions: [(item: Int32, support: Int)] = []
         for t in 0 ..< touchedCount {
             let item = Int(touched[t])
-            if counts[item] >= minSupport { extensions.append((Int32(item), counts[item])) }
+            if Int(counts[item]) >= minSupport { extensions.append((Int32(item), Int(counts[item]))) }
             counts[item] = 0
             lastSeen[item] = -1
         }
         if condensation != .all {
-            closure!.begin(prefix, projection)
             let keep: Bool
             if condensation == .closed {
                 keep = !extensions.contains(where: { $0.support == support }) && !closure!.hasEqualSupportInsertion(prefix, projection)
             } else {
-                // Maximal implies closed: the equal-support check usually ends after a few sequences.
-                keep = extensions.isEmpty && !closure!.hasEqualSupportInsertion(prefix, projection)
-                    && !closure!.hasFrequentInsertion(prefix, projection, minSupport: minSupport)
+                // An insertion with the prefix's support is frequent: one check covers both (an
+                // equal-support check first would prove such an insertion on every sequence, where
+                // counting stops once some insertion reaches minSupport).
+                keep = extensions.isEmpty && !closure!.hasFrequentInsertion(prefix, projection, minSupport: minSupport)
             }
-            if keep {
-                emit(prefix, support: support, prefixSupport: prefixSupport)
-            } else if !extensions.isEmpty && closure!.prunes(prefix, projection) {
-                // BackScan, only where it can act: a closed prefix has no item in every maximum
-                // period, so none in the semi-maximum periods inside them; a leaf has no subtree.
-                return
-            }
+            if keep { emit(prefix, support: support, prefixSupport: prefixSupport) }
         }
-        if stopped { return }
+        if stopped || extensions.isEmpty { return }
         if options.topK == nil && options.maxPatterns == nil {
             extensions.sort { $0.item < $1.item }
         } else {
             // Best supported first: the threshold rises sooner, so less of the search is wasted.
             extensions.sort { $0.support != $1.support ? $0.support > $1.support : $0.item < $1.item }
         }
-        let mayHandOver = projection.count >= Self.handOverSize
-        for (item, childSupport) in extensions where childSupport >= threshold && !stopped {
-            let child = project(projection, on: item, support: childSupport)
-            if mayHandOver && childSupport >= Self.handOverSize && queue.hungry {
-                queue.give(SearchTask(prefix: prefix + [item], support: childSupport, prefixSupport: support, projection: child))
-            } else {
-                grow(prefix: prefix + [item], support: childSupport, prefixSupport: support, projection: child)
+        let mark = arena.mark
+        defer { arena.release(to: mark) }
+        var block: UnsafeMutablePointer<Projection>? = nil
+        if free {
+            // One block for all children, in the order of `extensions`; each child's entries stay
+            // in sequence order.
+            var total = 0
+            for (item, childSupport) in extensions {
+                slots[Int(item)] = Int32(total)
+                total += childSupport
             }
+            let children = arena.take(total)
+            for m in 0 ..< foundCount {
+                let item = Int(foundItems[m])
+                let slot = slots[item]
+                if slot >= 0 {
+                    children[Int(slot)] = foundAt[m]
+                    slots[item] = slot + 1
+                }
+            }
+            for (item, _) in extensions { slots[Int(item)] = -1 }
+            block = children
         }
-    }
-
-    /// The item positions that may follow a prefix ending at `p`.
-    @inline(__always) private func window(_ p: Projection) -> (Int, Int) { Self.window(p, offsets: db.offsets, maxGap: options.maxGap) }
-
-    @inline(__always) private static func window(_ p: Projection, offsets: [Int], maxGap: Int?) -> (Int, Int) {
-        let end = offsets[Int(p.sequence) + 1]
-        let from = Int(p.position) + 1
-        if let gap = maxGap { return (from, min(end, Int(p.position) + gap + 1)) }
-        return (from, end)
-    }
-
-    /// Where prefix + item ends: `support` entries when gaps are free (one per sequence).
-    private func project(_ projection: [Projection], on item: Int32, support: Int) -> [Projection] {
-        if options.maxGap == nil {
-            // Leftmost occurrence after the prefix: enough when gaps are free. Written in place.
-            let offsets = db.offsets
-            return db.items.withUnsafeBufferPointer { items in
-                [Projection](unsafeUninitializedCapacity: support) { result, count in
-                    var last: Int32 = -1
-                    for p in projection where p.sequence != last {
-                        var k = Int(p.position) + 1
-                        let to = offsets[Int(p.sequence) + 1]
-                        while k < to {
-                            if items[k] == item {
-                                result[count] = Projection(sequence: p.sequence, position: Int32(k))
-                                count += 1
-                                last = p.sequence
-                                break
-                            }
-                            k += 1
-                        }
-                    }
+        // The children count only this node's extensions; the marks are the parent's again afterwards.
+        var stamp = Self.everyItem
+        if free {
+            nextStamp += 1
+            stamp = nextStamp
+            for (item, _) in extensions { marks[Int(item)] = stamp }
+        }
+        defer { if free { for (item, _) in extensions { marks[Int(item)] = allowed } } }
+        let mayHandOver = projection.count >= Self.handOverSize
+        var start = 0
+        for (item, childSupport) in extensions {
+            defer { start += childSupport }
+            guard childSupport >= threshold && !stopped else { continue }
+            let childPrefix = prefix + [item]
+            if let block {
+                let child = UnsafeBufferPointer(start: block + start, count: childSupport)
+                if mayHandOver && childSupport >= Self.handOverSize && queue.hungry {
+                    queue.give(SearchTask(prefix: childPrefix, support: childSupport, prefixSupport: support, projection: Array(child)))
+                } else {
+                    grow(prefix: childPrefix, support: childSupport, prefixSupport: support, projection: child, allowed: stamp, allowedCount: extensions.count)
+                }
+            } else {
+                let child = project(projection, on: item, support: childSupport)
+                if mayHandOver && childSupport >= Self.handOverSize && queue.hungry {
+                    queue.give(SearchTask(prefix: childPrefix, support: childSupport, prefixSupport: support, projection: child))
+                } else {
+                    child.withUnsafeBufferPointer { grow(prefix: childPrefix, support: childSupport, prefixSupport: support, projection: $0, allowed: stamp, allowedCount: extensions.count) }
                 }
             }
         }
-        // Every end position within the gap of every previous end, without duplicates.
+    }
+
+    /// Gaps free: counts each item after the prefix once per sequence and records its first
+    /// occurrence there (the child's projection entry if the item turns out frequent).
+    /// A sequence's scan stops once it has met every allowed item (dense data: few items, long
+    /// sequences).
+    private func countFree(_ projection: UnsafeBufferPointer<Projection>, allowed: Int, allowedCount: Int) -> (touched: Int, found: Int) {
+        let items = db.items, offsets = db.offsets
+        var touchedCount = 0, found = 0
+        for p in projection {
+            let sequence = p.sequence
+            var k = Int(p.position) + 1
+            let to = offsets[Int(sequence) + 1]
+            var met = 0
+            while k < to {
+                let item = Int(items[k])
+                if lastSeen[item] != sequence && marks[item] == allowed {
+                    met += 1
+                    lastSeen[item] = sequence
+                    if counts[item] == 0 {
+                        touched[touchedCount] = Int32(item)
+                        touchedCount += 1
+                    }
+                    counts[item] += 1
+                    foundItems[found] = Int32(item)
+                    foundAt[found] = Projection(sequence: sequence, position: Int32(k))
+                    found += 1
+                    if met == allowedCount { break }
+                }
+                k += 1
+            }
+        }
+        return (touchedCount, found)
+    }
+
+    /// Gaps bounded: counts each item within the gap of some end of the prefix, once per sequence.
+    private func countInWindows(_ projection: UnsafeBufferPointer<Projection>) -> (touched: Int, found: Int) {
+        let items = db.items
+        var touchedCount = 0
+        for p in projection {
+            let (from, to) = window(p)
+            var k = from
+            while k < to {
+                let item = Int(items[k])
+                if lastSeen[item] != p.sequence {
+                    lastSeen[item] = p.sequence
+                    if counts[item] == 0 {
+                        touched[touchedCount] = Int32(item)
+                        touchedCount += 1
+                    }
+                    counts[item] += 1
+                }
+                k += 1
+            }
+        }
+        return (touchedCount, 0)
+    }
+
+    /// The item positions that may follow a prefix ending at `p` (gaps bounded).
+    @inline(__always) private func window(_ p: Projection) -> (Int, Int) {
+        let end = db.offsets[Int(p.sequence) + 1]
+        return (Int(p.position) + 1, min(end, Int(p.position) + options.maxGap! + 1))
+    }
+
+    /// Gaps bounded: every end position of prefix + item within the gap of a previous end, without
+    /// duplicates.
+    private func project(_ projection: UnsafeBufferPointer<Projection>, on item: Int32, support: Int) -> [Projection] {
         var result: [Projection] = []
         result.reserveCapacity(support)
-        db.items.withUnsafeBufferPointer { items in
-            var lastSequence: Int32 = -1
-            var lastPosition: Int32 = -1
-            for p in projection {
-                let (from, to) = window(p)
-                var k = from
-                while k < to {
-                    if items[k] == item && (p.sequence != lastSequence || Int32(k) > lastPosition) {
-                        result.append(Projection(sequence: p.sequence, position: Int32(k)))
-                        lastSequence = p.sequence
-                        lastPosition = Int32(k)
-                    }
-                    k += 1
+        let items = db.items
+        var lastSequence: Int32 = -1
+        var lastPosition: Int32 = -1
+        for p in projection {
+            let (from, to) = window(p)
+            var k = from
+            while k < to {
+                if items[k] == item && (p.sequence != lastSequence || Int32(k) > lastPosition) {
+                    result.append(Projection(sequence: p.sequence, position: Int32(k)))
+                    lastSequence = p.sequence
+                    lastPosition = Int32(k)
                 }
+                k += 1
             }
         }
         return result
