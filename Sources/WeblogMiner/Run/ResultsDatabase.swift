@@ -23,7 +23,8 @@ public enum ResultsDatabase {
         return try DatabaseQueue(path: path, configuration: configuration)
     }
 
-    /// Streams each TSV twice (column types, then rows), so even a large sessions.tsv is never held
+    /// For a file that is not published yet (see `open`: no journal). Streams each TSV twice (column
+    /// types, then rows), so even a large sessions.tsv is never held
     /// in memory whole; cells are read as bytes and bound straight into one prepared statement (a
     /// night's windows hold hundreds of thousands of rows). `windows`: (name, folder) of each
     /// window's TSV files.

@@ -44,8 +44,8 @@ extension NightlyRun {
             try writeWindows(history: &history, pages: pages, totals: totals, into: dir, note: note, written: &written)
             return written
         } catch {
-            // The models' and star schema's threads may still be writing into the staging directory:
-            // done before it is discarded.
+            // The segments', models' and star schema's threads may still be writing into the staging
+            // directory: done before it is discarded.
             _ = try? written.segments?.value()
             _ = try? written.models?.value()
             _ = try? written.starSchema?.value()

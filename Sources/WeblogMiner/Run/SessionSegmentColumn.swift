@@ -2,9 +2,9 @@ import GRDB
 
 /// The `segment` column of results.sqlite's `sessions` table: each session's visitor segment, from
 /// `session_segments` (the models' thread assigns segments after sessions.tsv is written, so the TSV
-/// keeps the shape of `sessions` output and the join is made when the table is written, after the
-/// models). The segments are the main window's; a session of a shorter window is one of its sessions
-/// (same id).
+/// keeps the shape of `sessions` output; the sessions table is written once the segments are, with
+/// the column bound beside each row). The segments are the main window's; a session of a shorter
+/// window is one of its sessions (same id).
 enum SessionSegmentColumn {
     /// The column, read from the main window's session_segments.tsv (none if it is missing).
     static func column(assignments path: String) -> ResultsDatabase.JoinedColumn? {
