@@ -58,6 +58,34 @@ import Testing
         #expect(runSessions.split(separator: "\n").count == expected.split(separator: "\n").count)
     }
 
+    /// Exports shipped without a header row (YooChoose's clicks.dat: session,time,item,category;
+    /// Taobao's user,item,category,behaviour,time) are read without options: the time column is
+    /// found by its content, the first other column is the session, the second the page, and the
+    /// guess is named. The result equals the same columns named by hand.
+    @Test func headerlessExportsAreGuessedAndTheGuessIsNamed() throws {
+        let dir = TemporaryDirectory()
+        let yoochoose = dir.write("clicks.dat", (1 ... 40).map { s in
+            (0 ..< 3).map { k in "\(s),2014-04-0\(1 + s % 7)T10:\(10 + k * 7):0\(s % 10).\(100 + s)Z,\(214_536_500 + (s * 7 + k) % 23),0\n" }.joined()
+        }.joined())
+        var r = try Tool.shell("$WM sessions '\(yoochoose)' -o '\(dir.path)/guessed.tsv'")
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.err.contains("without a header row, columns guessed as time=2, session=1 (also the visitor), url=3"), "\(r.err)")
+        #expect(r.err.contains("-> 120 page views"), "\(r.err)")
+        r = try Tool.shell("$WM sessions --format csv --no-header --field time=2 --field session=1 --field url=3 '\(yoochoose)' -q -o '\(dir.path)/named.tsv'")
+        #expect(r.status == 0, "\(r.err)")
+        let named = try String(contentsOfFile: dir.path + "/named.tsv", encoding: .utf8)
+        #expect(try String(contentsOfFile: dir.path + "/guessed.tsv", encoding: .utf8) == named && named.contains("214536"))
+        // Epoch seconds last, ids first (Taobao's shape): the ids are not taken for times.
+        let taobao = dir.write("UserBehavior.csv", (0 ..< 30).map { i in "\(1000 + i % 5),\(2_268_318 + i),4\(i % 3),pv,\(1_511_544_070 + i * 60)\n" }.joined())
+        r = try Tool.shell("$WM sessions '\(taobao)' -q")
+        #expect(r.status == 0, "\(r.err)")
+        #expect(r.out.split(separator: "\n").count == 6 && r.out.contains("2268318"), "\(r.out)")
+        // Two columns that both read as times, and nothing else: still refused, with the way out.
+        let ambiguous = dir.write("two.csv", (0 ..< 5).map { "\(1_511_544_070 + $0),\(1_511_544_170 + $0),x\n" }.joined())
+        r = try Tool.shell("$WM sessions '\(ambiguous)' -q")
+        #expect(r.status == 65 && r.err.contains("cannot detect the log format"), "\(r.err)")
+    }
+
     @Test func rejectsAreListedOnceWhenTheInputIsReadAgainSorted() throws {
         // Two files out of order with bad lines: the streaming pass is abandoned and the files read
         // again through the sort; the rejects file lists each bad line once.

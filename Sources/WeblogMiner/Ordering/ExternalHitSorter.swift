@@ -24,7 +24,9 @@ final class ExternalHitSorter {
         var size = runBytes
         if let text = getenv("WEBLOG_MINER_SORT_RUN_BYTES"), let n = Int(String(cString: text)), n > 0 { size = n }
         self.runBytes = max(size, 1024)
-        arenaCapacity = min(self.runBytes, 1 << 20) + 4096
+        // The whole run is allocated at once: the kernel maps pages only when they are first written,
+        // so a small input costs no more, and a large one is never copied into a doubled arena.
+        arenaCapacity = self.runBytes + 4096
         arena = .allocate(byteCount: arenaCapacity, alignment: 8)
         directory = getenv("TMPDIR").map { String(cString: $0) } ?? "/tmp"
     }
@@ -232,20 +234,34 @@ final class ExternalHitSorter {
         }
     }
 
-    /// Turns records back into hits in chunks of their own.
+    /// Turns records back into hits in chunks of their own; the records' text is copied once,
+    /// straight into the arena the chunk will own.
     private final class ChunkBuilder {
-        var bytes: [UInt8] = []
+        static let capacity = 1 << 20
+        var buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: capacity)
+        var used = 0
         var hits: [Hit] = []
 
+        deinit { buffer.deallocate() }
+
         func add(_ p: UnsafeRawPointer, size: Int, _ body: (Hit, HitChunk) throws -> Void) throws {
-            var at = Int32(bytes.count)
+            let text = size - ExternalHitSorter.headerSize
+            if used + text > buffer.count {
+                try flush(body)
+                if text > buffer.count {
+                    buffer.deallocate()
+                    buffer = .allocate(capacity: text)
+                }
+            }
+            var at = Int32(used)
             @inline(__always) func next(_ k: Int) -> Range<Int32> {
                 let n = Int32(p.loadUnaligned(fromByteOffset: 28 + 4 * k, as: UInt32.self))
                 defer { at += n }
                 return at ..< at + n
             }
             let ranges = (next(0), next(1), next(2), next(3))
-            bytes.append(contentsOf: UnsafeRawBufferPointer(start: p + ExternalHitSorter.headerSize, count: size - ExternalHitSorter.headerSize))
+            if text > 0 { UnsafeMutableRawPointer(buffer.baseAddress! + used).copyMemory(from: p + ExternalHitSorter.headerSize, byteCount: text) }
+            used += text
             var hit = Hit(time: p.loadUnaligned(fromByteOffset: 0, as: Int64.self),
                           kind: Hit.Kind(rawValue: p.load(fromByteOffset: 24, as: UInt8.self)) ?? .pageView,
                           referrerKind: Hit.ReferrerKind(rawValue: p.load(fromByteOffset: 25, as: UInt8.self)) ?? .none,
@@ -254,16 +270,17 @@ final class ExternalHitSorter {
             hit.campaign = p.load(fromByteOffset: 26, as: UInt8.self) != 0
             hit.sequence = Int(p.loadUnaligned(fromByteOffset: 8, as: Int64.self))
             hits.append(hit)
-            if hits.count >= 4096 || bytes.count >= 1 << 20 { try flush(body) }
+            if hits.count >= 4096 { try flush(body) }
         }
 
         func flush(_ body: (Hit, HitChunk) throws -> Void) throws {
             guard !hits.isEmpty else { return }
-            let chunk = bytes.withUnsafeBufferPointer { HitChunk(copying: $0) }
+            let chunk = HitChunk(adopting: buffer)
+            buffer = .allocate(capacity: Self.capacity)
+            used = 0
             chunk.hits = hits
             for h in hits { try body(h, chunk) }
             hits.removeAll(keepingCapacity: true)
-            bytes.removeAll(keepingCapacity: true)
         }
     }
 }

@@ -16,11 +16,13 @@ public final class DelimitedParser: LineParser {
     /// The header line as read, so that copies (and concatenated files) skip it wherever it appears.
     private var headerLine: [UInt8]? = nil
 
-    public init(delimiter: UInt8, hasHeader: Bool = true, mapping: FieldMapping) {
+    /// `name`: the format's name in notes and the summary (by default from the delimiter).
+    public init(delimiter: UInt8, hasHeader: Bool = true, mapping: FieldMapping, name: String? = nil) {
         self.delimiter = delimiter
         self.hasHeader = hasHeader
         self.mapping = mapping
         switch delimiter {
+        case _ where name != nil: formatName = name!
         case 9: formatName = "tsv"
         case UInt8(ascii: ","): formatName = "csv"
         default: formatName = "delimited '\(Character(UnicodeScalar(delimiter)))'"
@@ -31,7 +33,7 @@ public final class DelimitedParser: LineParser {
     public var columnRoles: [FieldRole?] { columns }
 
     public func copyForWorker() -> (any LineParser)? {
-        let copy = DelimitedParser(delimiter: delimiter, hasHeader: hasHeader, mapping: mapping)
+        let copy = DelimitedParser(delimiter: delimiter, hasHeader: hasHeader, mapping: mapping, name: formatName)
         copy.columns = columns
         copy.sawHeader = sawHeader
         copy.headerLine = headerLine

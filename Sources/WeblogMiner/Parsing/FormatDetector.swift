@@ -35,7 +35,7 @@ public enum FormatDetector {
         }
         if let delimited = detectDelimited(header: first, configuration: configuration) { return delimited }
         if let best, best.score > 0 { return best.parser }
-        return nil
+        return HeaderlessGuess.parser(sample: nonEmpty, configuration: configuration)
     }
 
     /// A header line naming a time column (or, without a header, a time column given with --field), split by the most frequent of tab, comma, semicolon, pipe.

@@ -36,6 +36,11 @@ final class HitChunk: @unchecked Sendable {
         _ = arena.initialize(from: bytes)
     }
 
+    /// A chunk that owns `buffer` (allocated by the caller) as its arena.
+    init(adopting buffer: UnsafeMutableBufferPointer<UInt8>) {
+        arena = buffer
+    }
+
     deinit { arena.deallocate() }
 
     func bytes(_ r: Range<Int32>) -> UnsafeBufferPointer<UInt8> {
