@@ -41,6 +41,33 @@ import Testing
         #expect(sink.records[2].fields[.userAgent] == #"Bot "quoted""#)
     }
 
+    /// Caddy and other servers log nested JSON: keys below the top are named by their path
+    /// (`request.uri`), and a list's first string is its value (Caddy's headers).
+    @Test func nestedJSONAccessLogIsReadWithoutOptions() throws {
+        let (sink, report, _) = try ingest([Paths.fixture("formats/caddy.jsonl")])
+        #expect(report.files[0].format == "jsonl")
+        #expect(report.rejected == 0)
+        #expect(sink.records.count == 3)
+        let first = sink.records[0]
+        #expect(first.record.epochMillis == 1_733_500_000_123)
+        #expect(first.fields[.client] == "203.0.113.5")
+        #expect(first.fields[.method] == "GET")
+        #expect(first.fields[.path] == "/products")
+        #expect(first.fields[.query] == "id=3")
+        #expect(first.fields[.vhost] == "example.com")
+        #expect(first.fields[.userAgent] == "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0")
+        #expect(first.fields[.referrer] == "https://www.google.com/")
+        #expect(first.record.status == 200)
+        #expect(sink.records[2].fields[.userAgent] == "curl/8.0" && sink.records[2].fields[.referrer] == nil)
+        // Explicit dotted keys work too, and deeper nesting than the limit is skipped, not misread.
+        let parser = JSONLinesParser(mapping: try FieldMapping(specs: ["url=a.b.page"]))
+        let p = parse(parser, #"{"ts":1733500000,"a":{"b":{"page":"/x","list":[{"k":"v"},"y"]}},"z":[1,"w"]}"#)
+        #expect(p.verdict == .record && p[.path] == "/x")
+        let deeper = JSONLinesParser(mapping: try FieldMapping(specs: ["url=a.b.c.d.page"]))
+        let deep = parse(deeper, #"{"ts":1733500000,"a":{"b":{"c":{"d":{"page":"/no"}}}}}"#)
+        #expect(deep.verdict == .record && deep[.path] == nil)
+    }
+
     @Test func jsonExplicitMappingAndRejects() throws {
         let parser = JSONLinesParser(mapping: try FieldMapping(specs: ["time=when", "visitor=vid", "url=u"]))
         let p = parse(parser, #"{"when":"2026-03-02T10:00:00Z","vid":"x","u":"/a","time":"garbage"}"#)

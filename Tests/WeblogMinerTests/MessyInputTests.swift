@@ -58,6 +58,35 @@ import Testing
         #expect(runSessions.split(separator: "\n").count == expected.split(separator: "\n").count)
     }
 
+    /// Hits without a page (a JSON log whose URL key is not known) are counted and named; past the
+    /// reject ratio the run fails. Hits without the visitor key the user chose are only noted.
+    @Test func hitsWithoutAPageAreNeverLeftOutSilently() throws {
+        let dir = TemporaryDirectory()
+        let lines = (0 ..< 100).map { i in
+            i % 2 == 0 ? #"{"ts":\#(1_733_500_000 + i),"client":"1.2.3.\#(i % 3)","link":"/p\#(i)"}"# : #"{"ts":\#(1_733_500_000 + i),"client":"1.2.3.\#(i % 3)","url":"/p\#(i)"}"#
+        }
+        let half = dir.write("half.jsonl", lines.joined(separator: "\n") + "\n")
+        var r = try Tool.shell("$WM sessions '\(half)' -o /dev/null")
+        #expect(r.status == 65, "\(r.err)")
+        #expect(r.err.contains("50 of 100 hits (50.00%) have no page (URL or path) and were left out; name the field with --field url=NAME"), "\(r.err)")
+        #expect(r.err.contains("without a page 50"), "\(r.err)")
+        r = try Tool.shell("$WM run --no-state --out '\(dir.path)/out' '\(half)' -q")
+        #expect(r.status == 65, "\(r.err)")
+        // The way out that the message names.
+        let linked = dir.write("linked.jsonl", lines.map { $0.replacingOccurrences(of: "\"url\"", with: "\"link\"") }.joined(separator: "\n") + "\n")
+        r = try Tool.shell("$WM sessions '\(linked)' -q -o /dev/null")
+        #expect(r.status == 65, "\(r.err)")
+        r = try Tool.shell("$WM sessions --field url=link '\(linked)' -q -o /dev/null")
+        #expect(r.status == 0, "\(r.err)")
+        // One in a hundred: said, and the run goes on.
+        let one = dir.write("one.jsonl", lines.enumerated().map { $0.offset % 2 == 1 || $0.offset == 0 ? $0.element : $0.element.replacingOccurrences(of: "link", with: "url") }.joined(separator: "\n") + "\n")
+        r = try Tool.shell("$WM sessions '\(one)' -o /dev/null")
+        #expect(r.status == 0 && r.err.contains("warning: 1 of 100 hits (1.00%) have no page"), "\(r.err)")
+        // --visitor user leaves out anonymous hits by choice: noted, exit 0.
+        r = try Tool.shell("$WM sessions --visitor user '\(one)' -o /dev/null")
+        #expect(r.status == 0 && r.err.contains("99 of 100 hits (99.00%) have no visitor key (--visitor user)"), "\(r.err)")
+    }
+
     /// Exports shipped without a header row (YooChoose's clicks.dat: session,time,item,category;
     /// Taobao's user,item,category,behaviour,time) are read without options: the time column is
     /// found by its content, the first other column is the session, the second the page, and the
@@ -80,6 +109,18 @@ import Testing
         r = try Tool.shell("$WM sessions '\(taobao)' -q")
         #expect(r.status == 0, "\(r.err)")
         #expect(r.out.split(separator: "\n").count == 6 && r.out.contains("2268318"), "\(r.out)")
+        // An access log saved as CSV (as ../shared/data/access/weblog.csv): the request line gives the
+        // page, the addresses the visitor, the status column the failed requests.
+        let saved = dir.write("weblog.csv", (0 ..< 30).map { i in
+            "10.128.2.\(i % 4),[29/Nov/2017:06:\(10 + i):0\(i % 10),GET /p\(i % 7).php HTTP/1.1,\(i % 9 == 0 ? 404 : 200),,,\n"
+        }.joined())
+        r = try Tool.shell("$WM sessions '\(saved)' -o '\(dir.path)/saved-guessed.tsv'")
+        #expect(r.status == 0 && r.err.contains("columns guessed as time=2, request=3, client=1, status=4"), "\(r.err)")
+        #expect(r.err.contains("failed status 4"), "\(r.err)")
+        r = try Tool.shell("$WM sessions --format csv --no-header --field client=1 --field time=2 --field request=3 --field status=4 '\(saved)' -q -o '\(dir.path)/saved-named.tsv'")
+        let savedNamed = try String(contentsOfFile: dir.path + "/saved-named.tsv", encoding: .utf8)
+        #expect(r.status == 0 && savedNamed.contains("/p1.php"), "\(r.err)")
+        #expect(try String(contentsOfFile: dir.path + "/saved-guessed.tsv", encoding: .utf8) == savedNamed)
         // Two columns that both read as times, and nothing else: still refused, with the way out.
         let ambiguous = dir.write("two.csv", (0 ..< 5).map { "\(1_511_544_070 + $0),\(1_511_544_170 + $0),x\n" }.joined())
         r = try Tool.shell("$WM sessions '\(ambiguous)' -q")

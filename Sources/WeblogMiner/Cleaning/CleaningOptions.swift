@@ -46,7 +46,10 @@ public struct CleaningCounts: Sendable {
     public var droppedMethod = 0
     public var droppedStatus = 0
     public var droppedStatic = 0
+    /// Hits without a page (no URL or path; no session with --given-sessions).
     public var droppedNoPage = 0
+    /// Hits without the fields of the visitor key.
+    public var droppedNoVisitor = 0
     public var robotAgentHits = 0
     public var robotsTxtHits = 0
     public var behaviourHits = 0
@@ -76,6 +79,7 @@ public struct CleaningCounts: Sendable {
         droppedStatus += other.droppedStatus
         droppedStatic += other.droppedStatic
         droppedNoPage += other.droppedNoPage
+        droppedNoVisitor += other.droppedNoVisitor
         robotAgentHits += other.robotAgentHits
         robotsTxtHits += other.robotsTxtHits
         behaviourHits += other.behaviourHits
@@ -96,5 +100,7 @@ public struct CleaningCounts: Sendable {
             + "method \(droppedMethod), robot agents \(robotAgentHits) hits/\(robotAgentVisitors) visitors, "
             + "robots.txt fetchers \(robotsTxtHits) hits/\(robotsTxtVisitors) visitors, "
             + "robot behaviour \(behaviourHits) hits/\(behaviourSessions) sessions, late (beyond reorder window) \(lateHits)"
+            + (droppedNoPage > 0 ? ", without a page \(droppedNoPage)" : "")
+            + (droppedNoVisitor > 0 ? ", without a visitor key \(droppedNoVisitor)" : "")
     }
 }

@@ -14,6 +14,8 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
         case failedRequest = 15
         /// A failed request by a robot agent: counted as a dropped status and a robot's request.
         case droppedStatusByRobot = 16
+        /// No visitor key (e.g. --visitor user on a hit without a user).
+        case droppedNoVisitor = 17
     }
 
     private let cleaning: CleaningOptions
@@ -74,7 +76,7 @@ struct HitEncoder: RecordFormatter, @unchecked Sendable {
         let path = line.bytes(r.path)
         // Most hits are resources: drop them before any per-visitor work.
         if !isRobotsTxt && cleaning.dropStatic && isStatic(path) { return tag(.droppedStatic, r.epochMillis, out) }
-        guard let parts = visitorKeyParts(r) else { return tag(.droppedNoPage, r.epochMillis, out) }
+        guard let parts = visitorKeyParts(r) else { return tag(.droppedNoVisitor, r.epochMillis, out) }
         key = parts
         order = r.order
         if givenSessions {
@@ -361,11 +363,12 @@ extension HitChunk {
             while at < b.count {
                 let tag = HitEncoder.Tag(rawValue: b[at])!
                 switch tag {
-                case .droppedMethod, .droppedStatus, .droppedStatic, .droppedNoPage, .droppedStatusByRobot:
+                case .droppedMethod, .droppedStatus, .droppedStatic, .droppedNoPage, .droppedNoVisitor, .droppedStatusByRobot:
                     switch tag {
                     case .droppedMethod: chunk.counts.droppedMethod += 1
                     case .droppedStatic: chunk.counts.droppedStatic += 1
                     case .droppedNoPage: chunk.counts.droppedNoPage += 1
+                    case .droppedNoVisitor: chunk.counts.droppedNoVisitor += 1
                     default: chunk.counts.droppedStatus += 1
                     }
                     count(raw.loadUnaligned(fromByteOffset: at + 1, as: Int64.self), robot: tag == .droppedStatusByRobot ? 1 : 0)

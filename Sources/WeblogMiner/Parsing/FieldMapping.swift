@@ -19,21 +19,24 @@ public enum FieldRole: String, CaseIterable, Sendable {
     public var synonyms: [String] {
         switch self {
         case .time: ["time", "timestamp", "@timestamp", "ts", "datetime", "date_time", "event_time", "eventtime", "epoch", "time_local",
-                     "eventdate", "event_date", "date"]
-        case .client: ["client", "ip", "client_ip", "clientip", "remote_addr", "remote_host", "host", "c-ip"]
+                     "eventdate", "event_date", "date", "time_iso8601", "startutc"]
+        case .client: ["client", "ip", "client_ip", "clientip", "remote_addr", "remote_host", "host", "c-ip", "clienthost",
+                       "request.client_ip", "request.remote_ip", "httprequest.remoteip"]
         case .user: ["user", "remote_user", "username", "user_name", "user_id", "userid"]
         case .visitor: ["visitor", "visitor_id", "visitorid", "cookie", "cookie_id", "client_id", "device_id", "uid"]
         case .session: ["session", "session_id", "sessionid", "sid"]
-        case .url: ["url", "uri", "request_uri", "page", "page_url", "item", "item_id", "itemid"]
+        case .url: ["url", "uri", "request_uri", "page", "page_url", "item", "item_id", "itemid", "requestpath",
+                    "request.uri", "httprequest.requesturl"]
         case .path: ["path"]
         case .query: ["query", "query_string", "args"]
-        case .method: ["method", "request_method"]
-        case .proto: ["protocol", "server_protocol"]
-        case .status: ["status", "status_code", "response", "sc-status"]
+        case .method: ["method", "request_method", "requestmethod", "request.method", "httprequest.requestmethod"]
+        case .proto: ["protocol", "server_protocol", "requestprotocol", "request.proto", "httprequest.protocol"]
+        case .status: ["status", "status_code", "response", "sc-status", "downstreamstatus", "httprequest.status"]
         case .bytes: ["bytes", "size", "body_bytes_sent", "bytes_sent", "response_size"]
-        case .referrer: ["referrer", "referer", "http_referer"]
-        case .userAgent: ["user_agent", "useragent", "http_user_agent", "agent", "ua"]
-        case .vhost: ["vhost", "virtual_host", "server_name"]
+        case .referrer: ["referrer", "referer", "http_referer", "request_referer", "request.headers.referer", "httprequest.referer"]
+        case .userAgent: ["user_agent", "useragent", "http_user_agent", "agent", "ua", "request_user-agent",
+                          "request.headers.user-agent", "httprequest.useragent"]
+        case .vhost: ["vhost", "virtual_host", "server_name", "request.host"]
         case .duration: ["duration", "request_time", "elapsed"]
         case .durationMillis: ["duration_ms", "time_taken", "latency_ms"]
         case .durationMicros: ["duration_us", "duration_micros"]

@@ -1,11 +1,14 @@
-/// JSON lines click logs: one object per line; top-level keys are matched to roles by `--field` or by
-/// the built-in synonyms (`time`/`timestamp`/`ts`, `url`/`page`, `visitor`/`cookie_id`, ...).
-/// Strings are unescaped in place (\uXXXX to UTF-8); nested objects and arrays are skipped.
+/// JSON lines click logs and JSON access logs: one object per line; keys are matched to roles by
+/// `--field` or by the built-in synonyms (`time`/`timestamp`/`ts`, `url`/`page`, `visitor`/`cookie_id`,
+/// Caddy's `request.uri`, ...); keys of nested objects are named by their path (`request.uri`).
+/// Strings are unescaped in place (\uXXXX to UTF-8); an array's first string is its value.
 public final class JSONLinesParser: LineParser {
     public let formatName = "jsonl"
     private let keys: [(key: [UInt8], role: FieldRole, rank: Int)]
     private var bestRank = [Int](repeating: Int.max, count: FieldRole.allCases.count)
     private var pending: [(role: FieldRole, start: Int, end: Int)] = []
+    /// The keys of the objects being read, each followed by a dot (`request.headers.`).
+    private var path: [UInt8] = []
 
     private let mapping: FieldMapping
 
@@ -19,32 +22,71 @@ public final class JSONLinesParser: LineParser {
     public func parse(_ line: LineBuffer, into record: inout LogRecord) -> LineVerdict {
         guard let p = line.baseAddress else { return .reject(.invalidJSON) }
         let n = line.count
-        var i = skipSpace(p, 0, n)
+        let i = skipSpace(p, 0, n)
         guard i < n, p[i] == UInt8(ascii: "{") else { return .reject(.invalidJSON) }
-        i += 1
         for k in bestRank.indices { bestRank[k] = Int.max }
         pending.removeAll(keepingCapacity: true)
+        path.removeAll(keepingCapacity: true)
+        let afterEmpty = skipSpace(p, i + 1, n)
+        if afterEmpty < n && p[afterEmpty] == UInt8(ascii: "}") { return .reject(.missingTime) }
+        guard object(p, i, n, depth: 0) != nil else { return .reject(.invalidJSON) }
+        // Assign after the whole object is read, so the best-ranked key for each role wins.
+        for item in pending where isBest(item) {
+            if let reason = FieldMapping.assign(item.role, p, item.start, item.end, into: &record, timeFormat: mapping.timeFormat) { return .reject(reason) }
+        }
+        return record.epochMillis == LogRecord.noTime ? .reject(.missingTime) : .record
+    }
+
+    /// Objects nested this deep are still read (Caddy's `request.headers.User-Agent`); deeper ones are skipped.
+    private static let maxDepth = 3
+
+    /// Reads the object at p[i] (`{`), noting values whose key (dotted below the top level, as in
+    /// `request.uri`) has a role. An array's first string is its value (headers in Caddy's logs are
+    /// lists). Returns the index after the closing `}`, nil when the JSON is broken.
+    private func object(_ p: UnsafeMutablePointer<UInt8>, _ start: Int, _ n: Int, depth: Int) -> Int? {
+        var i = start + 1
         i = skipSpace(p, i, n)
-        if i < n && p[i] == UInt8(ascii: "}") { return .reject(.missingTime) }
+        if i < n && p[i] == UInt8(ascii: "}") { return i + 1 }
         while true {
             i = skipSpace(p, i, n)
-            guard i < n, p[i] == FieldDecoding.quote, let (keyStart, keyEnd, afterKey) = string(p, i, n) else { return .reject(.invalidJSON) }
+            guard i < n, p[i] == FieldDecoding.quote, let (keyStart, keyEnd, afterKey) = string(p, i, n) else { return nil }
             i = skipSpace(p, afterKey, n)
-            guard i < n, p[i] == UInt8(ascii: ":") else { return .reject(.invalidJSON) }
+            guard i < n, p[i] == UInt8(ascii: ":") else { return nil }
             i = skipSpace(p, i + 1, n)
-            guard i < n else { return .reject(.invalidJSON) }
+            guard i < n else { return nil }
             var valueStart = i
             var valueEnd = i
             var isNull = false
             if p[i] == FieldDecoding.quote {
-                guard let (s, e, after) = string(p, i, n) else { return .reject(.invalidJSON) }
+                guard let (s, e, after) = string(p, i, n) else { return nil }
                 valueStart = s
                 valueEnd = e
                 i = after
-            } else if p[i] == UInt8(ascii: "{") || p[i] == UInt8(ascii: "[") {
-                guard let after = skipNested(p, i, n) else { return .reject(.invalidJSON) }
-                i = after
+            } else if p[i] == UInt8(ascii: "{") {
                 isNull = true
+                if depth < Self.maxDepth {
+                    let saved = path.count
+                    path.append(contentsOf: UnsafeBufferPointer(start: p + keyStart, count: keyEnd - keyStart))
+                    path.append(UInt8(ascii: "."))
+                    defer { path.removeSubrange(saved...) }
+                    guard let after = object(p, i, n, depth: depth + 1) else { return nil }
+                    i = after
+                } else {
+                    guard let after = skipNested(p, i, n) else { return nil }
+                    i = after
+                }
+            } else if p[i] == UInt8(ascii: "[") {
+                let first = skipSpace(p, i + 1, n)
+                if first < n && p[first] == FieldDecoding.quote {
+                    guard let (s, e, after) = string(p, first, n), let end = skipNested(p, after, n, depth: 1) else { return nil }
+                    valueStart = s
+                    valueEnd = e
+                    i = end
+                } else {
+                    guard let after = skipNested(p, i, n) else { return nil }
+                    i = after
+                    isNull = true
+                }
             } else {
                 while i < n, p[i] != UInt8(ascii: ","), p[i] != UInt8(ascii: "}"), p[i] != FieldDecoding.space, p[i] != 9 { i += 1 }
                 valueEnd = i
@@ -55,19 +97,14 @@ public final class JSONLinesParser: LineParser {
                 pending.append((role, valueStart, valueEnd))
             }
             i = skipSpace(p, i, n)
-            guard i < n else { return .reject(.invalidJSON) }
+            guard i < n else { return nil }
             if p[i] == UInt8(ascii: ",") {
                 i += 1
                 continue
             }
-            guard p[i] == UInt8(ascii: "}") else { return .reject(.invalidJSON) }
-            break
+            guard p[i] == UInt8(ascii: "}") else { return nil }
+            return i + 1
         }
-        // Assign after the whole object is read, so the best-ranked key for each role wins.
-        for item in pending where isBest(item) {
-            if let reason = FieldMapping.assign(item.role, p, item.start, item.end, into: &record, timeFormat: mapping.timeFormat) { return .reject(reason) }
-        }
-        return record.epochMillis == LogRecord.noTime ? .reject(.missingTime) : .record
     }
 
     private func isBest(_ item: (role: FieldRole, start: Int, end: Int)) -> Bool {
@@ -77,12 +114,15 @@ public final class JSONLinesParser: LineParser {
 
     @inline(__always) private func roleIndex(_ role: FieldRole) -> Int { FieldRole.allCases.firstIndex(of: role)! }
 
+    /// The role of the key p[start..<end] under the current path (compared case-insensitively).
     private func lookup(_ p: UnsafeMutablePointer<UInt8>, _ start: Int, _ end: Int) -> (FieldRole, Int)? {
-        let length = end - start
+        let prefix = path.count
+        let length = prefix + end - start
+        @inline(__always) func byte(_ k: Int) -> UInt8 { k < prefix ? path[k] : p[start + k - prefix] }
         var best: (FieldRole, Int)? = nil
         for entry in keys where entry.key.count == length {
             let same = entry.key.withUnsafeBufferPointer { k in
-                (0 ..< length).allSatisfy { (p[start + $0] | 0x20) == (k[$0] | 0x20) }
+                (0 ..< length).allSatisfy { (byte($0) | 0x20) == (k[$0] | 0x20) }
             }
             if same && (best == nil || entry.rank < best!.1) { best = (entry.role, entry.rank) }
         }
@@ -95,9 +135,10 @@ public final class JSONLinesParser: LineParser {
         return i
     }
 
-    /// Skips a nested object or array, honouring strings; returns the index after it.
-    private func skipNested(_ p: UnsafeMutablePointer<UInt8>, _ i: Int, _ n: Int) -> Int? {
-        var depth = 0
+    /// Skips a nested object or array, honouring strings; returns the index after it. `depth` 1
+    /// starts inside an already opened one.
+    private func skipNested(_ p: UnsafeMutablePointer<UInt8>, _ i: Int, _ n: Int, depth: Int = 0) -> Int? {
+        var depth = depth
         var k = i
         while k < n {
             switch p[k] {

@@ -176,7 +176,8 @@ public struct NightlyRun {
         let c = report.cleaning
         let nightCounts = [("hits", c.hits), ("dropped_static", c.droppedStatic), ("dropped_status", c.droppedStatus), ("dropped_method", c.droppedMethod),
                            ("robot_agent_hits", c.robotAgentHits), ("robots_txt_hits", c.robotsTxtHits), ("behaviour_hits", c.behaviourHits),
-                           ("late_hits", c.lateHits), ("rejected_lines", report.ingest.rejects.values.reduce(0, +))]
+                           ("late_hits", c.lateHits), ("rejected_lines", report.ingest.rejects.values.reduce(0, +)),
+                           ("dropped_no_page", c.droppedNoPage), ("dropped_no_visitor", c.droppedNoVisitor)]
         for (k, v) in nightCounts { totals[k, default: 0] += v }
 
         // Days: the new finished sessions (and, on the first run after an upgrade, every finished

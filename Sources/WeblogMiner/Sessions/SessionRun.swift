@@ -109,7 +109,36 @@ public struct SessionRun {
                 Diagnostics.warning(message)
             }
         }
+        reportMissingFields(cleaningCounts, &ingestReport)
         return Report(ingest: ingestReport, cleaning: cleaningCounts, sessions: count, pages: sessionizer.pages, snapshot: snapshot)
+    }
+
+    /// Hits left out because a field is missing are never silent: named on stderr, and when they
+    /// pass the reject ratio the run fails (exit 65), as unreadable lines do. Hits without the
+    /// visitor key the user chose (`--visitor user`: anonymous hits) are a choice, only noted.
+    private func reportMissingFields(_ counts: CleaningCounts, _ report: inout IngestReport) {
+        let total = max(1, counts.hits)
+        func percent(_ n: Int) -> String { String(format2: 100 * Double(n) / Double(total)) + "%" }
+        if counts.droppedNoPage > 0 {
+            let what = sessions.givenSessions ? "no page (URL or path) or no session" : "no page (URL or path)"
+            let message = "\(counts.droppedNoPage) of \(counts.hits) hits (\(percent(counts.droppedNoPage))) have \(what) and were left out; "
+                + "name the field with --field url=NAME" + (sessions.givenSessions ? " or --field session=NAME" : "")
+            if Double(counts.droppedNoPage) / Double(total) > ingest.maxRejectRatio {
+                Diagnostics.error(message)
+                report.status = max(report.status, .dataError)
+            } else if !ingest.quiet {
+                Diagnostics.warning(message)
+            }
+        }
+        if counts.droppedNoVisitor > 0 {
+            let message = "\(counts.droppedNoVisitor) of \(counts.hits) hits (\(percent(counts.droppedNoVisitor))) have no visitor key (--visitor \(sessions.visitorKey.rawValue)) and were left out"
+            if sessions.visitorKey == .auto && Double(counts.droppedNoVisitor) / Double(total) > ingest.maxRejectRatio {
+                Diagnostics.error(message + "; name a client, visitor or session field with --field client=NAME, --field visitor=NAME or --field session=NAME")
+                report.status = max(report.status, .dataError)
+            } else if !ingest.quiet {
+                Diagnostics.note(message)
+            }
+        }
     }
 
     /// Leaving out more than this share of hits for time reasons fails the run (exit 65).
