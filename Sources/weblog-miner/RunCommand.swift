@@ -230,7 +230,8 @@ struct RunCommand: ParsableCommand {
             throw ExitCode(ExitStatus(for: error).rawValue)
         }
         guard outcome.published else { throw ExitCode(max(outcome.status, .dataError).rawValue) }
-        emit("\(outcome.filesRead) log files read, \(outcome.filesSkipped) already done; \(outcome.newSessions) new sessions, \(outcome.totalSessions) in all; results in \(outcome.outDir)/ (open \(outcome.outDir)/report.html)", event: "done")
+        let twice = outcome.filesDuplicate > 0 ? ", \(outcome.filesDuplicate) named twice" : ""
+        emit("\(outcome.filesRead) log files read, \(outcome.filesSkipped) already done\(twice); \(outcome.newSessions) new sessions, \(outcome.totalSessions) in all; results in \(outcome.outDir)/ (open \(outcome.outDir)/report.html)", event: "done")
         if outcome.status != .ok { throw ExitCode(outcome.status.rawValue) }
         if !outcome.newAnomalies.isEmpty {
             let shown = outcome.newAnomalies.prefix(5).joined(separator: "; ") + (outcome.newAnomalies.count > 5 ? "; ..." : "")

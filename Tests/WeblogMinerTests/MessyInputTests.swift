@@ -248,6 +248,29 @@ import Testing
         #expect(try Self.hits(out) == 3500)
     }
 
+    /// Overlapping globs, a link and an identical copy name the same log several times in one night:
+    /// it is read once, and the run says so.
+    @Test func theSameLogNamedTwiceInOneNightIsReadOnce() throws {
+        let dir = TemporaryDirectory()
+        let log = dir.write("access.log", InputTests.logLines(0 ..< 3000))
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/link.log", withDestinationPath: log)
+        try FileManager.default.copyItem(atPath: log, toPath: dir.path + "/copy.log")
+        // A log that differs in its last line only is another log.
+        let other = dir.write("other.log", InputTests.logLines(0 ..< 2999) + InputTests.logLines(5000 ..< 5001))
+        for noState in ["", "--no-state"] {
+            let out = dir.path + "/out" + noState
+            let r = try Tool.shell("$WM run \(noState) --out '\(out)' '\(log)' '\(log)' '\(dir.path)/link.log' '\(dir.path)/copy.log'")
+            #expect(r.status == 0, "\(r.err)")
+            #expect(try Self.hits(out) == 3000, "a log named several times was read more than once")
+            #expect(r.err.contains("copy.log is the same log as \(log) (identical content): read once"), "\(r.err)")
+            #expect(r.err.contains("link.log is the same log as \(log) (the same file): read once"), "\(r.err)")
+            #expect(r.err.contains("1 log files read, 0 already done, 3 named twice"), "\(r.err)")
+        }
+        let r = try Tool.shell("$WM run -q --no-state --out '\(dir.path)/two' '\(log)' '\(other)'")
+        #expect(r.status == 0, "\(r.err)")
+        #expect(try Self.hits(dir.path + "/two") == 6000)
+    }
+
     /// One nightly run of `log` into `out`: its exit status, and the hits read so far by all runs.
     static func night(_ out: String, _ log: String, status: Int32 = 0, hits: Int? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
         let r = try Tool.shell("$WM run -q --out '\(out)' '\(log)'")

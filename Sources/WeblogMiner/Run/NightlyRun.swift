@@ -61,6 +61,8 @@ public struct NightlyRun {
         public var status = ExitStatus.ok
         public var filesRead = 0
         public var filesSkipped = 0
+        /// Inputs that name a log already named tonight (read once).
+        public var filesDuplicate = 0
         public var newSessions = 0
         public var totalSessions = 0
         public var outDir = ""
@@ -91,6 +93,7 @@ public struct NightlyRun {
         // Which inputs are new, grown, or already read.
         var toRead: [InputSpec] = []
         var records: [StateStore.FileRecord?] = []
+        var tonight: [StateStore.FileRecord] = []
         for input in inputs {
             guard !input.isStandardInput, let found = StateStore.identify(input.path) else {
                 toRead.append(input)
@@ -98,6 +101,14 @@ public struct NightlyRun {
                 continue
             }
             var id = found.record
+            // The same log named twice tonight (overlapping globs, a link, an identical copy) is read once.
+            if let same = tonight.first(where: { $0.device == id.device && $0.inode == id.inode
+                    || $0.size == id.size && $0.head == id.head && found.head.count >= StateStore.identifyingHead }) {
+                note("\(input.path) is the same log as \(same.path) (\(same.device == id.device && same.inode == id.inode ? "the same file" : "identical content")): read once")
+                outcome.filesDuplicate += 1
+                continue
+            }
+            tonight.append(id)
             if let seen = found.earlierRecord(among: loaded.files) {
                 if seen.device == id.device && seen.inode == id.inode && seen.size == id.size || seen.head == id.head && seen.lines > 0 && seen.size == id.size {
                     outcome.filesSkipped += 1
