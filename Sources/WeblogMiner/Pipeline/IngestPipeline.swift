@@ -104,7 +104,8 @@ public final class IngestPipeline {
                         Diagnostics.noteOnce(key: "format " + parser.prototype.formatName,
                                              "\(inputs[index].displayName): format \(parser.prototype.formatName) (detected; use --format to override; not repeated for other files in this format)")
                     } else if parser == nil {
-                        Diagnostics.error("\(inputs[index].displayName): cannot detect the log format; give --format (\(LogFormat.namedFormats), or a LogFormat string)")
+                        Diagnostics.error("\(inputs[index].displayName): cannot detect the log format; give --format (\(LogFormat.namedFormats), or a LogFormat string), "
+                                          + "or for a CSV/TSV click export name its time column (--field time=NAME, without a header row --no-header --field time=N)")
                     }
                 case .batch(let batch):
                     defer { pool.push(batch) }
