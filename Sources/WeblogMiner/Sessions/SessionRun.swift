@@ -1,3 +1,5 @@
+import Glibc
+
 /// Everything `sessions` and `pages` share: read and merge the inputs, clean, sessionize, and hand
 /// each finished session to the caller, then report what was read and removed.
 public struct SessionRun {
@@ -27,6 +29,7 @@ public struct SessionRun {
     public func run(inputs: [InputSpec], rejectsOutput: OutputStream? = nil, resume: Sessionizer.Snapshot? = nil, suspend: Bool = false,
                     rewind: Rewind? = nil,
                     _ body: @escaping (Session, ByteStringInterner) throws -> Void) throws -> Report {
+        let inputs = Self.distinct(inputs)
         // One lock for the rejects file, shared by every file thread of both passes.
         let rejects = rejectsOutput.map { LockedOutput($0) }
         switch sessions.order {
@@ -138,6 +141,22 @@ public struct SessionRun {
             } else if !ingest.quiet {
                 Diagnostics.note(message)
             }
+        }
+    }
+
+    /// A file named twice (overlapping globs, a link to it) is read once, with a warning: its hits
+    /// would otherwise count twice.
+    static func distinct(_ inputs: [InputSpec]) -> [InputSpec] {
+        var seen: [(device: UInt64, inode: UInt64, path: String)] = []
+        return inputs.filter { input in
+            var info = stat()
+            guard !input.isStandardInput, stat(input.path, &info) == 0 else { return true }
+            if let same = seen.first(where: { $0.device == UInt64(info.st_dev) && $0.inode == UInt64(info.st_ino) }) {
+                Diagnostics.warning("\(input.path) is the same file as \(same.path): read once")
+                return false
+            }
+            seen.append((UInt64(info.st_dev), UInt64(info.st_ino), input.path))
+            return true
         }
     }
 
