@@ -95,6 +95,25 @@ import Testing
         #expect(sink.records[0].line == 2)
     }
 
+    /// The column names of analytics exports (GA4 flattened to CSV, Snowplow, Matomo) are known:
+    /// GA4's event_timestamp (microseconds) wins over its event_date (a day written as 20231201).
+    @Test func analyticsExportColumnNamesAreKnown() throws {
+        let ga4 = DelimitedParser(delimiter: UInt8(ascii: ","), mapping: FieldMapping())
+        #expect(parse(ga4, "event_date,event_timestamp,event_name,user_pseudo_id,page_location,page_referrer").verdict == .skip)
+        let hit = parse(ga4, "20231201,1701388800123456,page_view,123.456,https://shop.example/p/1?x=2,https://www.google.com/")
+        #expect(hit.verdict == .record)
+        #expect(hit.record.epochMillis == utcMillis(2023, 12, 1, 0, 0, 0, ms: 123))
+        #expect(hit[.visitor] == "123.456" && hit[.path] == "/p/1" && hit[.query] == "x=2" && hit[.referrer] == "https://www.google.com/")
+        let snowplow = DelimitedParser(delimiter: 9, mapping: FieldMapping())
+        #expect(parse(snowplow, "collector_tstamp\tdomain_userid\tdomain_sessionid\tuser_ipaddress\tpage_url\tuseragent").verdict == .skip)
+        let event = parse(snowplow, "2023-12-01 10:00:00.000\tdu-1\tds-9\t203.0.113.5\thttps://shop.example/a\tMozilla/5.0")
+        #expect(event.verdict == .record && event[.visitor] == "du-1" && event[.session] == "ds-9" && event[.client] == "203.0.113.5" && event[.path] == "/a")
+        let matomo = DelimitedParser(delimiter: UInt8(ascii: ","), mapping: FieldMapping())
+        #expect(parse(matomo, "idVisit,idVisitor,serverTimestamp,url").verdict == .skip)
+        let view = parse(matomo, "42,9f3a,1701424800,/shop/a")
+        #expect(view.verdict == .record && view[.session] == "42" && view[.visitor] == "9f3a" && view.record.epochMillis == 1_701_424_800_000)
+    }
+
     @Test func dateAndStepExportIsRecognisedByItsColumnNames() throws {
         // DIGINETICA's layout: a date column (eventdate) and an order within the session (timeframe).
         let (sink, report, _) = try ingest([Paths.fixture("formats/diginetica-style.csv")])
