@@ -87,6 +87,25 @@ import Testing
         #expect(r.status == 0 && r.err.contains("99 of 100 hits (99.00%) have no visitor key (--visitor user)"), "\(r.err)")
     }
 
+    /// Excel and other Windows tools start text with a byte order mark: a UTF-8 mark is dropped (the
+    /// header's first name is found), UTF-16 text is named with the way to convert it.
+    @Test func aByteOrderMarkDoesNotHideTheHeader() throws {
+        let dir = TemporaryDirectory()
+        let rows = "time,visitor,url\r\n2024-12-06T10:00:00Z,v1,/a\r\n2024-12-06T10:00:10Z,v1,/b\r\n"
+        let csv = dir.path + "/excel.csv"
+        FileManager.default.createFile(atPath: csv, contents: Data([0xEF, 0xBB, 0xBF]) + Data(rows.utf8))
+        var r = try Tool.shell("$WM sessions '\(csv)' -q")
+        #expect(r.status == 0 && r.out.contains("\tv1\t") && r.out.contains("/a /b"), "\(r.err)")
+        let json = dir.path + "/bom.jsonl"
+        FileManager.default.createFile(atPath: json, contents: Data([0xEF, 0xBB, 0xBF]) + Data(#"{"ts":1733500000,"url":"/a","visitor":"x"}"#.utf8 + [10]))
+        r = try Tool.shell("$WM sessions '\(json)' -q")
+        #expect(r.status == 0 && r.out.contains("\tx\t"), "\(r.err)")
+        let utf16 = dir.path + "/powershell.csv"
+        FileManager.default.createFile(atPath: utf16, contents: rows.data(using: .utf16LittleEndian).map { Data([0xFF, 0xFE]) + $0 })
+        r = try Tool.shell("$WM sessions '\(utf16)' -o /dev/null")
+        #expect(r.status == 65 && r.err.contains("powershell.csv: UTF-16 text; convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8"), "\(r.err)")
+    }
+
     /// Exports shipped without a header row (YooChoose's clicks.dat: session,time,item,category;
     /// Taobao's user,item,category,behaviour,time) are read without options: the time column is
     /// found by its content, the first other column is the session, the second the page, and the

@@ -82,6 +82,8 @@ final class BatchProducer: @unchecked Sendable {
             }
             let minRead = 16 * 1024
             let base = producer.bytesRead
+            // The first bytes of the file are checked for a byte order mark once there are three.
+            var markChecked = skip > 0
             while true {
                 if let cancel = producer.cancel, cancel.isSet {
                     producer.pool.push(batch)
@@ -112,6 +114,17 @@ final class BatchProducer: @unchecked Sendable {
                     skippingOverlong = false
                 } else {
                     batch.count = start + n
+                }
+                if !markChecked && batch.count >= 3 {
+                    markChecked = true
+                    let mark = ByteOrderMark.utf8Length(batch.buffer, count: batch.count)
+                    if mark > 0 {
+                        memmove(batch.buffer, batch.buffer + mark, batch.count - mark)
+                        batch.count -= mark
+                    } else if ByteOrderMark.isUTF16(batch.buffer, count: batch.count) {
+                        let name = producer.inputs[index].displayName
+                        Diagnostics.error("\(name): UTF-16 text; convert it to UTF-8 first (iconv -f UTF-16 -t UTF-8 '\(name)' > converted.csv)")
+                    }
                 }
             }
             producer.bytesRead = base + reader.compressedBytesRead

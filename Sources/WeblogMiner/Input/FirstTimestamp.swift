@@ -8,7 +8,8 @@ enum FirstTimestamp {
         var buffer = [UInt8](repeating: 0, count: capacity)
         let n = buffer.withUnsafeMutableBufferPointer { reader.read(into: $0.baseAddress!, capacity: capacity) }
         guard n > 0 else { return nil }
-        var lines = buffer[0 ..< n].split(separator: 10, omittingEmptySubsequences: false).map { Array($0) }
+        let mark = buffer.withUnsafeBufferPointer { ByteOrderMark.utf8Length($0.baseAddress!, count: n) }
+        var lines = buffer[mark ..< n].split(separator: 10, omittingEmptySubsequences: false).map { Array($0) }
         if n == capacity { lines.removeLast() }  // possibly cut off
         lines = lines.map { $0.last == 13 ? Array($0.dropLast()) : $0 }
         guard let parser = configuration.makeParser() ?? FormatDetector.detect(sample: Array(lines.prefix(64)), configuration: configuration) else { return nil }
