@@ -3,7 +3,7 @@ import WeblogMiner
 
 /// Options shared by `patterns` and `rules`.
 struct PatternCLIOptions: ParsableArguments {
-    @Argument(help: ArgumentHelp("Sequences: `weblog-miner sessions` output (TSV or JSONL), SPMF files, or one space-separated sequence per line; .gz is fine. '-' or none: standard input.", valueName: "file"))
+    @Argument(help: ArgumentHelp("Sequences: `weblog-miner sessions` output (TSV or JSONL), SPMF files, or one space-separated sequence per line; or log files, whose sessions are built first with the default options; .gz is fine. '-' or none: standard input.", valueName: "file"))
     var files: [String] = []
 
     @Option(help: ArgumentHelp("Input format: auto, spmf, seq, sessions.", valueName: "format"))
@@ -58,6 +58,9 @@ struct PatternCLIOptions: ParsableArguments {
     }
 
     func loadDatabase() throws -> SequenceDatabase {
+        if inputFormat == .auto, let log = files.lazy.compactMap({ file in LogSniffer.logFormat(of: InputSpec(file)).map { (file, $0) } }).first {
+            return try sessionsOfLogs(named: log)
+        }
         var text = ""
         for input in (files.isEmpty ? ["-"] : files) {
             do {
@@ -77,6 +80,24 @@ struct PatternCLIOptions: ParsableArguments {
             Diagnostics.error(error.description)
             throw ExitCode(ExitStatus.dataError.rawValue)
         }
+        if forwardReferences { db = MaximalForwardReferences.split(db) }
+        return db
+    }
+
+    /// Logs given where sequences are expected: their sessions are built first, with the default
+    /// cleaning and session options (a log's words mined as items would never end on a dense log).
+    func sessionsOfLogs(named log: (file: String, format: String)) throws -> SequenceDatabase {
+        Diagnostics.note("\(log.file): a \(log.format) log, not sequences: mining the page sequences of its sessions (default cleaning, 30-minute timeout; "
+                         + "for other options: weblog-miner sessions [options] LOGS | weblog-miner patterns -, or rules -)")
+        var input = try InputOptions.parse([])
+        input.files = files
+        let (cleaning, sessionOptions) = try SessionCLIOptions.parse([]).build()
+        var sessions: [Session] = []
+        let report = try SessionRun(ingest: try input.ingestOptions(), cleaning: cleaning, sessions: sessionOptions)
+            .run(inputs: input.inputs, rewind: Rewind(possible: { true }, perform: { sessions.removeAll() })) { session, _ in sessions.append(session) }
+        Diagnostics.note(report.cleaning.summary + "; \(report.sessions) sessions")
+        guard report.ingest.status == .ok else { throw ExitCode(report.ingest.status.rawValue) }
+        var db = SequenceDatabase(sessions: sessions, pages: report.pages)
         if forwardReferences { db = MaximalForwardReferences.split(db) }
         return db
     }

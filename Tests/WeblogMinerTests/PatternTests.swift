@@ -131,4 +131,29 @@ import Testing
         #expect(piped.status == 0 && piped.out == direct.out)
         #expect(piped.out.hasPrefix("pattern\tsupport\trelative_support\tlength\n/\t"))
     }
+
+    /// A log given to `patterns` or `rules` is sessionized first: its words mined as items never
+    /// ended on this 2,000-line log. Sequences, SPMF and sessions output are not taken for logs.
+    @Test func aLogGivenToPatternsIsSessionizedFirst() throws {
+        let sample = Paths.fixture("access/apache-combined-2000.log.gz")
+        let direct = try Tool.shell("$WM patterns '\(sample)' --min-support 2")
+        let piped = try Tool.shell("$WM sessions -q '\(sample)' | $WM patterns - --min-support 2")
+        #expect(direct.status == 0 && direct.out == piped.out && direct.out.contains("/projects/xdotool/"), "\(direct.err)")
+        #expect(direct.err.contains("a combined log, not sequences: mining the page sequences of its sessions"), "\(direct.err)")
+        let rules = try Tool.shell("$WM rules '\(sample)' --min-support 2")
+        let pipedRules = try Tool.shell("$WM sessions -q '\(sample)' | $WM rules - --min-support 2")
+        #expect(rules.status == 0 && rules.out == pipedRules.out, "\(rules.err)")
+        let dir = TemporaryDirectory()
+        let inputs = [
+            dir.write("seq.txt", "/a /b /c\n/a /c\n"),
+            dir.write("spmf.txt", "1 -1 2 -1 -2\n2 -1 -2\n"),
+            dir.write("tabs.txt", "/a\t/b\n/b\t/c\n"),
+        ]
+        for input in inputs { #expect(LogSniffer.logFormat(of: InputSpec(input)) == nil, "\(input)") }
+        _ = try Tool.shell("$WM sessions -q '\(sample)' -o '\(dir.path)/s.tsv'")
+        _ = try Tool.shell("$WM sessions -q --output jsonl '\(sample)' -o '\(dir.path)/s.jsonl'")
+        #expect(LogSniffer.logFormat(of: InputSpec(dir.path + "/s.tsv")) == nil)
+        #expect(LogSniffer.logFormat(of: InputSpec(dir.path + "/s.jsonl")) == nil)
+        #expect(LogSniffer.logFormat(of: InputSpec(sample)) == "combined")
+    }
 }
