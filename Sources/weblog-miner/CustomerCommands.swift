@@ -330,6 +330,16 @@ struct CustomerCLIOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Column of the registration time (default: registered_at, created_at, ...).", valueName: "column"))
     var registeredAt: String?
 
+    @Option(help: ArgumentHelp("Layout of the registration times when none of the built-in forms (ISO 8601, CLF, epoch) reads them, strftime style as --time-format, e.g. '%d/%m/%Y %H:%M'.", valueName: "layout"))
+    var registeredAtFormat: String?
+
+    /// --registered-at-format, compiled (a usage error when it is not a layout).
+    var registrationTimeFormat: TimeFormat? {
+        get throws {
+            do { return try registeredAtFormat.map { try TimeFormat($0) } } catch { throw ValidationError("--registered-at-format: \(error)") }
+        }
+    }
+
     @Option(help: ArgumentHelp("The table's keys are hashed: sha256 of the lower-cased log value.", valueName: "sha256"))
     var hash: String?
 
@@ -341,6 +351,7 @@ struct CustomerCLIOptions: ParsableArguments {
 
     func validate() throws {
         if let hash, hash.lowercased() != "sha256" { throw ValidationError("--hash supports sha256 only") }
+        _ = try registrationTimeFormat
     }
 }
 
@@ -349,6 +360,7 @@ extension CustomerCLIOptions {
     /// when it cannot be read (66) or is malformed (65).
     func readRegistrations() throws -> Registrations? {
         guard let path = registrations else { return nil }
-        return try CommandSupport.readingInput { try Registrations.read(InputSpec(path), keyColumn: key, timeColumn: registeredAt) }
+        let format = try registrationTimeFormat
+        return try CommandSupport.readingInput { try Registrations.read(InputSpec(path), keyColumn: key, timeColumn: registeredAt, timeFormat: format) }
     }
 }

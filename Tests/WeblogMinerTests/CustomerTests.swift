@@ -28,6 +28,37 @@ import Testing
         return try Registrations.read(InputSpec(dir.write("reg.csv", csv)), keyColumn: nil, timeColumn: nil)
     }
 
+    /// A table exported by a spreadsheet: names with spaces, `;`, day-first times. The names are
+    /// found; the times are refused with the way to read them, and read with it. Unreadable times
+    /// were counted in a note while every registration was lost as a conversion.
+    @Test func spreadsheetRegistrationTableIsReadOrRefusedClearly() throws {
+        let dir = TemporaryDirectory()
+        let file = dir.write("signups.csv", "Customer ID;Signup Date;Plan\nu1;02/03/2026 10:30;pro\nu2;01/03/2026 00:00;free\n")
+        #expect(throws: Registrations.ReadError.self) { try Registrations.read(InputSpec(file), keyColumn: nil, timeColumn: nil) }
+        do {
+            _ = try Registrations.read(InputSpec(file), keyColumn: nil, timeColumn: nil)
+        } catch {
+            #expect("\(error)".contains("2 of 2 registration times in column Signup Date cannot be read (e.g. '02/03/2026 10:30'); give their layout with --registered-at-format"))
+        }
+        let table = try Registrations.read(InputSpec(file), keyColumn: nil, timeColumn: nil, timeFormat: try TimeFormat("%d/%m/%Y %H:%M"))
+        #expect(table.keyColumn == "Customer ID" && table.timeColumn == "Signup Date" && table.badTimes == 0)
+        #expect(table.users.map(\.registeredAt) == [utcMillis(2026, 3, 2, 10, 30), utcMillis(2026, 3, 1)])
+        // One bad time in 40 (2.5%) is counted, not refused.
+        let rows = (0 ..< 40).map { "u\($0);\($0 == 7 ? "soon" : "02/03/2026 10:30");pro" }
+        let mostly = dir.write("mostly.csv", "Customer ID;Signup Date;Plan\n" + rows.joined(separator: "\n") + "\n")
+        #expect(try Registrations.read(InputSpec(mostly), keyColumn: nil, timeColumn: nil, timeFormat: try TimeFormat("%d/%m/%Y %H:%M")).badTimes == 1)
+        // The commands: exit 65 with the message before any log is read, then the layout option works.
+        let log = Paths.fixture("access/site-visits.log")
+        var r = try Tool.shell("$WM prospects --registrations '\(file)' '\(log)' -o /dev/null")
+        #expect(r.status == 65 && r.err.contains("--registered-at-format"), "\(r.err)")
+        r = try Tool.shell("$WM run --no-state --out '\(dir.path)/out' --registrations '\(file)' '\(log)'")
+        #expect(r.status == 65 && r.err.contains("--registered-at-format") && !r.err.contains("format combined"), "\(r.err)")
+        r = try Tool.shell("$WM prospects --registrations '\(file)' --registered-at-format '%d/%m/%Y %H:%M' '\(log)' -o /dev/null")
+        #expect(r.status != 65 && r.err.contains("time Signup Date"), "\(r.err)")
+        r = try Tool.shell("$WM prospects --registrations '\(file)' --registered-at-format '%Q' '\(log)' -o /dev/null")
+        #expect(r.status == 64, "\(r.err)")
+    }
+
     @Test func sha256KnownVectors() {
         #expect(SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         #expect(SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

@@ -29,6 +29,8 @@ public struct NightlyRun {
         public var registrations: String? = nil
         public var keyColumn: String? = nil
         public var timeColumn: String? = nil
+        /// `--registered-at-format`.
+        public var registrationTimeFormat: TimeFormat? = nil
         public var hashKeys = false
         public var keyIsVisitor = false
         public var conversion: String? = nil

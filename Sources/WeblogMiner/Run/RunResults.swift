@@ -284,7 +284,7 @@ extension NightlyRun {
         for s in sessions { history.add(s) }
         var table: Registrations? = nil
         if let path = options.registrations {
-            table = try Registrations.read(InputSpec(path), keyColumn: options.keyColumn, timeColumn: options.timeColumn)
+            table = try Registrations.read(InputSpec(path), keyColumn: options.keyColumn, timeColumn: options.timeColumn, timeFormat: options.registrationTimeFormat)
         }
         let matcher = try options.conversion.map { try PageMapper(specs: [$0 + "=converted"]) }
         var joinOptions = CustomerJoin.Options()
