@@ -70,6 +70,13 @@ import Testing
         #expect(iso("2026-03-02") == utcMillis(2026, 3, 2))
         #expect(iso("2026-13-02T13:55:36Z") == nil)
         #expect(iso("2026-03-02T13:55:36X") == nil)
+        // BigQuery's and many databases' way: the zone written out; and year-first with slashes.
+        #expect(iso("2026-03-02 13:55:36.5 UTC") == base + 500)
+        #expect(iso("2026-03-02 13:55:36 gmt") == base)
+        #expect(iso("2026-03-02 13:55:36 CET") == nil)
+        #expect(any("2026/03/02 13:55:36") == base)
+        #expect(any("2026/03/02") == utcMillis(2026, 3, 2))
+        #expect(iso("2026/03-02 13:55:36") == nil)
     }
 
     @Test func epochByDigitCount() {

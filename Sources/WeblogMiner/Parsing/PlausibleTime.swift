@@ -10,6 +10,7 @@ public enum PlausibleTime {
 
     @inline(__always) public static func contains(_ millis: Int64) -> Bool { millis >= earliest && millis <= latest }
 
-    /// A hint when most rejected times were readable but implausible.
-    public static let hint = "times before 1990 or after tomorrow are rejected as bad_time; if the time column is a date such as 20170430 or 30.04.2017, give --time-format (e.g. --time-format %Y%m%d)"
+    /// A hint when most rejected lines have a time that is unreadable or implausible.
+    public static let hint = "times that cannot be read, or that read as before 1990 or after tomorrow, are rejected as bad_time; "
+        + "give the time column's layout with --time-format (e.g. '%d/%m/%Y %H:%M:%S', or %Y%m%d for dates such as 20170430)"
 }

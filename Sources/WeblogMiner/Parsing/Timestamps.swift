@@ -98,6 +98,11 @@ public enum Timestamps {
         while i < end && p[i] == UInt8(ascii: " ") { i += 1 }
         if i == end { return 0 }
         if p[i] == UInt8(ascii: "Z") || p[i] == UInt8(ascii: "z") { return i + 1 == end ? 0 : nil }
+        // `UTC` or `GMT` written out, as BigQuery and many databases print timestamps.
+        if end - i == 3 {
+            let zone = (p[i] | 0x20, p[i + 1] | 0x20, p[i + 2] | 0x20)
+            if zone == (0x75, 0x74, 0x63) || zone == (0x67, 0x6D, 0x74) { return 0 }
+        }
         let sign: Int
         switch p[i] {
         case UInt8(ascii: "+"): sign = 1
@@ -133,9 +138,10 @@ public enum Timestamps {
         return epochMillis(year: year, month: month, day: day, hour: hour, minute: minute, second: second, millis: millis, offsetSeconds: offset)
     }
 
-    /// ISO 8601 / RFC 3339: `2000-10-10T13:55:36Z`, `2000-10-10 13:55:36.123+02:00`, or a date alone.
+    /// ISO 8601 / RFC 3339: `2000-10-10T13:55:36Z`, `2000-10-10 13:55:36.123+02:00`, or a date alone;
+    /// also year-first with slashes (`2000/10/10 13:55:36`, unambiguous) and the zone written `UTC`.
     public static func parseISO(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int64? {
-        guard end - start >= 10, p[start + 4] == UInt8(ascii: "-"), p[start + 7] == UInt8(ascii: "-"),
+        guard end - start >= 10, p[start + 4] == UInt8(ascii: "-") || p[start + 4] == UInt8(ascii: "/"), p[start + 7] == p[start + 4],
             let year = number(p, start, 4), let month = number(p, start + 5, 2), let day = number(p, start + 8, 2)
         else { return nil }
         if end - start == 10 {
@@ -182,7 +188,7 @@ public enum Timestamps {
         while start < end && (p[start] == UInt8(ascii: " ") || p[start] == UInt8(ascii: "[")) { start += 1 }
         while end > start && (p[end - 1] == UInt8(ascii: " ") || p[end - 1] == UInt8(ascii: "]")) { end -= 1 }
         guard end - start >= 1 else { return nil }
-        if end - start >= 10 && p[start + 4] == UInt8(ascii: "-") { return parseISO(p, start, end) }
+        if end - start >= 10 && (p[start + 4] == UInt8(ascii: "-") || p[start + 4] == UInt8(ascii: "/")) { return parseISO(p, start, end) }
         if end - start >= 20 && p[start + 2] == UInt8(ascii: "/") { return parseCLF(p, start, end) }
         return parseEpoch(p, start, end)
     }
