@@ -73,6 +73,11 @@ struct PatternCLIOptions: ParsableArguments {
                 throw ExitCode(ExitStatus.noInput.rawValue)
             }
         }
+        if inputFormat == .auto, files.isEmpty || files.contains("-"),
+           let format = LogSniffer.logFormat(sample: text.utf8.split(separator: 10, maxSplits: 64, omittingEmptySubsequences: false).prefix(64).map { Array($0) }) {
+            Diagnostics.error("standard input is a \(format) log, not sequences: build its sessions first (... | weblog-miner sessions - | weblog-miner patterns -)")
+            throw ExitCode(ExitStatus.dataError.rawValue)
+        }
         var db: SequenceDatabase
         do {
             db = try SequenceDatabase.read(text, format: inputFormat, source: files.first ?? "<stdin>")

@@ -155,5 +155,8 @@ import Testing
         #expect(LogSniffer.logFormat(of: InputSpec(dir.path + "/s.tsv")) == nil)
         #expect(LogSniffer.logFormat(of: InputSpec(dir.path + "/s.jsonl")) == nil)
         #expect(LogSniffer.logFormat(of: InputSpec(sample)) == "combined")
+        // Standard input cannot be read twice: a log there is refused with the pipe to use.
+        let piped2 = try Tool.shell("gzip -dc '\(sample)' | $WM patterns -")
+        #expect(piped2.status == 65 && piped2.err.contains("standard input is a combined log, not sequences"), "\(piped2.err)")
     }
 }

@@ -24,6 +24,11 @@ public enum LogSniffer {
     /// lines read as hits with it; nil for anything else (sequences, SPMF, sessions output).
     public static func logFormat(of input: InputSpec) -> String? {
         guard !input.isStandardInput, let lines = sampleLines(input) else { return nil }
+        return logFormat(sample: lines)
+    }
+
+    /// The same judgement on lines already read (standard input, which cannot be read twice).
+    public static func logFormat(sample lines: [[UInt8]]) -> String? {
         let sample = Array(lines.filter { !$0.isEmpty }.prefix(64))
         guard !sample.isEmpty, let parser = FormatDetector.detect(sample: sample, configuration: ParserConfiguration()) else { return nil }
         var hits = 0
