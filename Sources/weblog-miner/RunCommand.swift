@@ -193,9 +193,9 @@ struct RunCommand: ParsableCommand {
         options.registrations = customer.registrations
         options.keyColumn = customer.key
         options.timeColumn = customer.registeredAt
-        // A table that cannot be used is refused now, not after the night's logs are read.
-        _ = try customer.readRegistrations()
         options.registrationTimeFormat = try customer.registrationTimeFormat
+        // A table that cannot be used is refused now, not after the night's logs are read.
+        options.registrationTable = try customer.readRegistrations()
         options.hashKeys = customer.hash != nil
         options.keyIsVisitor = customer.keyIsVisitor
         options.conversion = customer.conversion

@@ -2,8 +2,6 @@
 /// files. A UTF-8 mark is dropped before the first line is read, so a header's first name is found;
 /// UTF-16 text cannot be read as lines of bytes and is named instead.
 enum ByteOrderMark {
-    static let utf8: [UInt8] = [0xEF, 0xBB, 0xBF]
-
     /// Bytes of a UTF-8 mark at the start of `p` (0 or 3).
     static func utf8Length(_ p: UnsafePointer<UInt8>, count: Int) -> Int {
         count >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF ? 3 : 0

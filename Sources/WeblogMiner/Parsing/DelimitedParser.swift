@@ -21,11 +21,15 @@ public final class DelimitedParser: LineParser {
         self.delimiter = delimiter
         self.hasHeader = hasHeader
         self.mapping = mapping
+        formatName = name ?? Self.name(of: delimiter)
+    }
+
+    /// `tsv`, `csv` or `delimited ';'`.
+    static func name(of delimiter: UInt8) -> String {
         switch delimiter {
-        case _ where name != nil: formatName = name!
-        case 9: formatName = "tsv"
-        case UInt8(ascii: ","): formatName = "csv"
-        default: formatName = "delimited '\(Character(UnicodeScalar(delimiter)))'"
+        case 9: "tsv"
+        case UInt8(ascii: ","): "csv"
+        default: "delimited '\(Character(UnicodeScalar(delimiter)))'"
         }
     }
 

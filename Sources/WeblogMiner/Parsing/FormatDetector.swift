@@ -38,12 +38,15 @@ public enum FormatDetector {
         return HeaderlessGuess.parser(sample: nonEmpty, configuration: configuration)
     }
 
+    /// `--delimiter`, else the most frequent of tab, comma, semicolon and pipe in `line`.
+    static func delimiter(of line: [UInt8], configuration: ParserConfiguration) -> UInt8? {
+        let candidates: [UInt8] = configuration.delimiter.map { [$0] } ?? [9, UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "|")]
+        return candidates.max { a, b in line.count(where: { $0 == a }) < line.count(where: { $0 == b }) }
+    }
+
     /// A header line naming a time column (or, without a header, a time column given with --field), split by the most frequent of tab, comma, semicolon, pipe.
     static func detectDelimited(header: [UInt8], configuration: ParserConfiguration) -> DelimitedParser? {
-        let candidates: [UInt8] = configuration.delimiter.map { [$0] } ?? [9, UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "|")]
-        guard let delimiter = candidates.max(by: { a, b in header.count(where: { $0 == a }) < header.count(where: { $0 == b }) }),
-            header.contains(delimiter) || configuration.delimiter != nil
-        else { return nil }
+        guard let delimiter = delimiter(of: header, configuration: configuration), header.contains(delimiter) || configuration.delimiter != nil else { return nil }
         let parser = DelimitedParser(delimiter: delimiter, hasHeader: configuration.hasHeader, mapping: configuration.mapping)
         var copy = header
         var record = LogRecord()

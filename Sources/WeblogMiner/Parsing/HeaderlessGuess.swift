@@ -3,8 +3,9 @@
 /// is read without options instead of being refused. The time column is the one whose every value
 /// reads as a plausible time. A column of request lines (`GET /a HTTP/1.1`: an access log saved as
 /// CSV) gives the page, with the client addresses and statuses beside it; otherwise, of the other
-/// columns, the first is the key (session, also the visitor) and the second the page. The guess is named in the format's name, which the detection note prints,
-/// with how to choose otherwise (`--no-header --field ROLE=N`).
+/// columns, the first is the key (session, also the visitor) and the second the page. The guess is
+/// named in the format's name, which the detection note prints, with how to choose otherwise
+/// (`--no-header --field ROLE=N`).
 enum HeaderlessGuess {
     /// A parser for the sample, or nil when it is not a consistent delimited table with exactly one
     /// time column and two other columns.
@@ -12,10 +13,7 @@ enum HeaderlessGuess {
         guard configuration.hasHeader, configuration.mapping.explicit.isEmpty, let first = sample.first else { return nil }
         // The sample ends where the first read ended, maybe inside a line: that line is not judged.
         let lines = sample.count >= 3 ? Array(sample.dropLast()) : sample
-        let candidates: [UInt8] = configuration.delimiter.map { [$0] } ?? [9, UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "|")]
-        guard let delimiter = candidates.max(by: { a, b in first.count(where: { $0 == a }) < first.count(where: { $0 == b }) }),
-              first.contains(delimiter)
-        else { return nil }
+        guard let delimiter = FormatDetector.delimiter(of: first, configuration: configuration), first.contains(delimiter) else { return nil }
         let rows = lines.map { $0.split(separator: delimiter, omittingEmptySubsequences: false) }
         let width = rows[0].count
         guard width >= 3, rows.allSatisfy({ $0.count == width }), !lines.contains(where: { $0.contains(FieldDecoding.quote) }) else { return nil }
@@ -53,8 +51,7 @@ enum HeaderlessGuess {
             mapping.explicit[.url] = String(others[1] + 1)
             guessed += ["session=\(others[0] + 1) (also the visitor)", "url=\(others[1] + 1)"]
         }
-        let kind = delimiter == 9 ? "tsv" : delimiter == UInt8(ascii: ",") ? "csv" : "delimited '\(Character(UnicodeScalar(delimiter)))'"
-        let name = "\(kind) without a header row, columns guessed as \(guessed.joined(separator: ", ")) (name them with --no-header --field ROLE=N)"
+        let name = "\(DelimitedParser.name(of: delimiter)) without a header row, columns guessed as \(guessed.joined(separator: ", ")) (name them with --no-header --field ROLE=N)"
         return DelimitedParser(delimiter: delimiter, hasHeader: false, mapping: mapping, name: name)
     }
 

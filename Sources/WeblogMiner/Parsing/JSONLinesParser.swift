@@ -7,14 +7,32 @@ public final class JSONLinesParser: LineParser {
     private let keys: [(key: [UInt8], role: FieldRole, rank: Int)]
     private var bestRank = [Int](repeating: Int.max, count: FieldRole.allCases.count)
     private var pending: [(role: FieldRole, start: Int, end: Int)] = []
-    /// The keys of the objects being read, each followed by a dot (`request.headers.`).
+    /// The keys of the objects being read, in lower case, each followed by a dot (`request.headers.`).
     private var path: [UInt8] = []
+    /// The paths (lower case, dot-ended) that lead to a known key: only these objects are read key
+    /// by key; any other nested object is skipped in one scan, as before nesting was read.
+    private let objectPaths: Set<[UInt8]>
 
     private let mapping: FieldMapping
 
     public init(mapping: FieldMapping) {
         self.mapping = mapping
         keys = mapping.keyTable()
+        var paths = Set<[UInt8]>()
+        for entry in keys {
+            let key = entry.key.map { $0 | ($0 >= 65 && $0 <= 90 ? 0x20 : 0) }
+            for (i, byte) in key.enumerated() where byte == UInt8(ascii: ".") { paths.insert(Array(key[...i])) }
+        }
+        objectPaths = paths
+    }
+
+    /// Whether the object under `key` (at the current path) holds a known key.
+    private func leadsToKnownKey(_ p: UnsafeMutablePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        guard !objectPaths.isEmpty else { return false }
+        var candidate = path
+        for k in start ..< end { candidate.append(p[k] | (p[k] >= 65 && p[k] <= 90 ? 0x20 : 0)) }
+        candidate.append(UInt8(ascii: "."))
+        return objectPaths.contains(candidate)
     }
 
     public func copyForWorker() -> (any LineParser)? { JSONLinesParser(mapping: mapping) }
@@ -64,9 +82,9 @@ public final class JSONLinesParser: LineParser {
                 i = after
             } else if p[i] == UInt8(ascii: "{") {
                 isNull = true
-                if depth < Self.maxDepth {
+                if depth < Self.maxDepth && leadsToKnownKey(p, keyStart, keyEnd) {
                     let saved = path.count
-                    path.append(contentsOf: UnsafeBufferPointer(start: p + keyStart, count: keyEnd - keyStart))
+                    for k in keyStart ..< keyEnd { path.append(p[k] | (p[k] >= 65 && p[k] <= 90 ? 0x20 : 0)) }
                     path.append(UInt8(ascii: "."))
                     defer { path.removeSubrange(saved...) }
                     guard let after = object(p, i, n, depth: depth + 1) else { return nil }

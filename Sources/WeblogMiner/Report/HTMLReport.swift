@@ -271,7 +271,8 @@ public struct HTMLReport {
                       ("robot_agent_hits", "robots by user agent"), ("robots_txt_hits", "robots.txt fetchers"), ("behaviour_hits", "robots by behaviour"),
                       ("late_hits", "later than the reorder window"), ("rejected_lines", "malformed lines"),
                       ("dropped_no_page", "without a page"), ("dropped_no_visitor", "without a visitor key")]
-        for (key, label) in labels where !key.hasPrefix("dropped_no") || (s.totals[key] ?? 0) > 0 { body += "<tr><td>\(h(label))</td><td class=\"n\">\(ReportFormat.grouped(s.totals[key] ?? 0))</td></tr>" }
+        let shownWhenPresent: Set = ["dropped_no_page", "dropped_no_visitor"]
+        for (key, label) in labels where !shownWhenPresent.contains(key) || (s.totals[key] ?? 0) > 0 { body += "<tr><td>\(h(label))</td><td class=\"n\">\(ReportFormat.grouped(s.totals[key] ?? 0))</td></tr>" }
         body += "</tbody></table></div>\n"
         return section("overview", "Overview", intro: "Traffic over \(windowName(s)), and what cleaning removed before sessions were built.", body)
     }

@@ -31,6 +31,9 @@ public struct NightlyRun {
         public var timeColumn: String? = nil
         /// `--registered-at-format`.
         public var registrationTimeFormat: TimeFormat? = nil
+        /// The table of `registrations` when the caller has read it already (checked before the
+        /// night's logs are read); else it is read from the path.
+        public var registrationTable: Registrations? = nil
         public var hashKeys = false
         public var keyIsVisitor = false
         public var conversion: String? = nil

@@ -283,7 +283,9 @@ extension NightlyRun {
         let history = VisitorHistory()
         for s in sessions { history.add(s) }
         var table: Registrations? = nil
-        if let path = options.registrations {
+        if let read = options.registrationTable {
+            table = read
+        } else if let path = options.registrations {
             table = try Registrations.read(InputSpec(path), keyColumn: options.keyColumn, timeColumn: options.timeColumn, timeFormat: options.registrationTimeFormat)
         }
         let matcher = try options.conversion.map { try PageMapper(specs: [$0 + "=converted"]) }

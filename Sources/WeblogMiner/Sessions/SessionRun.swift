@@ -147,15 +147,17 @@ public struct SessionRun {
     /// A file named twice (overlapping globs, a link to it) is read once, with a warning: its hits
     /// would otherwise count twice.
     static func distinct(_ inputs: [InputSpec]) -> [InputSpec] {
-        var seen: [(device: UInt64, inode: UInt64, path: String)] = []
+        struct FileID: Hashable { var device: UInt64, inode: UInt64 }
+        var seen: [FileID: String] = [:]
         return inputs.filter { input in
             var info = stat()
             guard !input.isStandardInput, stat(input.path, &info) == 0 else { return true }
-            if let same = seen.first(where: { $0.device == UInt64(info.st_dev) && $0.inode == UInt64(info.st_ino) }) {
-                Diagnostics.warning("\(input.path) is the same file as \(same.path): read once")
+            let id = FileID(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+            if let same = seen[id] {
+                Diagnostics.warning("\(input.path) is the same file as \(same): read once")
                 return false
             }
-            seen.append((UInt64(info.st_dev), UInt64(info.st_ino), input.path))
+            seen[id] = input.path
             return true
         }
     }
