@@ -9,11 +9,12 @@ import Testing
         SequenceDatabase(sequences: sequences.map { $0.split(separator: " ").map(String.init) })
     }
 
-    static func mine(_ db: SequenceDatabase, _ condensation: PatternCondensation, minSupport: Int, threads: Int = 2) -> [String: Int] {
+    static func mine(_ db: SequenceDatabase, _ condensation: PatternCondensation, minSupport: Int, threads: Int = 2, budget: Int? = nil) -> [String: Int] {
         var options = PatternOptions()
         options.minSupport = minSupport
         options.condensation = condensation
         options.threads = threads
+        if let budget { options.condensedBudget = budget }
         let miner = PrefixSpan(database: db, options: options)
         #expect(miner.prunesCondensation)
         return render(miner.mine(), db)
@@ -72,11 +73,13 @@ import Testing
             let all = PrefixSpan(database: db, options: options).mine()
             let closed = Self.render(ClosedMaximal.closed(all), db)
             let maximal = Self.render(ClosedMaximal.maximal(all), db)
-            for threads in [1, 2] {
-                let pruned = Self.mine(db, .closed, minSupport: minSupport, threads: threads)
-                #expect(pruned == closed, "closed \(sequences) support \(minSupport)")
-                let prunedMaximal = Self.mine(db, .maximal, minSupport: minSupport, threads: threads)
-                #expect(prunedMaximal == maximal, "maximal \(sequences) support \(minSupport)")
+            // Candidates chosen after the search (default budget), every candidate proved during the
+            // search (budget 1), and both in one search (a budget spent part way).
+            for (threads, budget) in [(1, nil), (2, nil), (2, 1), (1, 150), (2, 300)] as [(Int, Int?)] {
+                let pruned = Self.mine(db, .closed, minSupport: minSupport, threads: threads, budget: budget)
+                #expect(pruned == closed, "closed \(sequences) support \(minSupport) budget \(budget ?? -1)")
+                let prunedMaximal = Self.mine(db, .maximal, minSupport: minSupport, threads: threads, budget: budget)
+                #expect(prunedMaximal == maximal, "maximal \(sequences) support \(minSupport) budget \(budget ?? -1)")
                 if pruned != closed || prunedMaximal != maximal { return }
             }
         }

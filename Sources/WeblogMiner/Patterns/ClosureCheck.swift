@@ -19,7 +19,9 @@ public enum PatternCondensation: Sendable {
 /// f(i-1) and li (the i-th maximum period); x in every sequence's i-th period (between f(i-1) and
 /// the last-in-first ei: the semi-maximum period) moreover lies in the maximum period of every
 /// extension of the prefix, so no extension can be closed: the whole subtree is pruned (BackScan).
-/// A maximal pattern is closed, so the same pruning serves both.
+/// A maximal pattern is closed, so the same pruning serves both. The insertion checks prove one
+/// candidate at a time: the search uses them once its candidates outgrow their memory budget
+/// (`CondensedSelection` chooses among them otherwise).
 struct ClosureCheck {
     private let items: UnsafeMutablePointer<Int32>
     private let offsets: UnsafeMutablePointer<Int>
@@ -89,6 +91,31 @@ struct ClosureCheck {
             starts += repeatElement(0, count: more)
             semiEnds += repeatElement(0, count: more)
             maxEnds += repeatElement(0, count: more)
+        }
+    }
+
+    /// Items the checks looked at since the counter was last read (about what they cost, in the
+    /// unit of the search's counting: items scanned).
+    var work = 0
+
+    /// When BackScan runs: where what it is expected to save, the share of prefixes it prunes times
+    /// the counting its children would cost, is at least what it costs (running averages, in items
+    /// scanned); and on one prefix in 64 whatever the estimate, to follow the data. On sparse data
+    /// (BMS2) it prunes small subtrees and mostly stays off; on kosarak and BMS-WebView-1 it prunes
+    /// subtrees of thousands of patterns and runs nearly everywhere; on MSNBC it never prunes.
+    struct Throttle {
+        private var share = 0.5
+        private var cost = 0.0
+        private var tick = 0
+
+        mutating func due(childWork: Double) -> Bool {
+            tick &+= 1
+            return share * childWork >= cost || tick & 63 == 0
+        }
+
+        mutating func record(pruned: Bool, work: Int) {
+            share = share * 0.99 + (pruned ? 0.01 : 0)
+            cost = cost * 0.99 + Double(work) * 0.01
         }
     }
 
@@ -195,7 +222,9 @@ struct ClosureCheck {
                     }
                     alive = survivors.count
                     if alive == 0 { break }
+                    work += (total - r) * alive
                     if alive <= 4 {
+                        work += (total - r) * alive * 4 * n
                         clearCounts()
                         if survivors.contains(where: { x in (r ..< total).allSatisfy { fits(x, before: i, prefix, projection[$0], kind) } }) { return true }
                         alive = 0
@@ -203,6 +232,7 @@ struct ClosureCheck {
                     }
                 }
                 let (from, to) = period(r, i, prefix, projection, kind)
+                work += to - from + n
                 let stamp = Int32(r), next = Int32(r + 1)
                 alive = 0
                 var k = from

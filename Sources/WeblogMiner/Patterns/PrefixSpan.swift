@@ -53,6 +53,9 @@ public struct PatternOptions: Sendable {
     /// All patterns, or only the closed or maximal ones.
     public var condensation = PatternCondensation.all
     public var threads = IngestOptions.defaultParseThreads
+    /// Closed or maximal: bytes of candidates kept in memory for the selection after the search, all
+    /// threads together (past it, candidates are proved one by one: same output, slower).
+    public var condensedBudget = 64 << 20
 
     public init() {}
 
@@ -103,7 +106,8 @@ public struct PrefixSpan {
         return all
     }
 
-    /// Closed and maximal patterns are found by pruning the search (`ClosureCheck`) when there is
+    /// Closed and maximal patterns are found by pruning the search (`ClosureCheck`'s BackScan) and
+    /// choosing among its candidates at the end (`CondensedSelection`) when there is
     /// no gap limit, length limit, top-k or cap; otherwise the complete set is filtered afterwards
     /// (`ClosedMaximal`): with those limits a pattern's one-longer super-patterns may not be mined.
     public var prunesCondensation: Bool {
@@ -130,11 +134,14 @@ public struct PrefixSpan {
             roots = []
             let shared = SharedResults(options: options, sink: UncheckedSink(call: sink))
             let threads = max(1, options.threads)
+            let candidates = options.condensation == .all ? nil
+                : CondensedSelection(condensation: options.condensation, budget: options.condensedBudget / threads)
             let done = BlockingQueue<Int>(capacity: threads)
             let batchSize = max(1, self.batchSize)
             for _ in 0 ..< threads {
                 startThread {
                     var worker = Worker(db: db, options: options, shared: shared, queue: queue, batchSize: batchSize)
+                    worker.candidates = candidates
                     while !worker.stopped, let task = queue.take() {
                         task.projection.withUnsafeBufferPointer { projection in
                             worker.grow(prefix: task.prefix, support: task.support, prefixSupport: task.prefixSupport, projection: projection, allowed: Worker.everyItem, allowedCount: frequentRoots.count)
@@ -143,11 +150,13 @@ public struct PrefixSpan {
                     }
                     if worker.stopped { queue.cancel() }
                     worker.flush()
+                    candidates?.hand(worker.kept)
                     worker.deallocate()
                     done.push(1)
                 }
             }
             for _ in 0 ..< threads { _ = done.pop() }
+            candidates?.select(db: db, minSupport: options.minSupport, batchSize: batchSize) { !shared.add($0).stop }
             return shared.finish()
         }
     }
@@ -239,6 +248,12 @@ private struct Worker {
     var stopped = false
     /// Closed or maximal: the checks that prune the search and select what is delivered.
     var closure: ClosureCheck?
+    /// Closed or maximal: where candidates are chosen after the search (nil: none), and this
+    /// thread's candidates, kept until its budget is spent (then each is proved during the search).
+    var candidates: CondensedSelection?
+    var kept = CondensedSelection.Store()
+    private var keeping = true
+    var backScan = ClosureCheck.Throttle()
 
     /// Subtrees at least this large (sequences) are handed to a waiting thread rather than searched here.
     static let handOverSize = 16
@@ -279,6 +294,20 @@ private struct Worker {
         batch.removeAll(keepingCapacity: true)
     }
 
+    /// Keeps a candidate for the selection after the search; false once this thread's budget is
+    /// spent or another thread's was (the candidate is then proved here, as are, at the end, all kept).
+    private mutating func keepCandidate(_ prefix: [Int32], support: Int, prefixSupport: Int, _ projection: UnsafeBufferPointer<Projection>) -> Bool {
+        guard keeping, let candidates else { return false }
+        if kept.bytes + prefix.count * 4 > candidates.budget || (kept.entries.count & 4095 == 4095 && candidates.isOverflowed) {
+            candidates.overflow()
+            keeping = false
+            return false
+        }
+        let sequences = options.condensation == .closed ? CondensedSelection.sequenceHash(projection) : 0
+        kept.add(prefix, support: support, prefixSupport: prefixSupport, sequences: sequences)
+        return true
+    }
+
     /// Hands a pattern over (in batches).
     private mutating func emit(_ prefix: [Int32], support: Int, prefixSupport: Int) {
         batch.append(FoundPattern(pattern: SequentialPattern(items: prefix, support: support), prefixSupport: prefixSupport))
@@ -296,16 +325,9 @@ private struct Worker {
         }
         let minSupport = threshold
         let free = options.maxGap == nil
-        if condensation != .all {
-            closure!.begin(prefix, projection)
-            // BackScan before counting: a pruned prefix has an item in every semi-maximum period,
-            // so in every maximum period, and is neither closed nor maximal, nor is any extension;
-            // its extensions need not be counted. On a closed prefix the check usually ends after
-            // a few sequences.
-            if closure!.prunes(prefix, projection) { return }
-        }
+        if condensation != .all { closure!.begin(prefix, projection) }
         // Count, once per sequence, the items that can extend the prefix.
-        let (touchedCount, foundCount) = free ? countFree(projection, allowed: allowed, allowedCount: allowedCount) : countInWindows(projection)
+        let (touchedCount, foundCount, scanned) = free ? countFree(projection, allowed: allowed, allowedCount: allowedCount) : countInWindows(projection)
         var extensions: [(item: Int32, support: Int)] = []
         for t in 0 ..< touchedCount {
             let item = Int(touched[t])
@@ -313,17 +335,33 @@ private struct Worker {
             counts[item] = 0
             lastSeen[item] = -1
         }
+        // BackScan: a prefix with an item in every semi-maximum period is neither closed nor
+        // maximal, nor is any extension of it, so its subtree is skipped. The checks and the
+        // selection are exact without it: it only saves work, so it runs after counting, on
+        // prefixes with extensions, where it is expected to save more than it costs (`Throttle`).
+        if condensation != .all && !extensions.isEmpty
+            && backScan.due(childWork: Double(extensions.reduce(0) { $0 + $1.support }) * Double(scanned) / Double(max(1, projection.count)))
+        {
+            closure!.work = 0
+            let pruned = closure!.prunes(prefix, projection)
+            backScan.record(pruned: pruned, work: closure!.work)
+            if pruned { return }
+        }
         if condensation != .all {
-            let keep: Bool
-            if condensation == .closed {
-                keep = !extensions.contains(where: { $0.support == support }) && !closure!.hasEqualSupportInsertion(prefix, projection)
-            } else {
-                // An insertion with the prefix's support is frequent: one check covers both (an
-                // equal-support check first would prove such an insertion on every sequence, where
-                // counting stops once some insertion reaches minSupport).
-                keep = extensions.isEmpty && !closure!.hasFrequentInsertion(prefix, projection, minSupport: minSupport)
+            // A candidate: no forward extension with its support (closed), or none at all (maximal).
+            let candidate = condensation == .closed ? !extensions.contains(where: { $0.support == support }) : extensions.isEmpty
+            if candidate && !keepCandidate(prefix, support: support, prefixSupport: prefixSupport, projection) {
+                let keep: Bool
+                if condensation == .closed {
+                    keep = !closure!.hasEqualSupportInsertion(prefix, projection)
+                } else {
+                    // An insertion with the prefix's support is frequent: one check covers both (an
+                    // equal-support check first would prove such an insertion on every sequence, where
+                    // counting stops once some insertion reaches minSupport).
+                    keep = !closure!.hasFrequentInsertion(prefix, projection, minSupport: minSupport)
+                }
+                if keep { emit(prefix, support: support, prefixSupport: prefixSupport) }
             }
-            if keep { emit(prefix, support: support, prefixSupport: prefixSupport) }
         }
         if stopped || extensions.isEmpty { return }
         if options.topK == nil && options.maxPatterns == nil {
@@ -391,9 +429,9 @@ private struct Worker {
     /// occurrence there (the child's projection entry if the item turns out frequent).
     /// A sequence's scan stops once it has met every allowed item (dense data: few items, long
     /// sequences).
-    private func countFree(_ projection: UnsafeBufferPointer<Projection>, allowed: Int, allowedCount: Int) -> (touched: Int, found: Int) {
+    private func countFree(_ projection: UnsafeBufferPointer<Projection>, allowed: Int, allowedCount: Int) -> (touched: Int, found: Int, scanned: Int) {
         let items = db.items, offsets = db.offsets
-        var touchedCount = 0, found = 0
+        var touchedCount = 0, found = 0, scanned = 0
         for p in projection {
             let sequence = p.sequence
             var k = Int(p.position) + 1
@@ -416,12 +454,13 @@ private struct Worker {
                 }
                 k += 1
             }
+            scanned += k - Int(p.position)
         }
-        return (touchedCount, found)
+        return (touchedCount, found, scanned)
     }
 
     /// Gaps bounded: counts each item within the gap of some end of the prefix, once per sequence.
-    private func countInWindows(_ projection: UnsafeBufferPointer<Projection>) -> (touched: Int, found: Int) {
+    private func countInWindows(_ projection: UnsafeBufferPointer<Projection>) -> (touched: Int, found: Int, scanned: Int) {
         let items = db.items
         var touchedCount = 0
         for p in projection {
@@ -440,7 +479,7 @@ private struct Worker {
                 k += 1
             }
         }
-        return (touchedCount, 0)
+        return (touchedCount, 0, 0)
     }
 
     /// The item positions that may follow a prefix ending at `p` (gaps bounded).
@@ -559,3 +598,5 @@ private final class SharedResults: @unchecked Sendable {
         }
     }
 }
+
+

@@ -1,0 +1,232 @@
+/// Closed and maximal patterns chosen once the search is over, among the candidates it kept, instead
+/// of proving each candidate on its sequences (`ClosureCheck`'s insertion checks) during the search.
+///
+/// The search keeps, for closed, every prefix without a forward extension of the same support, and
+/// for maximal, every prefix without a frequent forward extension (a leaf). Of those:
+/// - a candidate P is not closed exactly when a longer closed candidate with the same support contains
+///   it: an equal-support super-pattern of P lies inside some closed one C (the largest such), C has
+///   no equal-support forward extension, and BackScan never prunes C or a prefix of C, so C is a
+///   candidate. Equal support and containment mean the same sequences, so candidates are grouped by
+///   support and a hash of their sequence set, and tested only within their group;
+/// - a leaf L is not maximal exactly when a longer maximal leaf contains it (the same argument with
+///   "frequent" for "equal support"); leaves are taken longest first and tested against the maximal
+///   ones found so far that hold L's rarest item.
+/// Both tests run on candidates only (a few per group or per item) and need no sequence.
+///
+/// Memory is bounded: each thread keeps at most `budget` bytes of candidates. Past it the search goes
+/// back to proving each candidate during the search, and the candidates kept so far are proved the
+/// same way at the end (their projections recomputed from the sequences): the output is the same.
+final class CondensedSelection: @unchecked Sendable {
+    /// One thread's candidates: their items end to end, and per candidate where they are.
+    struct Store {
+        var items: [Int32] = []
+        var entries: [Entry] = []
+
+        struct Entry {
+            var start: Int
+            var length: Int32
+            var support: Int32
+            var prefixSupport: Int32
+            /// Hash of the sequences containing the candidate (closed only).
+            var sequences: UInt64
+        }
+
+        mutating func add(_ prefix: [Int32], support: Int, prefixSupport: Int, sequences: UInt64) {
+            entries.append(Entry(start: items.count, length: Int32(prefix.count), support: Int32(support), prefixSupport: Int32(prefixSupport), sequences: sequences))
+            items.append(contentsOf: prefix)
+        }
+
+        func pattern(_ e: Entry) -> ArraySlice<Int32> { items[e.start ..< e.start + Int(e.length)] }
+
+        /// Memory held (items and entries).
+        var bytes: Int { items.count * MemoryLayout<Int32>.stride + entries.count * MemoryLayout<Entry>.stride }
+    }
+
+    let condensation: PatternCondensation
+    /// Bytes of candidates a thread may keep.
+    let budget: Int
+    private let monitor = Monitor()
+    private var overflowed = false
+    private var stores: [Store] = []
+
+    init(condensation: PatternCondensation, budget: Int) {
+        self.condensation = condensation
+        self.budget = max(1, budget)
+    }
+
+    /// Whether some thread went past its budget (then every candidate kept is proved one by one).
+    var isOverflowed: Bool { monitor.locked { overflowed } }
+
+    func overflow() { monitor.locked { overflowed = true } }
+
+    /// A thread's candidates at the end of its search.
+    func hand(_ store: Store) { monitor.locked { stores.append(store) } }
+
+    /// The hash of the set of sequences in a projection (one entry per sequence, ascending).
+    @inline(__always) static func sequenceHash(_ projection: UnsafeBufferPointer<Projection>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for p in projection { h = (h ^ UInt64(UInt32(bitPattern: p.sequence))) &* 0x0000_0100_0000_01b3 }
+        return h ^ (h >> 29)
+    }
+
+    /// The chosen patterns, in batches of up to `batchSize`, to `deliver` (false stops).
+    func select(db: PackedSequences, minSupport: Int, batchSize: Int, deliver: ([FoundPattern]) -> Bool) {
+        var batch: [FoundPattern] = []
+        var stopped = false
+        func emit(_ items: ArraySlice<Int32>, _ e: Store.Entry) {
+            guard !stopped else { return }
+            batch.append(FoundPattern(pattern: SequentialPattern(items: Array(items), support: Int(e.support)), prefixSupport: Int(e.prefixSupport)))
+            if batch.count >= batchSize {
+                stopped = !deliver(batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        let stores = monitor.locked { self.stores }
+        if isOverflowed {
+            var check = ClosureCheck(db: db)
+            for store in stores {
+                for e in store.entries {
+                    let prefix = Array(store.pattern(e))
+                    let projection = Self.projection(of: prefix, in: db)
+                    let keep = projection.withUnsafeBufferPointer { projection in
+                        check.begin(prefix, projection)
+                        return condensation == .closed ? !check.hasEqualSupportInsertion(prefix, projection)
+                            : !check.hasFrequentInsertion(prefix, projection, minSupport: minSupport)
+                    }
+                    if keep { emit(store.pattern(e), e) }
+                }
+            }
+        } else if condensation == .closed {
+            selectClosed(Self.joined(stores), emit)
+        } else {
+            selectMaximal(Self.joined(stores), itemCount: db.itemCount, emit)
+        }
+        if !stopped && !batch.isEmpty { _ = deliver(batch) }
+    }
+
+    /// The threads' candidates in one store.
+    private static func joined(_ stores: [Store]) -> Store {
+        guard stores.count > 1 else { return stores.first ?? Store() }
+        var all = Store()
+        all.items.reserveCapacity(stores.reduce(0) { $0 + $1.items.count })
+        all.entries.reserveCapacity(stores.reduce(0) { $0 + $1.entries.count })
+        for store in stores {
+            let shift = all.items.count
+            all.items += store.items
+            for var e in store.entries {
+                e.start += shift
+                all.entries.append(e)
+            }
+        }
+        return all
+    }
+
+    private func selectClosed(_ store: Store, _ emit: (ArraySlice<Int32>, Store.Entry) -> Void) {
+        // Groups by support and sequence-set hash (both in one key: a collision only puts patterns
+        // of other supports side by side, told apart below), longest first within a group.
+        let entries = store.entries
+        var order: [(key: UInt64, length: Int32, index: Int32)] = entries.indices.map { k in
+            (entries[k].sequences ^ (UInt64(UInt32(bitPattern: entries[k].support)) &* 0x9E37_79B9_7F4A_7C15), entries[k].length, Int32(k))
+        }
+        order.sort { $0.key != $1.key ? $0.key < $1.key : $0.length > $1.length }
+        var closedInGroup: [Int32] = []
+        var start = 0
+        while start < order.count {
+            var end = start + 1
+            while end < order.count && order[end].key == order[start].key { end += 1 }
+            if end == start + 1 {
+                let e = entries[Int(order[start].index)]
+                emit(store.pattern(e), e)
+            } else {
+                closedInGroup.removeAll(keepingCapacity: true)
+                for o in order[start ..< end] {
+                    let e = entries[Int(o.index)]
+                    let p = store.pattern(e)
+                    let covered = closedInGroup.contains { q in
+                        let qe = entries[Int(q)]
+                        return qe.support == e.support && qe.length > e.length && Self.isSubsequence(p, of: store.pattern(qe))
+                    }
+                    if !covered {
+                        closedInGroup.append(o.index)
+                        emit(p, e)
+                    }
+                }
+            }
+            start = end
+        }
+    }
+
+    private func selectMaximal(_ store: Store, itemCount: Int, _ emit: (ArraySlice<Int32>, Store.Entry) -> Void) {
+        let entries = store.entries
+        let order = entries.indices.sorted { entries[$0].length > entries[$1].length }
+        // The maximal patterns found so far, by each item they hold and by each ordered pair of items
+        // they hold (x somewhere before y): a pattern inside one of them has its items and pairs there
+        // too, and the rarest pair of a pattern usually leaves a handful of patterns to test.
+        var byItem = [[Int32]](repeating: [], count: itemCount)
+        var byPair: [UInt64: [Int32]] = [:]
+        var pairs = Set<UInt64>()
+        for k in order {
+            let e = entries[k]
+            let p = store.pattern(e)
+            var shortest: [Int32]? = nil
+            for x in p where shortest == nil || byItem[Int(x)].count < shortest!.count { shortest = byItem[Int(x)] }
+            if let list = shortest, !list.isEmpty, p.count > 1 {
+                outer: for i in p.indices {
+                    for j in (i + 1) ..< p.endIndex {
+                        let list = byPair[Self.pair(p[i], p[j])] ?? []
+                        if list.count < shortest!.count {
+                            shortest = list
+                            if list.isEmpty { break outer }
+                        }
+                    }
+                }
+            }
+            let covered = shortest.map { list in
+                list.contains { m in
+                    let qe = entries[Int(m)]
+                    return qe.length > e.length && Self.isSubsequence(p, of: store.pattern(qe))
+                }
+            } ?? false
+            guard !covered else { continue }
+            emit(p, e)
+            let id = Int32(k)
+            var seen = Set<Int32>()
+            for x in p where seen.insert(x).inserted { byItem[Int(x)].append(id) }
+            pairs.removeAll(keepingCapacity: true)
+            for i in p.indices {
+                for j in (i + 1) ..< p.endIndex where pairs.insert(Self.pair(p[i], p[j])).inserted { byPair[Self.pair(p[i], p[j]), default: []].append(id) }
+            }
+        }
+    }
+
+    @inline(__always) private static func pair(_ x: Int32, _ y: Int32) -> UInt64 { UInt64(UInt32(bitPattern: x)) << 32 | UInt64(UInt32(bitPattern: y)) }
+
+    @inline(__always) static func isSubsequence(_ p: ArraySlice<Int32>, of q: ArraySlice<Int32>) -> Bool {
+        var i = p.startIndex
+        for x in q where i < p.endIndex && x == p[i] { i += 1 }
+        return i == p.endIndex
+    }
+
+    /// Where the pattern's first instance ends in each sequence containing it (the projection the
+    /// search had), from the per-item sequence lists.
+    static func projection(of pattern: [Int32], in db: PackedSequences) -> [Projection] {
+        var result: [Projection] = []
+        guard let first = pattern.first else { return result }
+        for at in db.listStarts[Int(first)] ..< db.listStarts[Int(first) + 1] {
+            let s = Int(db.sequencesWith[at])
+            var k = db.offsets[s]
+            let end = db.offsets[s + 1]
+            var matched = 0
+            var last = -1
+            while k < end && matched < pattern.count {
+                if db.items[k] == pattern[matched] {
+                    matched += 1
+                    last = k
+                }
+                k += 1
+            }
+            if matched == pattern.count { result.append(Projection(sequence: Int32(s), position: Int32(last))) }
+        }
+        return result
+    }
+}
