@@ -27,7 +27,7 @@ final class CondensedSelection: @unchecked Sendable {
             var length: Int32
             var support: Int32
             var prefixSupport: Int32
-            /// Hash of the sequences containing the candidate (closed only).
+            /// Key of the set of sequences containing the candidate (closed only).
             var sequences: UInt64
         }
 
@@ -62,10 +62,19 @@ final class CondensedSelection: @unchecked Sendable {
     /// A thread's candidates at the end of its search.
     func hand(_ store: Store) { monitor.locked { stores.append(store) } }
 
-    /// The hash of the set of sequences in a projection (one entry per sequence, ascending).
-    @inline(__always) static func sequenceHash(_ projection: UnsafeBufferPointer<Projection>) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for p in projection { h = (h ^ UInt64(UInt32(bitPattern: p.sequence))) &* 0x0000_0100_0000_01b3 }
+    /// A key of the set of sequences in a projection (one entry per sequence, ascending): equal sets
+    /// give equal keys. It reads five entries, not all: patterns of different sets that share a key
+    /// only share a group, where containment and support tell them apart.
+    @inline(__always) static func sequenceKey(_ projection: UnsafeBufferPointer<Projection>) -> UInt64 {
+        let n = projection.count
+        guard n > 0 else { return 0 }
+        var h = UInt64(n) &* 0x9E37_79B9_7F4A_7C15
+        @inline(__always) func mix(_ k: Int) { h = (h ^ UInt64(UInt32(bitPattern: projection[k].sequence))) &* 0x0000_0100_0000_01b3 }
+        mix(0)
+        mix(n / 4)
+        mix(n / 2)
+        mix(3 * n / 4)
+        mix(n - 1)
         return h ^ (h >> 29)
     }
 
@@ -163,38 +172,49 @@ final class CondensedSelection: @unchecked Sendable {
         // they hold (x somewhere before y): a pattern inside one of them has its items and pairs there
         // too, and the rarest pair of a pattern usually leaves a handful of patterns to test.
         var byItem = [[Int32]](repeating: [], count: itemCount)
-        var byPair: [UInt64: [Int32]] = [:]
-        var pairs = Set<UInt64>()
+        var byPair: [UInt64: Int] = [:]
+        var pairLists: [[Int32]] = []
+        var seen = Set<Int32>()
         for k in order {
             let e = entries[k]
             let p = store.pattern(e)
-            var shortest: [Int32]? = nil
-            for x in p where shortest == nil || byItem[Int(x)].count < shortest!.count { shortest = byItem[Int(x)] }
-            if let list = shortest, !list.isEmpty, p.count > 1 {
+            var rarest = Int(p[p.startIndex])
+            for x in p where byItem[Int(x)].count < byItem[rarest].count { rarest = Int(x) }
+            func covers(_ m: Int32) -> Bool {
+                let qe = entries[Int(m)]
+                return qe.length > e.length && Self.isSubsequence(p, of: store.pattern(qe))
+            }
+            var covered = false
+            if byItem[rarest].count <= 16 || p.count == 1 {
+                covered = byItem[rarest].contains(where: covers)
+            } else {
+                var shortest = -1
                 outer: for i in p.indices {
                     for j in (i + 1) ..< p.endIndex {
-                        let list = byPair[Self.pair(p[i], p[j])] ?? []
-                        if list.count < shortest!.count {
-                            shortest = list
-                            if list.isEmpty { break outer }
+                        guard let list = byPair[Self.pair(p[i], p[j])] else {
+                            shortest = -1
+                            break outer
                         }
+                        if shortest < 0 || pairLists[list].count < pairLists[shortest].count { shortest = list }
                     }
                 }
+                covered = shortest >= 0 && pairLists[shortest].contains(where: covers)
             }
-            let covered = shortest.map { list in
-                list.contains { m in
-                    let qe = entries[Int(m)]
-                    return qe.length > e.length && Self.isSubsequence(p, of: store.pattern(qe))
-                }
-            } ?? false
             guard !covered else { continue }
             emit(p, e)
             let id = Int32(k)
-            var seen = Set<Int32>()
+            seen.removeAll(keepingCapacity: true)
             for x in p where seen.insert(x).inserted { byItem[Int(x)].append(id) }
-            pairs.removeAll(keepingCapacity: true)
             for i in p.indices {
-                for j in (i + 1) ..< p.endIndex where pairs.insert(Self.pair(p[i], p[j])).inserted { byPair[Self.pair(p[i], p[j]), default: []].append(id) }
+                for j in (i + 1) ..< p.endIndex {
+                    let key = Self.pair(p[i], p[j])
+                    if let list = byPair[key] {
+                        if pairLists[list].last != id { pairLists[list].append(id) }
+                    } else {
+                        byPair[key] = pairLists.count
+                        pairLists.append([id])
+                    }
+                }
             }
         }
     }

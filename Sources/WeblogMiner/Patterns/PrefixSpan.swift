@@ -303,7 +303,7 @@ private struct Worker {
             keeping = false
             return false
         }
-        let sequences = options.condensation == .closed ? CondensedSelection.sequenceHash(projection) : 0
+        let sequences = options.condensation == .closed ? CondensedSelection.sequenceKey(projection) : 0
         kept.add(prefix, support: support, prefixSupport: prefixSupport, sequences: sequences)
         return true
     }
