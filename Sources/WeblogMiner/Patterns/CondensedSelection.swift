@@ -10,7 +10,7 @@
 ///   support and a hash of their sequence set, and tested only within their group;
 /// - a leaf L is not maximal exactly when a longer maximal leaf contains it (the same argument with
 ///   "frequent" for "equal support"); leaves are taken longest first and tested against the maximal
-///   ones found so far that hold L's rarest item.
+///   ones found so far that hold L's rarest item or pair (the patterns of one length side by side).
 /// Both tests run on candidates only (a few per group or per item) and need no sequence.
 ///
 /// Memory is bounded: each thread keeps at most `budget` bytes of candidates. Past it the search goes
@@ -79,7 +79,7 @@ final class CondensedSelection: @unchecked Sendable {
     }
 
     /// The chosen patterns, in batches of up to `batchSize`, to `deliver` (false stops).
-    func select(db: PackedSequences, minSupport: Int, batchSize: Int, deliver: ([FoundPattern]) -> Bool) {
+    func select(db: PackedSequences, minSupport: Int, threads: Int, batchSize: Int, deliver: ([FoundPattern]) -> Bool) {
         var batch: [FoundPattern] = []
         var stopped = false
         func emit(_ items: ArraySlice<Int32>, _ e: Store.Entry) {
@@ -108,7 +108,7 @@ final class CondensedSelection: @unchecked Sendable {
         } else if condensation == .closed {
             selectClosed(Self.joined(stores), emit)
         } else {
-            selectMaximal(Self.joined(stores), itemCount: db.itemCount, emit)
+            selectMaximal(Self.joined(stores), itemCount: db.itemCount, threads: threads, emit)
         }
         if !stopped && !batch.isEmpty { _ = deliver(batch) }
     }
@@ -165,49 +165,78 @@ final class CondensedSelection: @unchecked Sendable {
         }
     }
 
-    private func selectMaximal(_ store: Store, itemCount: Int, _ emit: (ArraySlice<Int32>, Store.Entry) -> Void) {
+    private func selectMaximal(_ store: Store, itemCount: Int, threads: Int, _ emit: (ArraySlice<Int32>, Store.Entry) -> Void) {
         let entries = store.entries
         let order = entries.indices.sorted { entries[$0].length > entries[$1].length }
-        // The maximal patterns found so far, by each item they hold and by each ordered pair of items
-        // they hold (x somewhere before y): a pattern inside one of them has its items and pairs there
-        // too, and the rarest pair of a pattern usually leaves a handful of patterns to test.
-        var byItem = [[Int32]](repeating: [], count: itemCount)
+        var index = MaximalIndex(itemCount: itemCount)
+        // Level by level, longest first: a pattern can only lie inside a longer one, so the patterns
+        // of one length are tested side by side against the index of the longer maximal ones, then
+        // those found maximal join the index.
+        var covered: [Bool] = []
+        var start = 0
+        while start < order.count {
+            var end = start
+            while end < order.count && entries[order[end]].length == entries[order[start]].length { end += 1 }
+            covered = [Bool](repeating: false, count: end - start)
+            let parts = end - start >= 1024 ? max(1, threads) : 1
+            covered.withUnsafeMutableBufferPointer { covered in
+                parallelFor(parts) { part in
+                    var k = start + part
+                    while k < end {
+                        covered[k - start] = index.covers(store, order[k])
+                        k += parts
+                    }
+                }
+            }
+            for k in start ..< end where !covered[k - start] {
+                let e = entries[order[k]]
+                emit(store.pattern(e), e)
+                index.add(store, order[k])
+            }
+            start = end
+        }
+    }
+
+    /// The maximal patterns found so far, by each item they hold and by each ordered pair of items
+    /// they hold (x somewhere before y): a pattern inside one of them has its items and pairs there
+    /// too, and its rarest pair usually leaves a handful of patterns to test.
+    private struct MaximalIndex {
+        var byItem: [[Int32]]
         var byPair: [UInt64: Int] = [:]
         var pairLists: [[Int32]] = []
         var seen = Set<Int32>()
-        for k in order {
-            let e = entries[k]
+
+        init(itemCount: Int) { byItem = [[Int32]](repeating: [], count: itemCount) }
+
+        /// Whether a longer maximal pattern contains candidate `k` (reads only: safe side by side).
+        func covers(_ store: Store, _ k: Int) -> Bool {
+            let e = store.entries[k]
             let p = store.pattern(e)
             var rarest = Int(p[p.startIndex])
             for x in p where byItem[Int(x)].count < byItem[rarest].count { rarest = Int(x) }
-            func covers(_ m: Int32) -> Bool {
-                let qe = entries[Int(m)]
-                return qe.length > e.length && Self.isSubsequence(p, of: store.pattern(qe))
+            func inside(_ m: Int32) -> Bool {
+                let qe = store.entries[Int(m)]
+                return qe.length > e.length && CondensedSelection.isSubsequence(p, of: store.pattern(qe))
             }
-            var covered = false
-            if byItem[rarest].count <= 16 || p.count == 1 {
-                covered = byItem[rarest].contains(where: covers)
-            } else {
-                var shortest = -1
-                outer: for i in p.indices {
-                    for j in (i + 1) ..< p.endIndex {
-                        guard let list = byPair[Self.pair(p[i], p[j])] else {
-                            shortest = -1
-                            break outer
-                        }
-                        if shortest < 0 || pairLists[list].count < pairLists[shortest].count { shortest = list }
-                    }
+            if byItem[rarest].count <= 16 || p.count == 1 { return byItem[rarest].contains(where: inside) }
+            var shortest = -1
+            for i in p.indices {
+                for j in (i + 1) ..< p.endIndex {
+                    guard let list = byPair[CondensedSelection.pair(p[i], p[j])] else { return false }
+                    if shortest < 0 || pairLists[list].count < pairLists[shortest].count { shortest = list }
                 }
-                covered = shortest >= 0 && pairLists[shortest].contains(where: covers)
             }
-            guard !covered else { continue }
-            emit(p, e)
+            return shortest >= 0 && pairLists[shortest].contains(where: inside)
+        }
+
+        mutating func add(_ store: Store, _ k: Int) {
+            let p = store.pattern(store.entries[k])
             let id = Int32(k)
             seen.removeAll(keepingCapacity: true)
             for x in p where seen.insert(x).inserted { byItem[Int(x)].append(id) }
             for i in p.indices {
                 for j in (i + 1) ..< p.endIndex {
-                    let key = Self.pair(p[i], p[j])
+                    let key = CondensedSelection.pair(p[i], p[j])
                     if let list = byPair[key] {
                         if pairLists[list].last != id { pairLists[list].append(id) }
                     } else {
@@ -219,7 +248,7 @@ final class CondensedSelection: @unchecked Sendable {
         }
     }
 
-    @inline(__always) private static func pair(_ x: Int32, _ y: Int32) -> UInt64 { UInt64(UInt32(bitPattern: x)) << 32 | UInt64(UInt32(bitPattern: y)) }
+    @inline(__always) fileprivate static func pair(_ x: Int32, _ y: Int32) -> UInt64 { UInt64(UInt32(bitPattern: x)) << 32 | UInt64(UInt32(bitPattern: y)) }
 
     @inline(__always) static func isSubsequence(_ p: ArraySlice<Int32>, of q: ArraySlice<Int32>) -> Bool {
         var i = p.startIndex

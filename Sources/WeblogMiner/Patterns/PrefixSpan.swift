@@ -156,7 +156,7 @@ public struct PrefixSpan {
                 }
             }
             for _ in 0 ..< threads { _ = done.pop() }
-            candidates?.select(db: db, minSupport: options.minSupport, batchSize: batchSize) { !shared.add($0).stop }
+            candidates?.select(db: db, minSupport: options.minSupport, threads: threads, batchSize: batchSize) { !shared.add($0).stop }
             return shared.finish()
         }
     }
