@@ -85,6 +85,24 @@ import Testing
         }
     }
 
+    /// A database with thousands of candidates of one length: the maximal ones are tested side by
+    /// side there (levels of 64 or more), and must still equal the filtered complete set.
+    @Test func largeDatabaseMatchesTheFilteredSet() {
+        var rng = SeededGenerator(seed: 7)
+        let sequences = (0 ..< 400).map { _ in
+            (0 ..< Int.random(in: 4 ... 12, using: &rng)).map { _ in String(UnicodeScalar(UInt8(65 + Int.random(in: 0 ..< 7, using: &rng)))) }
+        }
+        let db = SequenceDatabase(sequences: sequences)
+        var options = PatternOptions()
+        options.minSupport = 12
+        let all = PrefixSpan(database: db, options: options).mine()
+        #expect(all.count > 1000)
+        for threads in [1, 2] {
+            #expect(Self.mine(db, .maximal, minSupport: 12, threads: threads) == Self.render(ClosedMaximal.maximal(all), db))
+            #expect(Self.mine(db, .closed, minSupport: 12, threads: threads) == Self.render(ClosedMaximal.closed(all), db))
+        }
+    }
+
     /// With a gap or length limit the set is filtered after mining (pruning would not be exact there).
     @Test func limitsFallBackToFiltering() {
         var options = PatternOptions()

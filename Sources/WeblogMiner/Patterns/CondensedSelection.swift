@@ -178,7 +178,7 @@ final class CondensedSelection: @unchecked Sendable {
             var end = start
             while end < order.count && entries[order[end]].length == entries[order[start]].length { end += 1 }
             covered = [Bool](repeating: false, count: end - start)
-            let parts = end - start >= 1024 ? max(1, threads) : 1
+            let parts = end - start >= 64 ? max(1, threads) : 1
             covered.withUnsafeMutableBufferPointer { covered in
                 parallelFor(parts) { part in
                     var k = start + part
