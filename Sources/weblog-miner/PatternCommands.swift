@@ -140,10 +140,13 @@ struct PatternCLIOptions: ParsableArguments {
         if (closed || maximal) && !PrefixSpan(database: db, options: options).prunesCondensation {
             options.condensation = .all
             var all: [SequentialPattern] = []
+            let progress = Diagnostics.stderrIsTerminal ? MiningProgress() : nil
             let outcome = PrefixSpan(database: db, options: options).mine { batch in
+                progress?.add(batch.count)
                 all.append(contentsOf: batch.lazy.map(\.pattern))
                 return all.count <= Self.closedLimit
             }
+            progress?.finish()
             if outcome.stopped {
                 Diagnostics.error("--\(closed ? "closed" : "maximal") compares every frequent pattern in memory: more than \(Self.closedLimit) at support \(outcome.usedSupport); raise --min-support or set --max-length")
                 throw ExitCode(ExitStatus.usage.rawValue)
@@ -163,6 +166,7 @@ struct PatternCLIOptions: ParsableArguments {
         job.minConfidence = minConfidence
         job.keep = keep
         job.sorted = !unsorted
+        job.showProgress = Diagnostics.stderrIsTerminal
         try CommandSupport.guardingOutput {
             note(try job.run(db: db, options: options).mining)
             return .ok

@@ -115,3 +115,34 @@ import Testing
         #expect(Self.render(miner.mine(), PatternTests.db) == Self.render(ClosedMaximal.closed(all), PatternTests.db))
     }
 }
+
+/// The progress line of a long search: drawn after its delay with the patterns found so far, and
+/// cleared by `finish` before the command writes anything else.
+@Suite struct MiningProgressTests {
+    final class Captured: @unchecked Sendable {
+        private let lock = NSLock()
+        private var parts: [String] = []
+        func add(_ s: String) { lock.lock(); parts.append(s); lock.unlock() }
+        var all: [String] { lock.lock(); defer { lock.unlock() }; return parts }
+    }
+
+    @Test func drawsTheCountThenClearsTheLine() {
+        let captured = Captured()
+        let progress = MiningProgress(delay: 0, interval: 0.01) { captured.add($0) }
+        progress.add(1_234)
+        progress.add(1_000)
+        Thread.sleep(forTimeInterval: 0.2)
+        progress.finish()
+        let parts = captured.all
+        #expect(parts.contains { $0.contains("mining: 2,234 patterns found") })
+        #expect(parts.last == "\r\u{1B}[K")
+    }
+
+    @Test func aShortSearchShowsNothing() {
+        let captured = Captured()
+        let progress = MiningProgress(delay: 5) { captured.add($0) }
+        progress.add(10)
+        progress.finish()
+        #expect(captured.all.isEmpty)
+    }
+}

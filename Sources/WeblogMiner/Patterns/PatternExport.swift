@@ -16,6 +16,8 @@ public struct PatternExport {
     /// false: write each pattern as it is found (the search's order, which varies between runs with
     /// several threads): output starts at once and needs no temporary space.
     public var sorted = true
+    /// A progress line on stderr while mining (`MiningProgress`; for a terminal).
+    public var showProgress = false
 
     public struct Result: Sendable {
         public var patterns = 0
@@ -47,7 +49,9 @@ public struct PatternExport {
         if let out = rules { try PatternWriter.writeRuleHeader(db: db, format: format, to: out) }
         var failure: OutputError? = nil
         var written = (patterns: 0, rules: 0)
+        let progress = showProgress ? MiningProgress() : nil
         let outcome = miner.mine { batch in
+            progress?.add(batch.count)
             do throws(OutputError) {
                 for f in batch where keep(f.pattern.items) {
                     let p = f.pattern
@@ -78,6 +82,7 @@ public struct PatternExport {
                 return false
             }
         }
+        progress?.finish()
         if let failure { throw failure }
         if let out = patterns {
             try patternSort.finish { r throws(OutputError) in try patternLines.write(r[1...], support: Int(r[0]), to: out) }
