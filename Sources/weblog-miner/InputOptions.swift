@@ -7,7 +7,7 @@ struct InputOptions: ParsableArguments {
     var files: [String] = []
 
     @Option(help: ArgumentHelp(
-        "Log format: auto (default), common, combined, vhost_combined, w3c, jsonl, csv, tsv, an Apache LogFormat string ('%h %l %u %t \"%r\" %>s %b') or an nginx log_format string ('$remote_addr - ...').",
+        "Log format: auto (default), common, combined, vhost_combined, alb (AWS load balancer), elb, w3c, jsonl, csv, tsv, an Apache LogFormat string ('%h %l %u %t \"%r\" %>s %b') or an nginx log_format string ('$remote_addr - ...').",
         valueName: "format"))
     var format = "auto"
 

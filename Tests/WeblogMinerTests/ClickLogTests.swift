@@ -68,6 +68,47 @@ import Testing
         #expect(deep.verdict == .record && deep[.path] == nil)
     }
 
+    /// AWS load balancer logs are recognised without options: the client without its port, the path
+    /// of the absolute request target, the balancer's status; `http://host` alone is the page `/`.
+    @Test func awsLoadBalancerLogIsReadWithoutOptions() throws {
+        let (sink, report, _) = try ingest([Paths.fixture("formats/aws-alb.log")])
+        #expect(report.files[0].format == "alb")
+        #expect(report.rejected == 0)
+        #expect(sink.records.count == 3)
+        let first = sink.records[0]
+        #expect(first.record.epochMillis == 1_530_570_180_186)
+        #expect(first.fields[.client] == "192.168.131.39")
+        #expect(first.fields[.path] == "/")
+        #expect(first.fields[.userAgent] == "curl/7.46.0")
+        #expect(first.record.status == 200)
+        #expect(sink.records[1].fields[.path] == "/products/3" && sink.records[1].fields[.query] == "ref=mail")
+        #expect(sink.records[2].fields[.path] == "/missing" && sink.records[2].record.status == 404)
+        // Absolute targets in any server's request line, with and without a path or a query.
+        let combined = try apache(ApacheLogFormat.combined)
+        for (target, path, query) in [("http://h.example", "/", nil), ("HTTPS://h.example:443?a=1", "/", "a=1"),
+                                      ("http://h.example/x/y?b", "/x/y", "b"), ("/plain?c", "/plain", "c"), ("httpx://h/z", "httpx://h/z", nil)] {
+            let line = #"1.2.3.4 - - [02/Jul/2018:22:23:00 +0000] "GET "# + target + #" HTTP/1.1" 200 5 "-" "ua""#
+            let p = parse(combined, line)
+            #expect(p.verdict == .record && p[.path] == path && p[.query] == query, "\(target)")
+        }
+    }
+
+    /// Cloudflare's Logpush names its fields its own way and writes times in epoch nanoseconds.
+    @Test func cloudflareLogIsReadWithoutOptions() throws {
+        let (sink, report, _) = try ingest([Paths.fixture("formats/cloudflare.jsonl")])
+        #expect(report.files[0].format == "jsonl" && report.rejected == 0)
+        #expect(sink.records.count == 2)
+        let first = sink.records[0]
+        #expect(first.record.epochMillis == 1_733_500_000_000)
+        #expect(first.fields[.client] == "203.0.113.7")
+        #expect(first.fields[.path] == "/shop" && first.fields[.query] == "id=1")
+        #expect(first.fields[.method] == "GET" && first.fields[.vhost] == "example.com")
+        #expect(first.fields[.referrer] == "https://www.google.com/")
+        #expect(first.fields[.userAgent] == "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0")
+        #expect(first.record.status == 200)
+        #expect(sink.records[1].record.epochMillis == 1_733_500_060_000)
+    }
+
     @Test func jsonExplicitMappingAndRejects() throws {
         let parser = JSONLinesParser(mapping: try FieldMapping(specs: ["time=when", "visitor=vid", "url=u"]))
         let p = parse(parser, #"{"when":"2026-03-02T10:00:00Z","vid":"x","u":"/a","time":"garbage"}"#)

@@ -6,6 +6,12 @@ public enum ApacheLogFormat {
     public static let common = #"%h %l %u %t \"%r\" %>s %b"#
     public static let combined = #"%h %l %u %t \"%r\" %>s %b \"%{Referer}i\" \"%{User-Agent}i\""#
     public static let vhostCombined = #"%v:%p %h %l %u %t \"%r\" %>s %O \"%{Referer}i\" \"%{User-Agent}i\""#
+    /// AWS Application Load Balancer access logs (type, ISO time, balancer, client:port, target:port,
+    /// three durations, balancer and target status, bytes received and sent, request, user agent,
+    /// then fields that are read and ignored). The request target is absolute (`http://host:80/path`).
+    public static let awsALB = #"%A %{iso}t %A %h:%{remote}p %A %A %A %A %>s %A %A %B \"%r\" \"%{User-Agent}i\""#
+    /// Classic AWS Elastic Load Balancer access logs: the same without the leading type.
+    public static let awsELB = #"%{iso}t %A %h:%{remote}p %A %A %A %A %>s %A %A %B \"%r\" \"%{User-Agent}i\""#
 
     public static func compile(_ format: String) throws(FormatCompileError) -> LogFormatProgram {
         let chars = Array(unquoteDirective(format).utf8)

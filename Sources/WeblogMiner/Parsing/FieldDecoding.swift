@@ -126,10 +126,34 @@ enum FieldDecoding {
         splitURI(p, uriStart, uriEnd, into: &record)
     }
 
-    /// `path?query` into path and query (query without its `?`).
+    /// Where the authority starts in `http://` or `https://` (any case) at `start`; nil otherwise.
+    @inline(__always)
+    static func absoluteFormAuthority(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
+        guard end - start >= 8, p[start] | 0x20 == UInt8(ascii: "h"), p[start + 1] | 0x20 == UInt8(ascii: "t"),
+              p[start + 2] | 0x20 == UInt8(ascii: "t"), p[start + 3] | 0x20 == UInt8(ascii: "p") else { return nil }
+        var k = start + 4
+        if p[k] | 0x20 == UInt8(ascii: "s") { k += 1 }
+        guard end - k >= 3, p[k] == UInt8(ascii: ":"), p[k + 1] == UInt8(ascii: "/"), p[k + 2] == UInt8(ascii: "/") else { return nil }
+        return k + 3
+    }
+
+    /// `path?query` into path and query (query without its `?`). An absolute-form target
+    /// (`http://host:80/path?query`: proxies, load balancers such as AWS ALB) gives its path too;
+    /// with no path after the host, the path is `/` (the second slash of `//`).
     @inline(__always)
     static func splitURI(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, into record: inout LogRecord) {
         guard end > start else { return }
+        var start = start
+        if p[start] != UInt8(ascii: "/"), let authority = absoluteFormAuthority(p, start, end) {
+            var k = authority
+            while k < end && p[k] != UInt8(ascii: "/") && p[k] != questionMark { k += 1 }
+            if k == end || p[k] == questionMark {
+                record.path = FieldRef(authority - 1, authority)
+                if k < end { record.query = FieldRef(k + 1, end) }
+                return
+            }
+            start = k
+        }
         if let at = ByteSearch.find(questionMark, in: p, from: start, end: end) {
             record.path = FieldRef(start, at)
             record.query = FieldRef(at + 1, end)

@@ -20,7 +20,7 @@ public enum FieldRole: String, CaseIterable, Sendable {
         switch self {
         case .time: ["time", "timestamp", "@timestamp", "ts", "datetime", "date_time", "event_time", "eventtime", "epoch", "time_local",
                      "event_timestamp", "collector_tstamp", "hit_time_gmt", "servertimestamp", "server_time",
-                     "eventdate", "event_date", "date", "time_iso8601", "startutc"]
+                     "eventdate", "event_date", "date", "time_iso8601", "startutc", "edgestarttimestamp"]
         case .client: ["client", "ip", "client_ip", "clientip", "remote_addr", "remote_host", "host", "c-ip", "clienthost",
                        "request.client_ip", "request.remote_ip", "httprequest.remoteip", "user_ipaddress", "ip_address"]
         case .user: ["user", "remote_user", "username", "user_name", "user_id", "userid"]
@@ -28,17 +28,17 @@ public enum FieldRole: String, CaseIterable, Sendable {
                         "user_pseudo_id", "fullvisitorid", "domain_userid", "idvisitor"]
         case .session: ["session", "session_id", "sessionid", "sid", "domain_sessionid", "idvisit"]
         case .url: ["url", "uri", "request_uri", "page", "page_url", "item", "item_id", "itemid", "requestpath",
-                    "request.uri", "httprequest.requesturl", "page_location", "page_path", "pagepath"]
+                    "request.uri", "httprequest.requesturl", "page_location", "page_path", "pagepath", "clientrequesturi", "clientrequestpath"]
         case .path: ["path"]
         case .query: ["query", "query_string", "args"]
-        case .method: ["method", "request_method", "requestmethod", "request.method", "httprequest.requestmethod"]
-        case .proto: ["protocol", "server_protocol", "requestprotocol", "request.proto", "httprequest.protocol"]
-        case .status: ["status", "status_code", "response", "sc-status", "downstreamstatus", "httprequest.status"]
-        case .bytes: ["bytes", "size", "body_bytes_sent", "bytes_sent", "response_size"]
-        case .referrer: ["referrer", "referer", "http_referer", "request_referer", "request.headers.referer", "httprequest.referer", "page_referrer"]
+        case .method: ["method", "request_method", "requestmethod", "request.method", "httprequest.requestmethod", "clientrequestmethod"]
+        case .proto: ["protocol", "server_protocol", "requestprotocol", "request.proto", "httprequest.protocol", "clientrequestprotocol"]
+        case .status: ["status", "status_code", "response", "sc-status", "downstreamstatus", "httprequest.status", "edgeresponsestatus"]
+        case .bytes: ["bytes", "size", "body_bytes_sent", "bytes_sent", "response_size", "edgeresponsebytes"]
+        case .referrer: ["referrer", "referer", "http_referer", "request_referer", "request.headers.referer", "httprequest.referer", "page_referrer", "clientrequestreferer"]
         case .userAgent: ["user_agent", "useragent", "http_user_agent", "agent", "ua", "request_user-agent",
-                          "request.headers.user-agent", "httprequest.useragent"]
-        case .vhost: ["vhost", "virtual_host", "server_name", "request.host"]
+                          "request.headers.user-agent", "httprequest.useragent", "clientrequestuseragent"]
+        case .vhost: ["vhost", "virtual_host", "server_name", "request.host", "clientrequesthost"]
         case .duration: ["duration", "request_time", "elapsed"]
         case .durationMillis: ["duration_ms", "time_taken", "latency_ms"]
         case .durationMicros: ["duration_us", "duration_micros"]

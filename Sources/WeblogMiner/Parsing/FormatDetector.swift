@@ -5,6 +5,8 @@ public enum FormatDetector {
         ("vhost_combined", ApacheLogFormat.vhostCombined),
         ("combined", ApacheLogFormat.combined),
         ("common", ApacheLogFormat.common),
+        ("alb", ApacheLogFormat.awsALB),
+        ("elb", ApacheLogFormat.awsELB),
     ]
 
     /// Returns a parser for the sample lines, or nil if none fits at least half of them.

@@ -6,7 +6,7 @@ public enum LogFormat: Sendable, Equatable {
     case jsonLines
     case delimited(UInt8)
 
-    public static let namedFormats = "auto, common, combined, vhost_combined, w3c, jsonl, csv, tsv"
+    public static let namedFormats = "auto, common, combined, vhost_combined, alb, elb, w3c, jsonl, csv, tsv"
 
     /// Reads a `--format` value: a name above, an Apache `LogFormat` string (with `%`), an nginx
     /// `log_format` string (with `$`), or either with an explicit `apache:` / `nginx:` prefix.
@@ -16,6 +16,8 @@ public enum LogFormat: Sendable, Equatable {
         case "common", "clf": return .program(try ApacheLogFormat.compile(ApacheLogFormat.common), name: "common")
         case "combined", "nginx": return .program(try ApacheLogFormat.compile(ApacheLogFormat.combined), name: "combined")
         case "vhost_combined": return .program(try ApacheLogFormat.compile(ApacheLogFormat.vhostCombined), name: "vhost_combined")
+        case "alb", "aws_alb": return .program(try ApacheLogFormat.compile(ApacheLogFormat.awsALB), name: "alb")
+        case "elb", "aws_elb": return .program(try ApacheLogFormat.compile(ApacheLogFormat.awsELB), name: "elb")
         case "w3c", "iis": return .w3c
         case "json", "jsonl", "ndjson": return .jsonLines
         case "csv": return .delimited(UInt8(ascii: ","))
