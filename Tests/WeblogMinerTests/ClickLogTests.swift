@@ -2,22 +2,29 @@ import Testing
 @testable import WeblogMiner
 
 @Suite struct ClickLogTests {
-    @Test func w3cFieldsChangeMidFile() throws {
-        let (sink, report, _) = try ingest([Paths.fixture("formats/iis-w3c.log")])
-        #expect(report.files[0].format == "w3c")
+
+    /// Reads a fixture of `formats/` with detection: it must be taken for `format`, with no line
+    /// rejected and `count` records; returns them.
+    func readFixture(_ name: String, as format: String, count: Int) throws -> [(record: LogRecord, fields: [TextField: String], file: Int, line: Int)] {
+        let (sink, report, _) = try ingest([Paths.fixture("formats/" + name)])
+        #expect(report.files[0].format == format)
         #expect(report.rejected == 0)
-        #expect(sink.records.count == 3)
-        let first = sink.records[0]
+        #expect(sink.records.count == count)
+        return sink.records
+    }
+    @Test func w3cFieldsChangeMidFile() throws {
+        let records = try readFixture("iis-w3c.log", as: "w3c", count: 3)
+        let first = records[0]
         #expect(first.record.epochMillis == utcMillis(2026, 3, 2, 0, 0, 1))
         #expect(first.fields[.userAgent] == "Mozilla/5.0 (Windows NT 10.0; Win64; x64)")
         #expect(first.fields[.query] == nil)
         #expect(first.record.durationMicros == 15_000)
-        let second = sink.records[1]
+        let second = records[1]
         #expect(second.fields[.user] == "alice")
         #expect(second.fields[.query] == "cat=4&page=2")
         #expect(second.fields[.referrer] == "https://shop.example.com/index.html")
         // After the second #Fields: directive the columns are different.
-        let third = sink.records[2]
+        let third = records[2]
         #expect(third.fields[.client] == "2001:db8::1")
         #expect(third.fields[.method] == "POST")
         #expect(third.fields[.vhost] == "shop.example.com")
@@ -26,29 +33,23 @@ import Testing
     }
 
     @Test func jsonLinesWithSynonymsAndEscapes() throws {
-        let (sink, report, _) = try ingest([Paths.fixture("formats/clicks.jsonl")])
-        #expect(report.files[0].format == "jsonl")
-        #expect(report.rejected == 0)
-        #expect(sink.records.count == 3)
-        #expect(sink.records[0].record.epochMillis == 1_772_409_600_123)
-        #expect(sink.records[0].fields[.visitor] == "c-1")
-        #expect(sink.records[0].fields[.path] == "/home")
-        #expect(sink.records[1].record.epochMillis == utcMillis(2026, 3, 1, 23, 0, 5, ms: 500))
-        #expect(sink.records[1].fields[.vhost] == "shop.example.com")
-        #expect(sink.records[1].fields[.path] == "/p/10")
-        #expect(sink.records[1].fields[.query] == "color=red")
-        #expect(sink.records[2].fields[.path] == "/café/😀")
-        #expect(sink.records[2].fields[.userAgent] == #"Bot "quoted""#)
+        let records = try readFixture("clicks.jsonl", as: "jsonl", count: 3)
+        #expect(records[0].record.epochMillis == 1_772_409_600_123)
+        #expect(records[0].fields[.visitor] == "c-1")
+        #expect(records[0].fields[.path] == "/home")
+        #expect(records[1].record.epochMillis == utcMillis(2026, 3, 1, 23, 0, 5, ms: 500))
+        #expect(records[1].fields[.vhost] == "shop.example.com")
+        #expect(records[1].fields[.path] == "/p/10")
+        #expect(records[1].fields[.query] == "color=red")
+        #expect(records[2].fields[.path] == "/café/😀")
+        #expect(records[2].fields[.userAgent] == #"Bot "quoted""#)
     }
 
     /// Caddy and other servers log nested JSON: keys below the top are named by their path
     /// (`request.uri`), and a list's first string is its value (Caddy's headers).
     @Test func nestedJSONAccessLogIsReadWithoutOptions() throws {
-        let (sink, report, _) = try ingest([Paths.fixture("formats/caddy.jsonl")])
-        #expect(report.files[0].format == "jsonl")
-        #expect(report.rejected == 0)
-        #expect(sink.records.count == 3)
-        let first = sink.records[0]
+        let records = try readFixture("caddy.jsonl", as: "jsonl", count: 3)
+        let first = records[0]
         #expect(first.record.epochMillis == 1_733_500_000_123)
         #expect(first.fields[.client] == "203.0.113.5")
         #expect(first.fields[.method] == "GET")
@@ -58,7 +59,7 @@ import Testing
         #expect(first.fields[.userAgent] == "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0")
         #expect(first.fields[.referrer] == "https://www.google.com/")
         #expect(first.record.status == 200)
-        #expect(sink.records[2].fields[.userAgent] == "curl/8.0" && sink.records[2].fields[.referrer] == nil)
+        #expect(records[2].fields[.userAgent] == "curl/8.0" && records[2].fields[.referrer] == nil)
         // Explicit dotted keys work too, and deeper nesting than the limit is skipped, not misread.
         let parser = JSONLinesParser(mapping: try FieldMapping(specs: ["url=a.b.page"]))
         let p = parse(parser, #"{"ts":1733500000,"a":{"b":{"page":"/x","list":[{"k":"v"},"y"]}},"z":[1,"w"]}"#)
@@ -71,18 +72,15 @@ import Testing
     /// AWS load balancer logs are recognised without options: the client without its port, the path
     /// of the absolute request target, the balancer's status; `http://host` alone is the page `/`.
     @Test func awsLoadBalancerLogIsReadWithoutOptions() throws {
-        let (sink, report, _) = try ingest([Paths.fixture("formats/aws-alb.log")])
-        #expect(report.files[0].format == "alb")
-        #expect(report.rejected == 0)
-        #expect(sink.records.count == 3)
-        let first = sink.records[0]
+        let records = try readFixture("aws-alb.log", as: "alb", count: 3)
+        let first = records[0]
         #expect(first.record.epochMillis == 1_530_570_180_186)
         #expect(first.fields[.client] == "192.168.131.39")
         #expect(first.fields[.path] == "/")
         #expect(first.fields[.userAgent] == "curl/7.46.0")
         #expect(first.record.status == 200)
-        #expect(sink.records[1].fields[.path] == "/products/3" && sink.records[1].fields[.query] == "ref=mail")
-        #expect(sink.records[2].fields[.path] == "/missing" && sink.records[2].record.status == 404)
+        #expect(records[1].fields[.path] == "/products/3" && records[1].fields[.query] == "ref=mail")
+        #expect(records[2].fields[.path] == "/missing" && records[2].record.status == 404)
         // Absolute targets in any server's request line, with and without a path or a query.
         let combined = try apache(ApacheLogFormat.combined)
         for (target, path, query) in [("http://h.example", "/", nil), ("HTTPS://h.example:443?a=1", "/", "a=1"),
@@ -95,10 +93,8 @@ import Testing
 
     /// Cloudflare's Logpush names its fields its own way and writes times in epoch nanoseconds.
     @Test func cloudflareLogIsReadWithoutOptions() throws {
-        let (sink, report, _) = try ingest([Paths.fixture("formats/cloudflare.jsonl")])
-        #expect(report.files[0].format == "jsonl" && report.rejected == 0)
-        #expect(sink.records.count == 2)
-        let first = sink.records[0]
+        let records = try readFixture("cloudflare.jsonl", as: "jsonl", count: 2)
+        let first = records[0]
         #expect(first.record.epochMillis == 1_733_500_000_000)
         #expect(first.fields[.client] == "203.0.113.7")
         #expect(first.fields[.path] == "/shop" && first.fields[.query] == "id=1")
@@ -106,7 +102,7 @@ import Testing
         #expect(first.fields[.referrer] == "https://www.google.com/")
         #expect(first.fields[.userAgent] == "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0")
         #expect(first.record.status == 200)
-        #expect(sink.records[1].record.epochMillis == 1_733_500_060_000)
+        #expect(records[1].record.epochMillis == 1_733_500_060_000)
     }
 
     @Test func jsonExplicitMappingAndRejects() throws {
@@ -123,17 +119,14 @@ import Testing
     }
 
     @Test func csvWithQuotesAndSynonyms() throws {
-        let (sink, report, _) = try ingest([Paths.fixture("formats/clicks.csv")])
-        #expect(report.files[0].format == "csv")
-        #expect(report.rejected == 0)
-        #expect(sink.records.count == 3)
-        #expect(sink.records[0].fields[.visitor] == "v1")
-        #expect(sink.records[0].fields[.userAgent] == "Mozilla/5.0 (X11; Linux x86_64)")
-        #expect(sink.records[1].fields[.userAgent] == #"Agent with "quotes", and comma"#)
-        #expect(sink.records[1].fields[.query] == "q=a%2Cb")
-        #expect(sink.records[2].record.status == 404)
-        #expect(sink.records[2].fields[.userAgent] == nil)
-        #expect(sink.records[0].line == 2)
+        let records = try readFixture("clicks.csv", as: "csv", count: 3)
+        #expect(records[0].fields[.visitor] == "v1")
+        #expect(records[0].fields[.userAgent] == "Mozilla/5.0 (X11; Linux x86_64)")
+        #expect(records[1].fields[.userAgent] == #"Agent with "quotes", and comma"#)
+        #expect(records[1].fields[.query] == "q=a%2Cb")
+        #expect(records[2].record.status == 404)
+        #expect(records[2].fields[.userAgent] == nil)
+        #expect(records[0].line == 2)
     }
 
     /// The column names of analytics exports (GA4 flattened to CSV, Snowplow, Matomo) are known:
@@ -157,15 +150,12 @@ import Testing
 
     @Test func dateAndStepExportIsRecognisedByItsColumnNames() throws {
         // DIGINETICA's layout: a date column (eventdate) and an order within the session (timeframe).
-        let (sink, report, _) = try ingest([Paths.fixture("formats/diginetica-style.csv")])
-        #expect(report.files[0].format == "delimited ';'")
-        #expect(report.rejected == 0)
-        #expect(sink.records.count == 1)
-        #expect(sink.records[0].record.epochMillis == utcMillis(2016, 5, 9))
-        #expect(sink.records[0].record.order == 526309)
-        #expect(sink.records[0].fields[.session] == "1")
-        #expect(sink.records[0].fields[.user] == nil)  // NA: no user
-        #expect(sink.records[0].fields[.path] == "81766")
+        let records = try readFixture("diginetica-style.csv", as: "delimited ';'", count: 1)
+        #expect(records[0].record.epochMillis == utcMillis(2016, 5, 9))
+        #expect(records[0].record.order == 526309)
+        #expect(records[0].fields[.session] == "1")
+        #expect(records[0].fields[.user] == nil)  // NA: no user
+        #expect(records[0].fields[.path] == "81766")
         // An explicit mapping still wins.
         let (mapped, mappedReport, _) = try ingest([Paths.fixture("formats/diginetica-style.csv")]) {
             $0.parser.mapping = try! FieldMapping(specs: ["time=eventdate", "url=item_id", "user=session_id"])
