@@ -175,6 +175,9 @@ struct PatternCLIOptions: ParsableArguments {
 
     private func note(_ outcome: MiningOutcome) {
         if let text = outcome.capNote(maxPatterns, option: "--max-patterns") { Diagnostics.note(text) }
+        if outcome.condensedOverBudget {
+            Diagnostics.note("--\(closed ? "closed" : "maximal"): the candidates passed their memory budget (64 MB), so each was proved on its sequences instead (the same patterns, more slowly); a higher --min-support keeps them within it")
+        }
     }
 }
 

@@ -12,6 +12,14 @@ import Testing
         #expect(sink.records.count == count)
         return sink.records
     }
+
+    /// A record's time, status and text fields (nil: the field is absent).
+    func expectRecord(_ r: (record: LogRecord, fields: [TextField: String], file: Int, line: Int), millis: Int64, status: Int,
+                      _ fields: [TextField: String?], sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(r.record.epochMillis == millis, sourceLocation: sourceLocation)
+        #expect(Int(r.record.status) == status, sourceLocation: sourceLocation)
+        for (field, value) in fields { #expect(r.fields[field] == value, "\(field)", sourceLocation: sourceLocation) }
+    }
     @Test func w3cFieldsChangeMidFile() throws {
         let records = try readFixture("iis-w3c.log", as: "w3c", count: 3)
         let first = records[0]
@@ -49,16 +57,9 @@ import Testing
     /// (`request.uri`), and a list's first string is its value (Caddy's headers).
     @Test func nestedJSONAccessLogIsReadWithoutOptions() throws {
         let records = try readFixture("caddy.jsonl", as: "jsonl", count: 3)
-        let first = records[0]
-        #expect(first.record.epochMillis == 1_733_500_000_123)
-        #expect(first.fields[.client] == "203.0.113.5")
-        #expect(first.fields[.method] == "GET")
-        #expect(first.fields[.path] == "/products")
-        #expect(first.fields[.query] == "id=3")
-        #expect(first.fields[.vhost] == "example.com")
-        #expect(first.fields[.userAgent] == "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0")
-        #expect(first.fields[.referrer] == "https://www.google.com/")
-        #expect(first.record.status == 200)
+        expectRecord(records[0], millis: 1_733_500_000_123, status: 200,
+                     [.client: "203.0.113.5", .method: "GET", .path: "/products", .query: "id=3", .vhost: "example.com",
+                      .userAgent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0", .referrer: "https://www.google.com/"])
         #expect(records[2].fields[.userAgent] == "curl/8.0" && records[2].fields[.referrer] == nil)
         // Explicit dotted keys work too, and deeper nesting than the limit is skipped, not misread.
         let parser = JSONLinesParser(mapping: try FieldMapping(specs: ["url=a.b.page"]))
@@ -73,12 +74,7 @@ import Testing
     /// of the absolute request target, the balancer's status; `http://host` alone is the page `/`.
     @Test func awsLoadBalancerLogIsReadWithoutOptions() throws {
         let records = try readFixture("aws-alb.log", as: "alb", count: 3)
-        let first = records[0]
-        #expect(first.record.epochMillis == 1_530_570_180_186)
-        #expect(first.fields[.client] == "192.168.131.39")
-        #expect(first.fields[.path] == "/")
-        #expect(first.fields[.userAgent] == "curl/7.46.0")
-        #expect(first.record.status == 200)
+        expectRecord(records[0], millis: 1_530_570_180_186, status: 200, [.client: "192.168.131.39", .path: "/", .userAgent: "curl/7.46.0"])
         #expect(records[1].fields[.path] == "/products/3" && records[1].fields[.query] == "ref=mail")
         #expect(records[2].fields[.path] == "/missing" && records[2].record.status == 404)
         // Absolute targets in any server's request line, with and without a path or a query.
@@ -94,14 +90,9 @@ import Testing
     /// Cloudflare's Logpush names its fields its own way and writes times in epoch nanoseconds.
     @Test func cloudflareLogIsReadWithoutOptions() throws {
         let records = try readFixture("cloudflare.jsonl", as: "jsonl", count: 2)
-        let first = records[0]
-        #expect(first.record.epochMillis == 1_733_500_000_000)
-        #expect(first.fields[.client] == "203.0.113.7")
-        #expect(first.fields[.path] == "/shop" && first.fields[.query] == "id=1")
-        #expect(first.fields[.method] == "GET" && first.fields[.vhost] == "example.com")
-        #expect(first.fields[.referrer] == "https://www.google.com/")
-        #expect(first.fields[.userAgent] == "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0")
-        #expect(first.record.status == 200)
+        expectRecord(records[0], millis: 1_733_500_000_000, status: 200,
+                     [.client: "203.0.113.7", .path: "/shop", .query: "id=1", .method: "GET", .vhost: "example.com",
+                      .referrer: "https://www.google.com/", .userAgent: "Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0"])
         #expect(records[1].record.epochMillis == 1_733_500_060_000)
     }
 

@@ -9,12 +9,14 @@ import Testing
         SequenceDatabase(sequences: sequences.map { $0.split(separator: " ").map(String.init) })
     }
 
-    static func mine(_ db: SequenceDatabase, _ condensation: PatternCondensation, minSupport: Int, threads: Int = 2, budget: Int? = nil) -> [String: Int] {
+    static func mine(_ db: SequenceDatabase, _ condensation: PatternCondensation, minSupport: Int, threads: Int = 2, budget: Int? = nil,
+                     pairBudget: Int? = nil) -> [String: Int] {
         var options = PatternOptions()
         options.minSupport = minSupport
         options.condensation = condensation
         options.threads = threads
         if let budget { options.condensedBudget = budget }
+        options.maximalPairBudget = pairBudget
         let miner = PrefixSpan(database: db, options: options)
         #expect(miner.prunesCondensation)
         return render(miner.mine(), db)
@@ -100,7 +102,51 @@ import Testing
         for threads in [1, 2] {
             #expect(Self.mine(db, .maximal, minSupport: 12, threads: threads) == Self.render(ClosedMaximal.maximal(all), db))
             #expect(Self.mine(db, .closed, minSupport: 12, threads: threads) == Self.render(ClosedMaximal.closed(all), db))
+            // Without the pair index, and with one dropped part way.
+            for pairBudget in [0, 2_000] {
+                #expect(Self.mine(db, .maximal, minSupport: 12, threads: threads, pairBudget: pairBudget) == Self.render(ClosedMaximal.maximal(all), db))
+            }
         }
+    }
+
+    /// Candidates past their budget are proved one by one, and the outcome says so (the command
+    /// turns it into a note); within it they are chosen after the search.
+    @Test func candidatesPastTheBudgetAreProvedAndSaid() {
+        var options = PatternOptions()
+        options.minSupport = 2
+        for condensation in [PatternCondensation.closed, .maximal] {
+            options.condensation = condensation
+            options.condensedBudget = 64 << 20
+            var within: [String: Int] = [:]
+            let kept = PrefixSpan(database: PatternTests.db, options: options).mine { batch in
+                for f in batch { within[f.pattern.items.map { PatternTests.db.names[Int($0)] }.joined()] = f.pattern.support }
+                return true
+            }
+            #expect(!kept.condensedOverBudget)
+            options.condensedBudget = 1
+            var past: [String: Int] = [:]
+            let proved = PrefixSpan(database: PatternTests.db, options: options).mine { batch in
+                for f in batch { past[f.pattern.items.map { PatternTests.db.names[Int($0)] }.joined()] = f.pattern.support }
+                return true
+            }
+            #expect(proved.condensedOverBudget)
+            #expect(past == within && !within.isEmpty)
+        }
+    }
+
+    /// The maximal selection's pair index stops growing at its budget and is dropped; containment is
+    /// still found through the single items.
+    @Test func thePairIndexIsBounded() {
+        var store = CondensedSelection.Store()
+        store.add([1, 2, 3, 4, 5, 6], support: 2, prefixSupport: 2, sequences: 0)
+        store.add([7, 8, 9, 10, 11, 12], support: 2, prefixSupport: 2, sequences: 0)
+        store.add([2, 4, 6], support: 2, prefixSupport: 2, sequences: 0)
+        var index = CondensedSelection.MaximalIndex(itemCount: 16, pairBudget: 100)
+        index.add(store, 0)
+        #expect(index.usesPairs)
+        index.add(store, 1)
+        #expect(!index.usesPairs)
+        #expect(index.covers(store, 2))
     }
 
     /// With a gap or length limit the set is filtered after mining (pruning would not be exact there).

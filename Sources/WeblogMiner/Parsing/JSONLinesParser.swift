@@ -20,20 +20,14 @@ public final class JSONLinesParser: LineParser {
         keys = mapping.keyTable()
         var paths = Set<[UInt8]>()
         for entry in keys {
-            let key = entry.key.map { $0 | ($0 >= 65 && $0 <= 90 ? 0x20 : 0) }
+            let key = entry.key.map(Self.lowered)
             for (i, byte) in key.enumerated() where byte == UInt8(ascii: ".") { paths.insert(Array(key[...i])) }
         }
         objectPaths = paths
     }
 
-    /// Whether the object under `key` (at the current path) holds a known key.
-    private func leadsToKnownKey(_ p: UnsafeMutablePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
-        guard !objectPaths.isEmpty else { return false }
-        var candidate = path
-        for k in start ..< end { candidate.append(p[k] | (p[k] >= 65 && p[k] <= 90 ? 0x20 : 0)) }
-        candidate.append(UInt8(ascii: "."))
-        return objectPaths.contains(candidate)
-    }
+    /// ASCII upper case to lower case (paths are matched in lower case).
+    @inline(__always) private static func lowered(_ byte: UInt8) -> UInt8 { byte >= 65 && byte <= 90 ? byte | 0x20 : byte }
 
     public func copyForWorker() -> (any LineParser)? { JSONLinesParser(mapping: mapping) }
 
@@ -82,17 +76,14 @@ public final class JSONLinesParser: LineParser {
                 i = after
             } else if p[i] == UInt8(ascii: "{") {
                 isNull = true
-                if depth < Self.maxDepth && leadsToKnownKey(p, keyStart, keyEnd) {
-                    let saved = path.count
-                    for k in keyStart ..< keyEnd { path.append(p[k] | (p[k] >= 65 && p[k] <= 90 ? 0x20 : 0)) }
-                    path.append(UInt8(ascii: "."))
-                    defer { path.removeSubrange(saved...) }
-                    guard let after = object(p, i, n, depth: depth + 1) else { return nil }
-                    i = after
-                } else {
-                    guard let after = skipNested(p, i, n) else { return nil }
-                    i = after
-                }
+                // The object's path, read key by key when it leads to a known key, else skipped.
+                let saved = path.count
+                for k in keyStart ..< keyEnd { path.append(Self.lowered(p[k])) }
+                path.append(UInt8(ascii: "."))
+                let after = depth < Self.maxDepth && objectPaths.contains(path) ? object(p, i, n, depth: depth + 1) : skipNested(p, i, n)
+                path.removeSubrange(saved...)
+                guard let after else { return nil }
+                i = after
             } else if p[i] == UInt8(ascii: "[") {
                 let first = skipSpace(p, i + 1, n)
                 if first < n && p[first] == FieldDecoding.quote {

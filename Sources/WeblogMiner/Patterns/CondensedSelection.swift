@@ -7,7 +7,7 @@
 ///   it: an equal-support super-pattern of P lies inside some closed one C (the largest such), C has
 ///   no equal-support forward extension, and BackScan never prunes C or a prefix of C, so C is a
 ///   candidate. Equal support and containment mean the same sequences, so candidates are grouped by
-///   support and a hash of their sequence set, and tested only within their group;
+///   support and a key of their sequence set, and tested only within their group;
 /// - a leaf L is not maximal exactly when a longer maximal leaf contains it (the same argument with
 ///   "frequent" for "equal support"); leaves are taken longest first and tested against the maximal
 ///   ones found so far that hold L's rarest item or pair (the patterns of one length side by side).
@@ -16,6 +16,8 @@
 /// Memory is bounded: each thread keeps at most `budget` bytes of candidates. Past it the search goes
 /// back to proving each candidate during the search, and the candidates kept so far are proved the
 /// same way at the end (their projections recomputed from the sequences): the output is the same.
+/// The maximal selection's index of item pairs has a budget too; past it, the index of single items
+/// (at most the candidates' items) serves alone.
 final class CondensedSelection: @unchecked Sendable {
     /// One thread's candidates: their items end to end, and per candidate where they are.
     struct Store {
@@ -45,13 +47,16 @@ final class CondensedSelection: @unchecked Sendable {
     let condensation: PatternCondensation
     /// Bytes of candidates a thread may keep.
     let budget: Int
+    /// Bytes of the maximal selection's pair index.
+    let pairBudget: Int
     private let monitor = Monitor()
     private var overflowed = false
     private var stores: [Store] = []
 
-    init(condensation: PatternCondensation, budget: Int) {
+    init(condensation: PatternCondensation, budget: Int, pairBudget: Int) {
         self.condensation = condensation
         self.budget = max(1, budget)
+        self.pairBudget = pairBudget
     }
 
     /// Whether some thread went past its budget (then every candidate kept is proved one by one).
@@ -90,7 +95,11 @@ final class CondensedSelection: @unchecked Sendable {
                 batch.removeAll(keepingCapacity: true)
             }
         }
-        let stores = monitor.locked { self.stores }
+        // Taken out: the selection's joined store is then the only copy.
+        var stores = monitor.locked {
+            defer { self.stores = [] }
+            return self.stores
+        }
         if isOverflowed {
             var check = ClosureCheck(db: db)
             for store in stores {
@@ -106,20 +115,19 @@ final class CondensedSelection: @unchecked Sendable {
                 }
             }
         } else if condensation == .closed {
-            selectClosed(Self.joined(stores), emit)
+            selectClosed(Self.joined(&stores), emit)
         } else {
-            selectMaximal(Self.joined(stores), itemCount: db.itemCount, threads: threads, emit)
+            selectMaximal(Self.joined(&stores), itemCount: db.itemCount, threads: threads, emit)
         }
         if !stopped && !batch.isEmpty { _ = deliver(batch) }
     }
 
-    /// The threads' candidates in one store.
-    private static func joined(_ stores: [Store]) -> Store {
-        guard stores.count > 1 else { return stores.first ?? Store() }
-        var all = Store()
-        all.items.reserveCapacity(stores.reduce(0) { $0 + $1.items.count })
-        all.entries.reserveCapacity(stores.reduce(0) { $0 + $1.entries.count })
-        for store in stores {
+    /// The threads' candidates in one store (the first grows; each other is freed once copied).
+    private static func joined(_ stores: inout [Store]) -> Store {
+        guard !stores.isEmpty else { return Store() }
+        var all = stores.removeFirst()
+        while !stores.isEmpty {
+            let store = stores.removeFirst()
             let shift = all.items.count
             all.items += store.items
             for var e in store.entries {
@@ -131,7 +139,7 @@ final class CondensedSelection: @unchecked Sendable {
     }
 
     private func selectClosed(_ store: Store, _ emit: (ArraySlice<Int32>, Store.Entry) -> Void) {
-        // Groups by support and sequence-set hash (both in one key: a collision only puts patterns
+        // Groups by support and sequence-set key (both in one key: a collision only puts patterns
         // of other supports side by side, told apart below), longest first within a group.
         let entries = store.entries
         var order: [(key: UInt64, length: Int32, index: Int32)] = entries.indices.map { k in
@@ -168,7 +176,7 @@ final class CondensedSelection: @unchecked Sendable {
     private func selectMaximal(_ store: Store, itemCount: Int, threads: Int, _ emit: (ArraySlice<Int32>, Store.Entry) -> Void) {
         let entries = store.entries
         let order = entries.indices.sorted { entries[$0].length > entries[$1].length }
-        var index = MaximalIndex(itemCount: itemCount)
+        var index = MaximalIndex(itemCount: itemCount, pairBudget: pairBudget)
         // Level by level, longest first: a pattern can only lie inside a longer one, so the patterns
         // of one length are tested side by side against the index of the longer maximal ones, then
         // those found maximal join the index.
@@ -200,13 +208,21 @@ final class CondensedSelection: @unchecked Sendable {
     /// The maximal patterns found so far, by each item they hold and by each ordered pair of items
     /// they hold (x somewhere before y): a pattern inside one of them has its items and pairs there
     /// too, and its rarest pair usually leaves a handful of patterns to test.
-    private struct MaximalIndex {
+    struct MaximalIndex {
         var byItem: [[Int32]]
         var byPair: [UInt64: Int] = [:]
         var pairLists: [[Int32]] = []
         var seen = Set<Int32>()
+        /// Bytes the pair index may hold (about: 4 per list entry, 32 per distinct pair); past them
+        /// it is dropped and the single items serve alone.
+        let pairBudget: Int
+        private var pairBytes = 0
+        private(set) var usesPairs = true
 
-        init(itemCount: Int) { byItem = [[Int32]](repeating: [], count: itemCount) }
+        init(itemCount: Int, pairBudget: Int) {
+            byItem = [[Int32]](repeating: [], count: itemCount)
+            self.pairBudget = pairBudget
+        }
 
         /// Whether a longer maximal pattern contains candidate `k` (reads only: safe side by side).
         func covers(_ store: Store, _ k: Int) -> Bool {
@@ -218,7 +234,7 @@ final class CondensedSelection: @unchecked Sendable {
                 let qe = store.entries[Int(m)]
                 return qe.length > e.length && CondensedSelection.isSubsequence(p, of: store.pattern(qe))
             }
-            if byItem[rarest].count <= 16 || p.count == 1 { return byItem[rarest].contains(where: inside) }
+            if byItem[rarest].count <= 16 || p.count == 1 || !usesPairs { return byItem[rarest].contains(where: inside) }
             var shortest = -1
             for i in p.indices {
                 for j in (i + 1) ..< p.endIndex {
@@ -234,6 +250,14 @@ final class CondensedSelection: @unchecked Sendable {
             let id = Int32(k)
             seen.removeAll(keepingCapacity: true)
             for x in p where seen.insert(x).inserted { byItem[Int(x)].append(id) }
+            guard usesPairs else { return }
+            pairBytes += 2 * p.count * p.count
+            if pairBytes > pairBudget {
+                usesPairs = false
+                byPair = [:]
+                pairLists = []
+                return
+            }
             for i in p.indices {
                 for j in (i + 1) ..< p.endIndex {
                     let key = CondensedSelection.pair(p[i], p[j])
@@ -242,6 +266,7 @@ final class CondensedSelection: @unchecked Sendable {
                     } else {
                         byPair[key] = pairLists.count
                         pairLists.append([id])
+                        pairBytes += 32
                     }
                 }
             }

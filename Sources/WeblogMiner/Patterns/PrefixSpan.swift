@@ -28,6 +28,9 @@ public struct MiningOutcome: Sendable, Equatable {
     public var capped: Bool
     /// The sink asked to stop: the delivered patterns are not all of them.
     public var stopped: Bool
+    /// Closed or maximal: the candidates outgrew their memory budget, so each was proved on its
+    /// sequences instead of chosen after the search (the same patterns, found more slowly).
+    public var condensedOverBudget = false
 
     /// What the cap did, for the user: nil when it did not act.
     public func capNote(_ cap: Int?, option: String) -> String? {
@@ -56,6 +59,9 @@ public struct PatternOptions: Sendable {
     /// Closed or maximal: bytes of candidates kept in memory for the selection after the search, all
     /// threads together (past it, candidates are proved one by one: same output, slower).
     public var condensedBudget = 64 << 20
+    /// Maximal: bytes of the index of item pairs that narrows the containment tests (default: the
+    /// candidates' budget); past it the index of single items serves alone (the same output).
+    var maximalPairBudget: Int? = nil
 
     public init() {}
 
@@ -135,7 +141,8 @@ public struct PrefixSpan {
             let shared = SharedResults(options: options, sink: UncheckedSink(call: sink))
             let threads = max(1, options.threads)
             let candidates = options.condensation == .all ? nil
-                : CondensedSelection(condensation: options.condensation, budget: options.condensedBudget / threads)
+                : CondensedSelection(condensation: options.condensation, budget: options.condensedBudget / threads,
+                                     pairBudget: options.maximalPairBudget ?? options.condensedBudget)
             let done = BlockingQueue<Int>(capacity: threads)
             let batchSize = max(1, self.batchSize)
             for _ in 0 ..< threads {
@@ -157,7 +164,9 @@ public struct PrefixSpan {
             }
             for _ in 0 ..< threads { _ = done.pop() }
             candidates?.select(db: db, minSupport: options.minSupport, threads: threads, batchSize: batchSize) { !shared.add($0).stop }
-            return shared.finish()
+            var outcome = shared.finish()
+            outcome.condensedOverBudget = candidates?.isOverflowed ?? false
+            return outcome
         }
     }
 
